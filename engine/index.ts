@@ -1,0 +1,2 @@
+/** Public surface of engine/: re-exported by index.ts. */
+export {};

@@ -1,0 +1,2 @@
+/** Public surface of ops/: re-exported by index.ts. */
+export {};
