@@ -6,6 +6,8 @@ import { engineError } from '../catalogue.ts';
 import { FlintError } from '../errors.ts';
 import type { MapStatus, ShuffleWriteSpec } from '../shuffle/api.ts';
 import { writeShuffle } from '../shuffle/index.ts';
+import { compareKeys } from '../serde/keys.ts';
+import { ShuffleFetchFailedError } from '../shuffle/errors.ts';
 import { decodePlan, type EncodedPlan } from '../serde/plan.ts';
 import type { ExecutorServices } from '../serde/rebuild.ts';
 import { BlockManager, type BlockUpdate } from '../storage/BlockManager.ts';
@@ -38,6 +40,8 @@ export interface TaskMessage {
   plan?: EncodedPlan;
   statuses?: Record<number, { epoch: number; statuses: MapStatus[] }>;
   split: Partition;
+  /** Plans of finished stages this executor can forget. */
+  dropPlans?: string[];
 }
 
 /** Executor housekeeping the driver asks for. */
@@ -55,6 +59,8 @@ export interface TaskError {
   code?: string;
   /** The first stack frame inside a user function, when the error came from one. */
   userFrame?: string;
+  /** Set when a map output could not be read: the scheduler recomputes it instead of retrying blindly. */
+  fetchFailed?: { shuffleId: number; mapId: number };
 }
 
 export type TaskResult =
@@ -81,7 +87,8 @@ export function toTaskError(e: unknown): TaskError {
   const err = e instanceof Error ? e : new Error(String(e));
   const stack = err.stack ?? `${err.name}: ${err.message}`;
   const userFrame = stack.split('\n').find((l) => l.includes('flint-fn://'))?.trim();
-  return { name: err.name, message: err.message, stack, code: err instanceof FlintError ? err.code : (err as { code?: string }).code, userFrame };
+  const fetchFailed = err instanceof ShuffleFetchFailedError ? { shuffleId: err.shuffleId, mapId: err.mapId } : undefined;
+  return { name: err.name, message: err.message, stack, code: err instanceof FlintError ? err.code : (err as { code?: string }).code, userFrame, fetchFailed };
 }
 
 class ExecutorBroadcast {
@@ -176,6 +183,7 @@ export class ExecutorRuntime implements ExecutorEnv, ExecutorServices {
   /** Runs one task attempt; never throws (failures come back as results). */
   async runTask(msg: TaskMessage): Promise<TaskResult> {
     const start = performance.now();
+    if (msg.dropPlans !== undefined) for (const id of msg.dropPlans) this.plans.delete(id);
     if (msg.statuses !== undefined) for (const [id, s] of Object.entries(msg.statuses)) this.statuses.set(Number(id), s);
     let planP = this.plans.get(msg.planId);
     if (planP === undefined) {
@@ -209,17 +217,16 @@ export class ExecutorRuntime implements ExecutorEnv, ExecutorServices {
   private async writeMapOutput(dep: ShufflePlanDep, msg: TaskMessage, it: Iter<unknown>): Promise<MapStatus> {
     // The shuffle writer pulls a sync iterator; an async chain (rare: awaits in a map stage) is drained first.
     const records = isAsyncIter(it) ? new ArrayIter(await (drain(it) as Promise<unknown[]>)) : it;
-    const status = await writeShuffle({
+    return writeShuffle({
       shuffleId: dep.shuffleId,
       mapId: msg.partitionId,
       partitioner: dep.partitioner,
       aggregator: dep.aggregator,
       mapSideCombine: dep.mapSideCombine,
-      keyOrdering: dep.keyOrdering,
+      keyOrdering: dep.keyOrdering ?? (dep.sorted ? compareKeys : undefined),
       memoryBytes: this.shuffleMemoryBytes,
       dir: this.shuffleDir,
-    } as ShuffleWriteSpec<unknown, unknown, unknown>, records as Iterator<[unknown, unknown]>);
-    return { ...status, executorId: this.executorId };
+    } as ShuffleWriteSpec<unknown, unknown, unknown>, records as Iterator<[unknown, unknown]>, this.executorId);
   }
 
   /** Housekeeping from the driver. */

@@ -464,7 +464,7 @@ export abstract class RDD<T> {
     const a = partArgs(numPartitionsOrPartitioner, env);
     const seq = this.ship(seqOp, a.env, 'aggregateByKey');
     const agg = {
-      createCombiner: shipInternal((v: unknown) => seq(typeof zero === 'object' && zero !== null ? structuredClone(zero) : zero, v), { seq, zero }, 'aggregateByKey'),
+      createCombiner: shipInternal((v: unknown) => seqFn(typeof zero === 'object' && zero !== null ? structuredClone(zero) : zero, v), { seqFn: seq, zero }, 'aggregateByKey'),
       mergeValue: seq,
       mergeCombiners: this.ship(combOp, a.env, 'aggregateByKey'),
     };
@@ -480,7 +480,7 @@ export abstract class RDD<T> {
   /** [k, f(v)], keeping the partitioner. */
   mapValues<U>(this: RDD<[any, any]>, f: (v: V_<T>) => U, env?: Env): RDD<[K_<T>, U]> {
     const fn = this.ship(f, env, 'mapValues');
-    return this.internal<[K_<T>, U]>('map', (kv: [unknown, unknown]) => [kv[0], fn(kv[1])], { fn }, 'mapValues', true);
+    return this.internal<[K_<T>, U]>('map', (kv: [unknown, unknown]) => [kv[0], userFn(kv[1])], { userFn: fn }, 'mapValues', true);
   }
 
   /** [k, u] for each u of f(v), keeping the partitioner. */
@@ -488,9 +488,9 @@ export abstract class RDD<T> {
     const fn = this.ship(f, env, 'flatMapValues');
     return this.internal<[K_<T>, U]>('flatMap', (kv: [unknown, unknown]) => {
       const out: unknown[] = [];
-      for (const u of fn(kv[1])) out.push([kv[0], u]);
+      for (const u of userFn(kv[1])) out.push([kv[0], u]);
       return out;
-    }, { fn }, 'flatMapValues', true);
+    }, { userFn: fn }, 'flatMapValues', true);
   }
 
   keys(this: RDD<[any, any]>): RDD<K_<T>> {
@@ -571,7 +571,7 @@ export abstract class RDD<T> {
   /** Repartitioned by `partitioner`; the same RDD when it already is. */
   partitionBy(this: RDD<[any, any]>, partitioner: Partitioner | number): RDD<T> {
     const p = this.resolvePartitioner(partitioner);
-    if (this.partitioner !== undefined && this.partitioner.equals(p)) return this;
+    if (this.partitioner !== undefined && this.partitioner.equals(p)) return this as unknown as RDD<T>;
     return new rddKinds.ShuffledRDD<unknown, unknown, unknown>(this, p, undefined, false) as unknown as RDD<T>;
   }
 
@@ -684,9 +684,9 @@ export abstract class RDD<T> {
     const comb = this.ship(combOp, env, 'treeAggregate');
     let partial: RDD<U> = this.internal<U>('partitions', (it: Iterable<unknown>) => {
       let acc = typeof zero === 'object' && zero !== null ? structuredClone(zero) : zero;
-      for (const x of it) acc = seq(acc, x);
+      for (const x of it) acc = seqFn(acc, x);
       return [acc];
-    }, { zero, seq }, 'treeAggregate');
+    }, { zero, seqFn: seq }, 'treeAggregate');
     let num = await partial.getNumPartitions();
     const scale = Math.max(Math.ceil(Math.pow(num, 1 / depth)), 2);
     while (num > scale + Math.ceil(num / scale)) {
@@ -857,3 +857,5 @@ declare const lb: number;
 declare const ub: number;
 declare const last: boolean;
 declare const n: number;
+declare const seqFn: (acc: any, x: unknown) => any;
+declare const userFn: (v: unknown) => any;
