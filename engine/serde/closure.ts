@@ -151,6 +151,9 @@ export function shipFunction(fn: unknown, env: Record<string, unknown> | undefin
 }
 
 function encodeEnvValue(value: unknown, what: string, site: string): EnvValue {
+  if (typeof value === 'function' && typeof (value as { [SHIP]?: unknown })[SHIP] === 'function') {
+    return (value as unknown as { [SHIP]: () => EnvValue })[SHIP]();
+  }
   if (typeof value === 'function') return { t: 'fn', fn: shipFunction(value, undefined, what, site) };
   if (typeof value === 'object' && value !== null) {
     const ship = (value as { [SHIP]?: () => EnvValue })[SHIP];
@@ -248,7 +251,7 @@ function hoistBlock(body: Node[], scope: Scope): void {
 
 function visitFunction(node: Node, scope: Scope, use: (n: string, s: Scope) => void): void {
   const fnScope = new Scope(scope);
-  if (node.type === 'FunctionExpression' && node.id) fnScope.names.add(node.id.name);
+  if (node.id) fnScope.names.add(node.id.name);
   if (node.type !== 'ArrowFunctionExpression') fnScope.names.add('arguments');
   const defaults: Node[] = [];
   for (const p of node.params) declarePattern(p, fnScope, use, defaults);
