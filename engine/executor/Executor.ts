@@ -210,7 +210,9 @@ export class ExecutorRuntime implements ExecutorEnv, ExecutorServices {
     } catch (e) {
       try { await tc.complete(); } catch { /* the task's own error is the one to report */ }
       tc.leave();
-      return { ok: false, error: toTaskError(e), blockUpdates: this.blockManager.takeUpdates() };
+      // A restarted thread lost the map statuses the driver believes it has: ask for a resend.
+      const missing = (e as { code?: string }).code === 'SHUFFLE_OUTPUT_MISSING' ? 'plan' as const : undefined;
+      return { ok: false, error: toTaskError(e), blockUpdates: this.blockManager.takeUpdates(), missing };
     }
   }
 
