@@ -16,7 +16,9 @@ import type { SchedulerBackend } from './scheduler/backends/SchedulerBackend.ts'
 import { ConsoleProgressBar } from './ui/ConsoleProgressBar.ts';
 import { removeShuffle } from './shuffle/index.ts';
 import { RDD } from './rdd/RDD.ts';
-import { EmptyRDD, ParallelCollectionRDD, RangeRDD } from './rdd/ParallelCollectionRDD.ts';
+import { ParallelCollectionRDD } from './rdd/ParallelCollectionRDD.ts';
+import { RangeRDD } from './rdd/RangeRDD.ts';
+import { EmptyRDD } from './rdd/EmptyRDD.ts';
 import { SourceRDD } from './rdd/SourceRDD.ts';
 import { UnionRDD } from './rdd/UnionRDD.ts';
 import { CheckpointRDD } from './rdd/CheckpointRDD.ts';

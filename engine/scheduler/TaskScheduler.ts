@@ -197,7 +197,7 @@ export class TaskScheduler {
       (r) => this.onResult(ts, index, executorId, r),
       (e) => this.onResult(ts, index, executorId, {
         ok: false,
-        error: { name: (e as Error)?.name ?? 'Error', message: `task could not run or return its result: ${(e as Error)?.message ?? String(e)}`, stack: (e as Error)?.stack ?? '', code: (e as Error)?.name === 'DataCloneError' ? 'TASK_RESULT_NOT_CLONABLE' : undefined },
+        error: { name: (e as Error)?.name ?? 'Error', message: `task could not run or return its result: ${(e as Error)?.message ?? String(e)}${/Promise/.test(String((e as Error)?.message)) ? '; a function returned a Promise: await inside mapPartitions with an async generator instead' : ''}`, stack: (e as Error)?.stack ?? '', code: (e as Error)?.name === 'DataCloneError' ? 'TASK_RESULT_NOT_CLONABLE' : undefined },
         blockUpdates: [],
       }),
     );
