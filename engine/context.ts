@@ -22,6 +22,7 @@ import { EmptyRDD } from './rdd/EmptyRDD.ts';
 import { SourceRDD } from './rdd/SourceRDD.ts';
 import { UnionRDD } from './rdd/UnionRDD.ts';
 import { CheckpointRDD } from './rdd/CheckpointRDD.ts';
+import { registeredFormatUrls } from './sources.ts';
 import './rdd/all.ts';
 
 /** Options of FlintContext.create. */
@@ -113,8 +114,8 @@ export class FlintContext {
   /** Starts a context: parses the master and starts its task slots. */
   static async create(opts: FlintContextOptions = {}): Promise<FlintContext> {
     const ctx = new FlintContext(opts);
-    // Start every slot's thread and load the executor before the first job, as Spark starts executors.
-    await ctx.controlAll('stats');
+    // Start every slot's thread, load the executor and the registered formats before the first job, as Spark starts executors.
+    await ctx.controlAll('preload', registeredFormatUrls());
     return ctx;
   }
 
@@ -240,7 +241,7 @@ export class FlintContext {
     if (!this.stopped) await this.controlAll('removeRdd', rddId);
   }
 
-  private async controlAll(op: 'removeRdd' | 'dropBroadcast' | 'clearObjects' | 'stats', arg?: unknown): Promise<unknown[]> {
+  private async controlAll(op: 'removeRdd' | 'dropBroadcast' | 'clearObjects' | 'stats' | 'preload', arg?: unknown): Promise<unknown[]> {
     if (this.stopped) return [];
     return Promise.all(this.taskScheduler.executorIds.map((id) => this.backend.control(id, { kind: 'control', op, arg })));
   }
