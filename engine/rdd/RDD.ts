@@ -256,7 +256,7 @@ export abstract class RDD<T> {
   }
 
   private internal<U>(mode: 'map' | 'flatMap' | 'filter' | 'partitions' | 'withIndex', f: Function, env: Env, op: string, preserves = false): RDD<U> {
-    return new rddKinds.MapPartitionsRDD<U, T>(this, mode, shipInternal(f, env, op), preserves);
+    return new rddKinds.MapPartitionsRDD<U, T>(this, mode, shipInternal(f, env, op), preserves, true);
   }
 
   /** Each partition as one array. */
