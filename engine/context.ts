@@ -84,7 +84,16 @@ export class FlintContext {
   private nextOutputId = 0;
   private stopped = false;
   private _checkpointDir: string | undefined;
-  private readonly persistent = new Map<number, WeakRef<RDD<unknown>>>();
+  /**
+   * The context cleaner (Spark's ContextCleaner): when a shuffled RDD or a persisted RDD is garbage
+   * collected, its shuffle files and map statuses, or its cached blocks, are removed everywhere.
+   */
+  private readonly cleaner = new FinalizationRegistry<{ kind: 'shuffle' | 'rdd'; id: number }>((what) => {
+    if (this.stopped) return;
+    if (what.kind === 'rdd') void this.removeRdd(what.id).catch(() => undefined);
+    else void this.removeShuffleEverywhere(what.id).catch(() => undefined);
+  });
+  private readonly persisted = new Set<number>();
 
   private constructor(opts: FlintContextOptions) {
     this.conf = opts.conf instanceof FlintConf ? opts.conf : new FlintConf(opts.conf);
@@ -231,17 +240,30 @@ export class FlintContext {
 
   /** Called by persist(). */
   registerPersistent(rdd: RDD<unknown>): void {
-    this.persistent.set(rdd.id, new WeakRef(rdd));
+    if (this.persisted.has(rdd.id)) return;
+    this.persisted.add(rdd.id);
+    this.cleaner.register(rdd, { kind: 'rdd', id: rdd.id });
+  }
+
+  /** Called by the RDDs that own a shuffle: its files go when the RDD is garbage collected. */
+  registerShuffle(owner: object, shuffleId: number): void {
+    this.cleaner.register(owner, { kind: 'shuffle', id: shuffleId });
+  }
+
+  private async removeShuffleEverywhere(shuffleId: number): Promise<void> {
+    this.tracker.unregister(shuffleId);
+    removeShuffle(shuffleId, join(this.localDir, 'shuffle'));
+    await this.controlAll('dropShuffle', shuffleId);
   }
 
   /** Drops RDD `rddId`'s cached blocks from every executor. */
   async removeRdd(rddId: number): Promise<void> {
-    this.persistent.delete(rddId);
+    this.persisted.delete(rddId);
     this.dagScheduler.forgetRdd(rddId);
     if (!this.stopped) await this.controlAll('removeRdd', rddId);
   }
 
-  private async controlAll(op: 'removeRdd' | 'dropBroadcast' | 'clearObjects' | 'stats' | 'preload', arg?: unknown): Promise<unknown[]> {
+  private async controlAll(op: 'removeRdd' | 'dropBroadcast' | 'clearObjects' | 'stats' | 'preload' | 'dropShuffle', arg?: unknown): Promise<unknown[]> {
     if (this.stopped) return [];
     return Promise.all(this.taskScheduler.executorIds.map((id) => this.backend.control(id, { kind: 'control', op, arg })));
   }
