@@ -173,3 +173,12 @@ test("the 'text' format is registered in the engine's source registry by connect
   const splits = await mod.planSplits(file, 2, {});
   assert.deepEqual(splits.map((s) => structuredClone(s)), splits, 'splits are structured-clonable');
 });
+
+test('file: URLs name local files, as Spark users write them', async () => {
+  const dir = tmpDir();
+  const file = write(dir, 'u r.txt', 'one\ntwo\n');
+  for (const url of [`file://${file}`, `file:${file}`, new URL(`file://${file}`).href]) {
+    assert.deepEqual(readAll(await planSplits(url, 1)), ['one', 'two'], url);
+  }
+  assert.deepEqual(expandInputPaths(`file://${path.join(dir, '*.txt')}`).map((f) => f.path), [file]);
+});
