@@ -4,6 +4,7 @@ export { registerOp, getOp, listOps, type OpDef, type GradRule, type Lowering, t
 export { gradients, type GradOptions } from './autodiff.ts';
 export { emitModel, OPSET, type EmitOptions } from './onnx/emit.ts';
 export { loadModel, CompiledModel, cachedSessionCount, type RuntimeOptions } from './runtime.ts';
+export { evalGraph, type FeedData } from './eval.ts';
 export { checkGrads, type GradCheckInput, type GradCheckOptions, type GradCheckResult } from './check-grads.ts';
 export { OpsUserError, OpsNotImplementedError, OpsInternalError, OpsErrorCode } from './errors.ts';
 export * as ops from './api.ts';
