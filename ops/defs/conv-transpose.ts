@@ -11,6 +11,14 @@ registerOp({
     spatial('ConvTranspose', g);
     const a = attrs as unknown as ConvAttrs & { outputSize: number[] };
     if (w.rank !== 4 || g.shape[1] !== w.shape[0]) throw shapeError('ConvTranspose', `weight ${w} does not fit input ${g}`);
+    for (let i = 0; i < 2; i++) {
+      const k = w.shape[2 + i] as number;
+      const full = a.strides[i] * ((g.shape[2 + i] as number) - 1) + (k - 1) * a.dilations[i] + 1 - a.pads[i] - a.pads[i + 2];
+      const extra = a.outputSize[i] - full;
+      if (extra < 0 || extra >= Math.max(a.strides[i], a.dilations[i])) {
+        throw shapeError('ConvTranspose', `output size ${a.outputSize[i]} on axis ${i + 2} is unreachable from ${g} (possible: ${full}..${full + Math.max(a.strides[i], a.dilations[i]) - 1})`);
+      }
+    }
     return [{ dtype: g.dtype, shape: [g.shape[0], (w.shape[1] as number) * a.group, ...a.outputSize] }];
   },
   lower: (n, ins, outs, L) => {
