@@ -39,13 +39,18 @@ export class BuildContext {
   private readonly paths = new Map<Module, string>();
   private seed = 0;
 
-  constructor(model: Module, opts: { training: boolean; dtype?: DType; graph?: Graph }) {
+  /**
+   * `bind` supplies existing tensors for some parameters/buffers (gradient checks bind them to
+   * float64 inputs); the rest become graph inputs named by their state-dict keys.
+   */
+  constructor(model: Module, opts: { training: boolean; dtype?: DType; graph?: Graph; bind?: Map<Parameter, Tensor> }) {
     this.graph = opts.graph ?? new Graph();
     this.training = opts.training;
     this.dtype = opts.dtype ?? 'float32';
+    const bound = (p: Parameter, name: string) => opts.bind?.get(p) ?? this.graph.input(name, this.dtype, p.shape);
     for (const [name, m] of model.namedModules()) this.paths.set(m, name);
-    for (const [name, p] of model.namedParameters()) this.params.set(p, this.graph.input(name, this.dtype, p.shape));
-    for (const [name, b] of model.namedBuffers()) this.buffers.set(b, this.graph.input(name, this.dtype, b.shape));
+    for (const [name, p] of model.namedParameters()) this.params.set(p, bound(p, name));
+    for (const [name, b] of model.namedBuffers()) this.buffers.set(b, bound(b, name));
   }
 
   /** The graph tensor of a parameter of the model being built. */
