@@ -1,0 +1,152 @@
+/** Model: a trained (or loaded) network for inference: predict, predictClass, evaluate, ONNX save and load. */
+import { readFileSync } from 'node:fs';
+import { writeFile, mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { DlUserError } from './errors.ts';
+import { evaluateSamples } from './evaluate.ts';
+import { argmax, Loss, type ValidationMethod, type ValidationResult } from './metrics.ts';
+import { checkSamples } from './minibatch.ts';
+import { OrtPredictor } from './ort-predictor.ts';
+import { describe, type Sample } from './sample.ts';
+import type { DlBackend, Predictor } from './backend.ts';
+
+/** Inference input held on the driver: Samples or bare feature vectors. */
+export type LocalInput = readonly Sample[] | readonly Float32Array[];
+
+/** Options of prediction and evaluation. */
+export interface PredictOptions {
+  /** Samples per predictor run (default 256). */
+  batchSize?: number;
+}
+
+interface ModelSource {
+  /** Builds a predictor for this model (one ORT session). */
+  predictor(threads: number | undefined): Promise<Predictor>;
+  /** The inference graph as ONNX bytes. */
+  onnx(): Uint8Array;
+}
+
+/**
+ * A model ready for inference. Made by `Optimizer.optimize()` (wrapping the trained nn.Module) or by
+ * `Model.loadOnnx(path)` (any ONNX model with one float input whose first dim is the batch).
+ * Holds one predictor, built on first use; `dispose()` releases it.
+ */
+export class Model {
+  private cached: Promise<Predictor> | undefined;
+
+  private constructor(private readonly source: ModelSource, readonly module: unknown, readonly threads: number | undefined) {}
+
+  /** Wraps a trained nn.Module whose parameters already hold the final weights. */
+  static fromModule(module: unknown, backend: DlBackend, opts: { threads?: number; inputLength?: number } = {}): Model {
+    return new Model({
+      predictor: (threads) => backend.compilePredictor(module, { threads }),
+      onnx: () => backend.exportOnnx(module),
+    }, module, opts.threads);
+  }
+
+  /** Wraps ONNX model bytes made anywhere (PyTorch, Flint, ...). */
+  static fromOnnxBytes(bytes: Uint8Array, opts: { threads?: number; inputShape?: number[]; source?: string } = {}): Model {
+    return new Model({
+      predictor: (threads) => OrtPredictor.create(bytes, { threads, inputShape: opts.inputShape, source: opts.source }),
+      onnx: () => bytes,
+    }, undefined, opts.threads);
+  }
+
+  /** Loads an ONNX file for inference with onnxruntime-node; fails naming the file if it cannot be read or run. */
+  static async loadOnnx(path: string, opts: { threads?: number; inputShape?: number[] } = {}): Promise<Model> {
+    let bytes: Uint8Array;
+    try {
+      bytes = readFileSync(path);
+    } catch (e) {
+      throw new DlUserError('DL_BAD_ONNX', `cannot read ONNX file ${path}: ${(e as Error).message}`, { cause: e });
+    }
+    const model = Model.fromOnnxBytes(bytes, { ...opts, source: path });
+    await model.predictor(); // load now so a bad file fails here, naming the path
+    return model;
+  }
+
+  /** The (cached) predictor of this model. */
+  predictor(): Promise<Predictor> {
+    this.cached ??= this.source.predictor(this.threads);
+    return this.cached;
+  }
+
+  /** The inference graph as ONNX bytes. */
+  toOnnx(): Uint8Array {
+    return this.source.onnx();
+  }
+
+  /** Writes the inference graph as an ONNX file (creating its directory). */
+  async saveOnnx(path: string): Promise<void> {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, this.toOnnx());
+  }
+
+  /** Model outputs, one Float32Array per input record, in input order. */
+  async predict(data: LocalInput, opts: PredictOptions = {}): Promise<Float32Array[]> {
+    const { all, n, width } = await this.runAll(data, opts);
+    const out: Float32Array[] = [];
+    for (let i = 0; i < n; i++) out.push(all.slice(i * width, (i + 1) * width));
+    return out;
+  }
+
+  /** The index of the highest output of each record (0-based class). */
+  async predictClass(data: LocalInput, opts: PredictOptions = {}): Promise<number[]> {
+    const { all, n, width } = await this.runAll(data, opts);
+    const out = new Array<number>(n);
+    for (let i = 0; i < n; i++) out[i] = width === 1 ? (all[i] > 0.5 ? 1 : 0) : argmax(all, i * width, width);
+    return out;
+  }
+
+  /** Scores labelled samples with the given metrics (Loss without a criterion means cross-entropy). */
+  async evaluate(data: readonly Sample[], metrics: ValidationMethod[], opts: PredictOptions = {}): Promise<ValidationResult[]> {
+    if (!Array.isArray(metrics) || metrics.length === 0) {
+      throw new DlUserError('DL_BAD_ARGUMENT', 'evaluate(data, metrics): give at least one metric, e.g. [new Top1Accuracy()]');
+    }
+    const layout = checkSamples(data, 'evaluation data');
+    const p = await this.predictor();
+    return evaluateSamples(p, data, layout, metrics.map((m) => (m instanceof Loss ? m.withDefaultCriterion('CrossEntropyLoss') : m)), opts.batchSize ?? 256);
+  }
+
+  /** Releases the predictor's session. */
+  async dispose(): Promise<void> {
+    const p = this.cached;
+    this.cached = undefined;
+    if (p) await (await p).dispose();
+  }
+
+  private async runAll(data: LocalInput, opts: PredictOptions): Promise<{ all: Float32Array; n: number; width: number }> {
+    if (!Array.isArray(data)) throw new DlUserError('DL_BAD_ARGUMENT', `predict: data must be an array of Samples or Float32Arrays, got ${describe(data)}`);
+    const n = data.length;
+    if (n === 0) return { all: new Float32Array(0), n: 0, width: 0 };
+    const feats = (i: number): Float32Array => {
+      const d = data[i];
+      if (d instanceof Float32Array) return d;
+      const f = (d as Sample)?.features;
+      if (f instanceof Float32Array) return f;
+      if (Array.isArray(f) && f.length === 1 && f[0] instanceof Float32Array) return f[0];
+      throw new DlUserError('DL_BAD_SAMPLE', `predict: record ${i} is ${describe(d)}, not a Float32Array or a Sample with one Float32Array of features`);
+    };
+    const len = feats(0).length;
+    const batchSize = Math.max(1, Math.min(opts.batchSize ?? 256, n));
+    const x = new Float32Array(batchSize * len);
+    const p = await this.predictor();
+    let all: Float32Array | undefined;
+    let width = 0;
+    for (let start = 0; start < n; start += batchSize) {
+      const b = Math.min(batchSize, n - start);
+      for (let k = 0; k < b; k++) {
+        const f = feats(start + k);
+        if (f.length !== len) throw new DlUserError('DL_BAD_SAMPLE', `predict: record ${start + k} has ${f.length} features but record 0 has ${len}`);
+        x.set(f, k * len);
+      }
+      const out = await p.run(b === batchSize ? x : x.subarray(0, b * len), b);
+      if (all === undefined) {
+        width = out.length / b;
+        all = new Float32Array(n * width);
+      }
+      all.set(out.subarray(0, b * width), start * width);
+    }
+    return { all: all!, n, width };
+  }
+}
