@@ -1,4 +1,22 @@
 /** Public surface of dl/: re-exported by index.ts. */
+// Compute half: nn modules, optimizers, compilation to onnxruntime, ONNX export.
+export * as nn from './nn/index.ts';
+export * as optim from './optim/index.ts';
+export {
+  compileTrainStep,
+  compilePredictor,
+  compileGradStep,
+  compileSliceUpdate,
+  getModelWeights,
+  setModelWeights,
+  type TrainStep,
+  type Predictor,
+  type GradStep,
+  type SliceUpdate,
+  type CompileOptions,
+} from './compile.ts';
+export { exportOnnx } from './onnx-export.ts';
+// Training half: samples, triggers, metrics, schedules, the Optimizer, Model.
 export type { Sample } from './sample.ts';
 export { sample } from './sample.ts';
 export { Trigger, type TrainingState } from './trigger.ts';
@@ -12,6 +30,6 @@ export {
 } from './optimizer.ts';
 export { Model, type LocalInput, type PredictOptions } from './model.ts';
 export { OrtPredictor, type OrtPredictorOptions } from './ort-predictor.ts';
-export type { DlBackend, TrainStep, Predictor } from './backend.ts';
+export type { DlBackend } from './backend.ts';
 export { DlUserError, DlNotImplementedError, DlInternalError, type DlErrorCode } from './errors.ts';
 export { loadCheckpoint, type CheckpointState } from './checkpoint.ts';

@@ -1,0 +1,74 @@
+/** The onnxruntime-node wrapper: sessions cached per model bytes and thread count, with graph optimizations on. */
+import { createHash } from 'node:crypto';
+import * as ort from 'onnxruntime-node';
+import { OpsUserError, OpsErrorCode } from './errors.ts';
+
+export { ort };
+
+export interface RuntimeOptions {
+  /** Intra-op threads for this session (the task's share of the executor's cores); default 1. */
+  threads?: number;
+}
+
+/** A loaded ONNX model; shared between users of identical bytes and options, released on the last dispose. */
+export class CompiledModel {
+  private refs = 1;
+  constructor(
+    readonly session: ort.InferenceSession,
+    private readonly key: string,
+  ) {}
+
+  /** Runs the model; feeds must name every graph input. */
+  async run(feeds: Record<string, ort.Tensor>): Promise<Record<string, ort.Tensor>> {
+    try {
+      return (await this.session.run(feeds)) as Record<string, ort.Tensor>;
+    } catch (e) {
+      throw new OpsUserError(OpsErrorCode.RUNTIME, `onnxruntime run failed: ${(e as Error).message}`, { cause: e });
+    }
+  }
+
+  /** @internal */
+  retain(): this {
+    this.refs++;
+    return this;
+  }
+
+  async dispose(): Promise<void> {
+    if (--this.refs > 0) return;
+    cache.delete(this.key);
+    await this.session.release();
+  }
+}
+
+const cache = new Map<string, Promise<CompiledModel>>();
+
+/** Loads (or reuses) a session for the model bytes. Sessions are keyed by a hash of the bytes and the thread count. */
+export async function loadModel(bytes: Uint8Array, opts: RuntimeOptions = {}): Promise<CompiledModel> {
+  const threads = opts.threads ?? 1;
+  const key = createHash('sha1').update(bytes).digest('hex') + `/${threads}`;
+  const hit = cache.get(key);
+  if (hit) return (await hit).retain();
+  const p = (async () => {
+    try {
+      const session = await ort.InferenceSession.create(bytes, {
+        intraOpNumThreads: threads,
+        interOpNumThreads: 1,
+        executionMode: 'sequential',
+        graphOptimizationLevel: 'all',
+        enableCpuMemArena: true,
+        enableMemPattern: true,
+      });
+      return new CompiledModel(session, key);
+    } catch (e) {
+      cache.delete(key);
+      throw new OpsUserError(OpsErrorCode.RUNTIME, `onnxruntime rejected the model: ${(e as Error).message}`, { cause: e });
+    }
+  })();
+  cache.set(key, p);
+  return p;
+}
+
+/** Number of live cached sessions (for tests). */
+export function cachedSessionCount(): number {
+  return cache.size;
+}
