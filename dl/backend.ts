@@ -14,7 +14,10 @@ export interface TrainStep {
   dispose(): Promise<void>;
 }
 
-/** A compiled inference function: `run` maps [batch, ...inputShape] to [batch, ...outputShape]. */
+/**
+ * A compiled inference function: `run` maps [batch, ...inputShape] to [batch, ...outputShape].
+ * A predictor compiled from a module reads the module's current weights on every run.
+ */
 export interface Predictor {
   readonly outputShape: number[];
   run(x: Float32Array, batch: number): Promise<Float32Array>;
@@ -35,4 +38,12 @@ export interface DlBackend {
   getModelWeights(model: unknown): Float32Array;
   /** The optimizer's configured learning rate (what schedules scale). */
   baseLearningRate(optimMethod: unknown): number;
+  /**
+   * Makes sure the model knows its per-sample input shape, inferring it from the samples' feature
+   * length when the model leaves it open; fails when the length cannot be the model's input.
+   */
+  ensureInputShape?(model: unknown, featureLength: number): void;
+  /** Non-trainable state (BatchNorm running statistics), saved in checkpoints; absent when the backend has none. */
+  getModelBuffers?(model: unknown): Float32Array[];
+  setModelBuffers?(model: unknown, buffers: Float32Array[]): void;
 }

@@ -23,6 +23,8 @@ export interface CheckpointState {
   featureLength: number;
   weights: Float32Array;
   optimState: Float32Array[];
+  /** The model's non-trainable buffers (BatchNorm running statistics), in module order. */
+  buffers: Float32Array[];
 }
 
 /** File name of the checkpoint after `iteration`. */
@@ -37,20 +39,20 @@ export function saveCheckpoint(dir: string, s: CheckpointState): string {
     version: VERSION, iteration: s.iteration, epoch: s.epoch, position: s.position, rngState: s.rngState,
     loss: Number.isFinite(s.loss) ? s.loss : null, score: s.score ?? null, scheduleState: s.scheduleState ?? null,
     numSamples: s.numSamples, featureLength: s.featureLength,
-    weights: s.weights.length, optimState: s.optimState.map((a) => a.length),
+    weights: s.weights.length, optimState: s.optimState.map((a) => a.length), buffers: s.buffers.map((a) => a.length),
   });
   const headerBytes = Buffer.from(header, 'utf8');
   const headerPadded = (headerBytes.length + 3) & ~3;
-  const floats = s.weights.length + s.optimState.reduce((a, b) => a + b.length, 0);
+  const arrays = [s.weights, ...s.optimState, ...s.buffers];
+  const floats = arrays.reduce((a, b) => a + b.length, 0);
   const buf = Buffer.alloc(12 + headerPadded + floats * 4);
   buf.writeUInt32LE(MAGIC, 0);
   buf.writeUInt32LE(VERSION, 4);
   buf.writeUInt32LE(headerBytes.length, 8);
   headerBytes.copy(buf, 12);
   const body = new Float32Array(buf.buffer, buf.byteOffset + 12 + headerPadded, floats);
-  body.set(s.weights, 0);
-  let off = s.weights.length;
-  for (const a of s.optimState) {
+  let off = 0;
+  for (const a of arrays) {
     body.set(a, off);
     off += a.length;
   }
@@ -99,7 +101,7 @@ export function loadCheckpoint(path: string): CheckpointState {
   } catch (e) {
     throw new DlUserError('DL_BAD_CHECKPOINT', `${file} is truncated or corrupt (header unreadable)`, { cause: e });
   }
-  const lens: number[] = [h.weights, ...h.optimState];
+  const lens: number[] = [h.weights, ...h.optimState, ...h.buffers];
   const floats = lens.reduce((a, b) => a + b, 0);
   if (buf.length < 12 + padded + floats * 4) {
     throw new DlUserError('DL_BAD_CHECKPOINT', `${file} is truncated: ${buf.length} bytes, expected ${12 + padded + floats * 4}`);
@@ -117,6 +119,6 @@ export function loadCheckpoint(path: string): CheckpointState {
     iteration: h.iteration, epoch: h.epoch, position: h.position, rngState: h.rngState,
     loss: h.loss ?? NaN, score: h.score ?? undefined, scheduleState: h.scheduleState ?? undefined,
     numSamples: h.numSamples, featureLength: h.featureLength,
-    weights: arrays[0], optimState: arrays.slice(1),
+    weights: arrays[0], optimState: arrays.slice(1, 1 + h.optimState.length), buffers: arrays.slice(1 + h.optimState.length),
   };
 }

@@ -12,9 +12,9 @@ import { checkSamples, MiniBatcher, type SampleLayout } from './minibatch.ts';
 import { Model } from './model.ts';
 import type { LearningRateSchedule } from './optim/schedules.ts';
 import { Rng } from './rng.ts';
-import type { Sample } from './sample.ts';
+import { singleFeatures, type Sample } from './sample.ts';
 import { Trigger, type TrainingState } from './trigger.ts';
-import type { DlBackend, TrainStep } from './backend.ts';
+import type { DlBackend, Predictor, TrainStep } from './backend.ts';
 import { defaultBackend } from './default-backend.ts';
 
 /** Data the Optimizer accepts: an array of Samples or anything with `collect()` (an RDD<Sample>). */
@@ -79,7 +79,9 @@ export interface TrainingSummary {
   epoch: number;
   loss: number;
   samplesTrained: number;
+  /** Seconds inside the compiled train step, and of the whole loop (batches, triggers, validation, checkpoints). */
   trainSeconds: number;
+  loopSeconds: number;
   validations: ValidationRecord[];
   lastCheckpoint: string | undefined;
 }
@@ -104,14 +106,11 @@ export class Optimizer {
     const classification = isClassCriterion(o.criterion);
     const threads = o.threads;
 
-    // The model's output width bounds the class labels; the predictor also tells us the model compiles.
-    let numClasses: number | undefined;
-    if (classification) {
-      const probe = await backend.compilePredictor(o.model, { threads });
-      const shape = probe.outputShape;
-      numClasses = shape[shape.length - 1];
-      await probe.dispose();
-    }
+    if (samples.length > 0) backend.ensureInputShape?.(o.model, singleFeatures(samples[0], 0).length);
+    // The model's output width bounds the class labels. The predictor reads the module's current
+    // weights on every run, so this one also serves every validation.
+    const predictor = classification || o.validation ? await backend.compilePredictor(o.model, { threads }) : undefined;
+    const numClasses = classification && predictor ? predictor.outputShape[predictor.outputShape.length - 1] : undefined;
     const layout = checkSamples(samples, 'training data', numClasses);
     let valLayout: SampleLayout | undefined;
     if (valSamples) {
@@ -123,16 +122,18 @@ export class Optimizer {
     }
     const metrics = (o.validation?.metrics ?? []).map((m) => (m instanceof Loss ? m.withDefaultCriterion(o.criterion) : m));
 
-    const step = await backend.compileTrainStep(o.model, o.criterion, o.optimMethod, { threads });
+    let step: TrainStep | undefined;
     try {
-      return await this.loop(backend, step, samples, layout, valSamples, valLayout, metrics);
+      step = await backend.compileTrainStep(o.model, o.criterion, o.optimMethod, { threads });
+      return await this.loop(backend, step, predictor, samples, layout, valSamples, valLayout, metrics);
     } finally {
-      await step.dispose();
+      await step?.dispose();
+      await predictor?.dispose();
     }
   }
 
   private async loop(
-    backend: DlBackend, step: TrainStep, samples: readonly Sample[], layout: SampleLayout,
+    backend: DlBackend, step: TrainStep, predictor: Predictor | undefined, samples: readonly Sample[], layout: SampleLayout,
     valSamples: readonly Sample[] | undefined, valLayout: SampleLayout | undefined, metrics: ValidationMethod[],
   ): Promise<Model> {
     const o = this.options;
@@ -163,6 +164,10 @@ export class Optimizer {
       }
       step.setWeights(c.weights);
       step.setOptimState(c.optimState);
+      if (c.buffers.length > 0 || backend.getModelBuffers?.(o.model).length) {
+        if (!backend.setModelBuffers) throw new DlUserError('DL_BAD_CHECKPOINT', `checkpoint ${o.resumeFrom} holds model buffers this backend cannot restore`);
+        backend.setModelBuffers(o.model, c.buffers);
+      }
       ({ iteration, epoch, position, loss, score } = c);
       rng.state = c.rngState;
       if (schedule && c.scheduleState) schedule.setState(c.scheduleState);
@@ -181,6 +186,7 @@ export class Optimizer {
     const state = (epochEnded: boolean): TrainingState => ({ iteration, epoch, epochEnded, loss, score });
     let samplesTrained = 0;
     let trainMs = 0;
+    const loopStart = performance.now();
 
     let lastEnded = false;
     while (!endWhen.fires(state(lastEnded))) {
@@ -209,17 +215,12 @@ export class Optimizer {
       if (schedule && (schedule.stepOn === 'iteration' || (schedule.stepOn === 'epoch' && epochEnded))) schedule.step();
 
       const s = state(epochEnded);
-      if (o.validation && valSamples && valLayout && o.validation.trigger.fires(s)) {
+      if (o.validation && valSamples && valLayout && predictor && o.validation.trigger.fires(s)) {
         backend.setModelWeights(o.model, step.getWeights());
-        const predictor = await backend.compilePredictor(o.model, { threads: o.threads });
-        try {
-          const results = await evaluateSamples(predictor, valSamples, valLayout, metrics, o.validation.batchSize ?? batchSize);
-          validations.push({ iteration, epoch, results });
-          score = results[0]?.value;
-          log(`validation at iteration ${iteration} (epoch ${epoch}): ${results.map(String).join(', ')}`);
-        } finally {
-          await predictor.dispose();
-        }
+        const results = await evaluateSamples(predictor, valSamples, valLayout, metrics, o.validation.batchSize ?? batchSize);
+        validations.push({ iteration, epoch, results });
+        score = results[0]?.value;
+        log(`validation at iteration ${iteration} (epoch ${epoch}): ${results.map(String).join(', ')}`);
         if (schedule && schedule.stepOn === 'validation' && score !== undefined) schedule.step(score);
       }
       if (o.checkpoint && o.checkpoint.trigger.fires(state(epochEnded))) {
@@ -229,6 +230,7 @@ export class Optimizer {
           scheduleState: schedule?.getState(),
           numSamples: n, featureLength: layout.featureLength,
           weights: step.getWeights(), optimState: step.getOptimState(),
+          buffers: backend.getModelBuffers?.(o.model) ?? [],
         };
         lastCheckpoint = saveCheckpoint(o.checkpoint.path, c);
         if (o.checkpoint.overwrite) removeOtherCheckpoints(o.checkpoint.path, lastCheckpoint);
@@ -238,7 +240,9 @@ export class Optimizer {
     }
 
     backend.setModelWeights(o.model, step.getWeights());
-    this.summary = { iteration, epoch, loss, samplesTrained, trainSeconds: trainMs / 1000, validations, lastCheckpoint };
+    this.summary = {
+      iteration, epoch, loss, samplesTrained, trainSeconds: trainMs / 1000, loopSeconds: (performance.now() - loopStart) / 1000, validations, lastCheckpoint,
+    };
     return Model.fromModule(o.model, backend, { threads: o.threads, inputLength: layout.featureLength });
   }
 }
