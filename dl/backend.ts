@@ -31,7 +31,8 @@ export interface Predictor {
 export interface DlBackend {
   compileTrainStep(model: unknown, criterion: unknown, optimMethod: unknown, opts?: { threads?: number }): Promise<TrainStep>;
   compilePredictor(model: unknown, opts?: { threads?: number }): Promise<Predictor>;
-  exportOnnx(model: unknown): Uint8Array;
+  /** The model's inference graph as ONNX bytes (absent in backends that cannot export). */
+  exportOnnx?(model: unknown): Uint8Array;
   /** Writes a flat weight vector (TrainStep order) into the model's parameters. */
   setModelWeights(model: unknown, weights: Float32Array): void;
   /** The flat weight vector of the model's parameters. */

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { writeFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { DlUserError } from './errors.ts';
+import { DlNotImplementedError, DlUserError } from './errors.ts';
 import { evaluateSamples } from './evaluate.ts';
 import { argmax, Loss, type ValidationMethod, type ValidationResult } from './metrics.ts';
 import { checkSamples } from './minibatch.ts';
@@ -36,11 +36,24 @@ export class Model {
 
   private constructor(private readonly source: ModelSource, readonly module: unknown, readonly threads: number | undefined) {}
 
-  /** Wraps a trained nn.Module whose parameters already hold the final weights. */
-  static fromModule(module: unknown, backend: DlBackend, opts: { threads?: number; inputLength?: number } = {}): Model {
+  /**
+   * Wraps a trained nn.Module whose parameters hold the final weights. Inference runs the exported
+   * ONNX graph (weights as initializers, which onnxruntime pre-packs: faster than feeding them as
+   * inputs), so `predict` and `saveOnnx` compute the same function. A backend without ONNX export
+   * (a test double) serves its compiled predictor instead.
+   */
+  static fromModule(module: unknown, backend: DlBackend, opts: { threads?: number } = {}): Model {
+    const exporter = backend.exportOnnx?.bind(backend);
+    let bytes: Uint8Array | undefined;
+    const onnx = (): Uint8Array => {
+      if (!exporter) throw new DlNotImplementedError('this model\'s backend cannot export ONNX');
+      return (bytes ??= exporter(module));
+    };
     return new Model({
-      predictor: (threads) => backend.compilePredictor(module, { threads }),
-      onnx: () => backend.exportOnnx(module),
+      predictor: (threads) => exporter
+        ? OrtPredictor.create(onnx(), { threads, source: 'the trained model' })
+        : backend.compilePredictor(module, { threads }),
+      onnx,
     }, module, opts.threads);
   }
 

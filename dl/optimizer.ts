@@ -243,7 +243,7 @@ export class Optimizer {
     this.summary = {
       iteration, epoch, loss, samplesTrained, trainSeconds: trainMs / 1000, loopSeconds: (performance.now() - loopStart) / 1000, validations, lastCheckpoint,
     };
-    return Model.fromModule(o.model, backend, { threads: o.threads, inputLength: layout.featureLength });
+    return Model.fromModule(o.model, backend, { threads: o.threads });
   }
 }
 
