@@ -4,11 +4,24 @@ import { writeFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { DlNotImplementedError, DlUserError } from './errors.ts';
 import { evaluateSamples } from './evaluate.ts';
-import { argmax, Loss, type ValidationMethod, type ValidationResult } from './metrics.ts';
+import { argmax, Loss, ValidationResult, type ValidationMethod } from './metrics.ts';
 import { checkSamples } from './minibatch.ts';
 import { OrtPredictor } from './ort-predictor.ts';
 import { describe, type Sample } from './sample.ts';
 import type { DlBackend, Predictor } from './backend.ts';
+import type { RDD } from '../engine/rdd/RDD.ts';
+import { moduleRef } from '../engine/serde/closure.ts';
+// imported for their types; the shipped functions get them on executors through moduleRef in env
+import { evaluatePartition, metricSpec, predictPartition, type PartitionInferenceSpec } from './partition-inference.ts';
+
+const PARTITION_URL = new URL('./partition-inference.ts', import.meta.url).href;
+
+/** An RDD of records to infer on: Samples or bare feature vectors. */
+export type RddInput = RDD<Sample> | RDD<Float32Array> | RDD<Sample | Float32Array>;
+
+function isRdd(d: unknown): d is RDD<unknown> {
+  return d !== null && typeof d === 'object' && typeof (d as { mapPartitions?: unknown }).mapPartitions === 'function';
+}
 
 /** Inference input held on the driver: Samples or bare feature vectors. */
 export type LocalInput = readonly Sample[] | readonly Float32Array[];
@@ -33,6 +46,8 @@ interface ModelSource {
  */
 export class Model {
   private cached: Promise<Predictor> | undefined;
+  /** Names this model's predictors in executors' object caches. */
+  readonly key = `model-${globalThis.crypto.randomUUID()}`;
 
   private constructor(private readonly source: ModelSource, readonly module: unknown, readonly threads: number | undefined) {}
 
@@ -95,30 +110,72 @@ export class Model {
     await writeFile(path, this.toOnnx());
   }
 
-  /** Model outputs, one Float32Array per input record, in input order. */
-  async predict(data: LocalInput, opts: PredictOptions = {}): Promise<Float32Array[]> {
-    const { all, n, width } = await this.runAll(data, opts);
-    const out: Float32Array[] = [];
-    for (let i = 0; i < n; i++) out.push(all.slice(i * width, (i + 1) * width));
-    return out;
+  /**
+   * Model outputs, one Float32Array per record, in input order. On an array: computed here. On an RDD:
+   * a lazy map stage (mapPartitions) whose tasks build the predictor once per executor.
+   */
+  predict(data: RddInput, opts?: PredictOptions): RDD<Float32Array>;
+  predict(data: LocalInput, opts?: PredictOptions): Promise<Float32Array[]>;
+  predict(data: LocalInput | RddInput, opts: PredictOptions = {}): Promise<Float32Array[]> | RDD<Float32Array> {
+    if (isRdd(data)) return this.mapStage(data, 'predict', opts) as RDD<Float32Array>;
+    return this.runAll(data as LocalInput, opts).then(({ all, n, width }) => {
+      const out: Float32Array[] = [];
+      for (let i = 0; i < n; i++) out.push(all.slice(i * width, (i + 1) * width));
+      return out;
+    });
   }
 
-  /** The index of the highest output of each record (0-based class). */
-  async predictClass(data: LocalInput, opts: PredictOptions = {}): Promise<number[]> {
-    const { all, n, width } = await this.runAll(data, opts);
-    const out = new Array<number>(n);
-    for (let i = 0; i < n; i++) out[i] = width === 1 ? (all[i] > 0.5 ? 1 : 0) : argmax(all, i * width, width);
-    return out;
+  /** The index of the highest output of each record (0-based class); over an RDD, a map stage. */
+  predictClass(data: RddInput, opts?: PredictOptions): RDD<number>;
+  predictClass(data: LocalInput, opts?: PredictOptions): Promise<number[]>;
+  predictClass(data: LocalInput | RddInput, opts: PredictOptions = {}): Promise<number[]> | RDD<number> {
+    if (isRdd(data)) return this.mapStage(data, 'class', opts) as RDD<number>;
+    return this.runAll(data as LocalInput, opts).then(({ all, n, width }) => {
+      const out = new Array<number>(n);
+      for (let i = 0; i < n; i++) out[i] = width === 1 ? (all[i] > 0.5 ? 1 : 0) : argmax(all, i * width, width);
+      return out;
+    });
   }
 
-  /** Scores labelled samples with the given metrics (Loss without a criterion means cross-entropy). */
-  async evaluate(data: readonly Sample[], metrics: ValidationMethod[], opts: PredictOptions = {}): Promise<ValidationResult[]> {
+  /**
+   * Scores labelled samples with the given metrics (Loss without a criterion means cross-entropy).
+   * Over an RDD each partition is scored on its executor and the sums and counts are merged here.
+   */
+  async evaluate(data: readonly Sample[] | RDD<Sample>, metrics: ValidationMethod[], opts: PredictOptions = {}): Promise<ValidationResult[]> {
     if (!Array.isArray(metrics) || metrics.length === 0) {
       throw new DlUserError('DL_BAD_ARGUMENT', 'evaluate(data, metrics): give at least one metric, e.g. [new Top1Accuracy()]');
     }
-    const layout = checkSamples(data, 'evaluation data');
+    const ms = metrics.map((m) => (m instanceof Loss ? m.withDefaultCriterion('CrossEntropyLoss') : m));
+    if (isRdd(data)) {
+      const spec = this.partitionSpec(opts);
+      const shipped = ms.map(metricSpec);
+      const parts: { name: string; sum: number; count: number }[] = await (data as RDD<Sample>).mapPartitions(
+        (it, tc) => evaluatePartition(it, tc, spec, shipped),
+        { evaluatePartition: moduleRef(PARTITION_URL, 'evaluatePartition'), spec, shipped },
+      ).collect();
+      // each partition yields one result per metric, in metric order
+      return ms.map((m, i) => {
+        let acc = new ValidationResult(m.name, 0, 0);
+        for (let k = i; k < parts.length; k += ms.length) acc = acc.merge(ValidationResult.fromJSON(parts[k]));
+        return acc;
+      });
+    }
+    const samples = data as readonly Sample[];
+    const layout = checkSamples(samples, 'evaluation data');
     const p = await this.predictor();
-    return evaluateSamples(p, data, layout, metrics.map((m) => (m instanceof Loss ? m.withDefaultCriterion('CrossEntropyLoss') : m)), opts.batchSize ?? 256);
+    return evaluateSamples(p, samples, layout, ms, opts.batchSize ?? 256);
+  }
+
+  private partitionSpec(opts: PredictOptions): PartitionInferenceSpec {
+    return { key: this.key, onnx: this.toOnnx(), mode: 'predict', batchSize: Math.max(1, opts.batchSize ?? 256) };
+  }
+
+  private mapStage(data: RDD<unknown>, mode: 'predict' | 'class', opts: PredictOptions): RDD<Float32Array | number> {
+    const spec = { ...this.partitionSpec(opts), mode };
+    return data.mapPartitions(
+      (it, tc) => predictPartition(it, tc, spec),
+      { predictPartition: moduleRef(PARTITION_URL, 'predictPartition'), spec },
+    );
   }
 
   /** Releases the predictor's session. */

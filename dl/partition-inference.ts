@@ -1,10 +1,11 @@
 /** Inference as a map stage: the executor-side function that runs one partition through a model cached once per executor. */
-import { argmax } from './metrics.ts';
+import { argmax, Loss, MAE, Top1Accuracy, Top5Accuracy, ValidationResult, type ValidationMethod } from './metrics.ts';
 import { OrtPredictor } from './ort-predictor.ts';
 import type { Predictor } from './backend.ts';
 import { DlUserError } from './errors.ts';
 import type { Sample } from './sample.ts';
 import { describe } from './sample.ts';
+import { DlNotImplementedError } from './errors.ts';
 
 /** The executor's keyed object cache, as the engine's TaskContext offers it. */
 export interface ObjectCacheLike {
@@ -34,12 +35,7 @@ export interface PartitionInferenceSpec {
 export async function* predictPartition(
   records: Iterable<unknown>, tc: TaskContextLike, spec: PartitionInferenceSpec,
 ): AsyncGenerator<Float32Array | number> {
-  const threads = tc.executor?.coresPerTask ?? 1;
-  const predictor: Predictor & { inputLength?: number } = await tc.objectCache.getOrCreate(
-    `dl.predictor.${spec.key}.t${threads}`,
-    () => OrtPredictor.create(spec.onnx, { threads, inputShape: spec.inputShape, source: `model ${spec.key}` }),
-    (p) => p.dispose(),
-  );
+  const predictor = await cachedPredictor(tc, spec);
   const batchSize = spec.batchSize;
   let x: Float32Array | undefined;
   let len = 0;
@@ -77,4 +73,87 @@ function featuresOf(r: unknown, i: number): Float32Array {
   if (f instanceof Float32Array) return f;
   if (Array.isArray(f) && f.length === 1 && f[0] instanceof Float32Array) return f[0];
   throw new DlUserError('DL_BAD_SAMPLE', `inference: record ${i} of the partition is ${describe(r)}, not a Float32Array or a Sample with one Float32Array of features`);
+}
+
+/** The executor's predictor for a model key, created on first use (one ORT session per executor and model). */
+function cachedPredictor(tc: TaskContextLike, spec: PartitionInferenceSpec): Promise<Predictor> {
+  const threads = tc.executor?.coresPerTask ?? 1;
+  return tc.objectCache.getOrCreate<Predictor>(
+    `dl.predictor.${spec.key}.t${threads}`,
+    () => OrtPredictor.create(spec.onnx, { threads, inputShape: spec.inputShape, source: `model ${spec.key}` }),
+    (p) => p.dispose(),
+  );
+}
+
+/** A metric as plain data, so executors can rebuild it: its class name and, for Loss, the criterion's class name and beta. */
+export interface MetricSpec {
+  name: string;
+  criterion?: string;
+  beta?: number;
+}
+
+/** Describes built-in metrics for shipping; other metrics cannot run on executors yet. */
+export function metricSpec(m: ValidationMethod): MetricSpec {
+  if (m instanceof Loss) {
+    const c = m.criterion;
+    const criterion = c === undefined ? 'CrossEntropyLoss' : typeof c === 'string' ? c : (c as object).constructor.name;
+    return { name: 'Loss', criterion, beta: (c as { beta?: number } | undefined)?.beta };
+  }
+  if (m instanceof Top1Accuracy || m instanceof Top5Accuracy || m instanceof MAE) return { name: m.name };
+  throw new DlNotImplementedError(`metric '${m.name}' cannot be evaluated over an RDD yet (only Top1Accuracy, Top5Accuracy, Loss and MAE ship to executors); collect the data and evaluate an array`);
+}
+
+function rebuildMetric(s: MetricSpec): ValidationMethod {
+  if (s.name === 'Loss') return new Loss(s.criterion === 'SmoothL1Loss' ? { constructor: { name: 'SmoothL1Loss' }, beta: s.beta } : s.criterion);
+  if (s.name === 'Top1Accuracy') return new Top1Accuracy();
+  if (s.name === 'Top5Accuracy') return new Top5Accuracy();
+  return new MAE();
+}
+
+/**
+ * Scores one partition of labelled Samples with the shipped metrics and yields one plain
+ * `{ name, sum, count }` per metric; the driver merges the partitions' results.
+ */
+export async function* evaluatePartition(
+  records: Iterable<unknown>, tc: TaskContextLike, spec: PartitionInferenceSpec, metrics: MetricSpec[],
+): AsyncGenerator<{ name: string; sum: number; count: number }> {
+  const predictor = await cachedPredictor(tc, spec);
+  const ms = metrics.map(rebuildMetric);
+  let results = ms.map((m) => new ValidationResult(m.name, 0, 0));
+  const batchSize = spec.batchSize;
+  let x: Float32Array | undefined;
+  let y: Float32Array | undefined;
+  let len = 0;
+  let ylen = 0;
+  let n = 0;
+  let index = 0;
+  const score = async (count: number) => {
+    const output = await predictor.run(count === batchSize ? x! : x!.subarray(0, count * len), count);
+    const targets = count === batchSize ? y! : y!.subarray(0, count * ylen);
+    results = results.map((r, i) => r.merge(ms[i].evaluate({ output, outDim: output.length / count, targets, targetDim: ylen, batch: count })));
+  };
+  for (const r of records) {
+    const f = featuresOf(r, index);
+    const label = (r as Sample).label;
+    if (x === undefined) {
+      len = f.length;
+      ylen = typeof label === 'number' ? 1 : label.length;
+      x = new Float32Array(batchSize * len);
+      y = new Float32Array(batchSize * ylen);
+    } else if (f.length !== len) {
+      throw new DlUserError('DL_BAD_SAMPLE', `evaluation: record ${index} of the partition has ${f.length} features but the first has ${len}`);
+    }
+    x.set(f, n * len);
+    if (typeof label === 'number') y![n] = label;
+    else if (label instanceof Float32Array && label.length === ylen) y!.set(label, n * ylen);
+    else throw new DlUserError('DL_BAD_SAMPLE', `evaluation: record ${index} of the partition has label ${describe(label)}; labels must be all numbers or all Float32Arrays of one length`);
+    n++;
+    index++;
+    if (n === batchSize) {
+      await score(n);
+      n = 0;
+    }
+  }
+  if (n > 0) await score(n);
+  for (const r of results) yield r.toJSON();
 }
