@@ -2,11 +2,12 @@
 import { sparkTypeName, vectorSize, type SchemaSpec } from './types.ts';
 
 /** Renders one value as show() prints it. */
-export function showValue(v: unknown): string {
+export function showValue(v: unknown, type?: string): string {
   if (v === null || v === undefined) return 'NULL';
-  if (v instanceof Date) return v.toISOString().replace('T', ' ').replace('Z', '');
+  if (v instanceof Date) return v.toISOString().replace('T', ' ').replace('Z', '').replace(/\.000$/, '');
+  if (typeof v === 'number' && (type === 'float64' || type === 'float32') && Number.isInteger(v)) return `${v}.0`;
   if (ArrayBuffer.isView(v)) return `[${Array.from(v as Float32Array).map(x => showValue(x)).join(', ')}]`;
-  if (Array.isArray(v)) return `[${v.map(showValue).join(', ')}]`;
+  if (Array.isArray(v)) return `[${v.map(x => showValue(x)).join(', ')}]`;
   return String(v);
 }
 
@@ -17,7 +18,7 @@ export function showTable(schema: SchemaSpec, rows: Record<string, unknown>[], t
     return truncate > 0 && cps.length > truncate ? `${cps.slice(0, truncate - 3).join('')}...` : s;
   };
   const header = schema.map(f => cut(f.name));
-  const cells = rows.map(r => schema.map(f => cut(showValue(r[f.name]))));
+  const cells = rows.map(r => schema.map(f => cut(showValue(r[f.name], f.type))));
   const widths = header.map((h, i) => Math.max(3, Array.from(h).length, ...cells.map(c => Array.from(c[i]).length)));
   const pad = (s: string, w: number): string => ' '.repeat(w - Array.from(s).length) + s;
   const sep = `+${widths.map(w => '-'.repeat(w)).join('+')}+`;
