@@ -32,6 +32,7 @@ function reader(path: string): RecordBatchReader {
   try {
     const r = RecordBatchReader.from(readFileSync(path));
     r.open();
+    if (r.schema === undefined) throw new Error('no IPC schema message at the start');
     return r;
   } catch (err) {
     throw new SqlUserError('MALFORMED_RECORD', `arrow: '${path}' is not an Arrow IPC file or stream: ${(err as Error).message}`, { cause: err });

@@ -112,10 +112,11 @@ function parseRecord(b: Uint8Array, pos: number, limit: number, o: CsvOptions, o
         j++;
       }
       if (!closed) {
-        bad = true;
+        // The rest of the line becomes the last field, raw; the record is malformed.
         let k = i;
         while (k < limit && b[k] !== 10) k++;
-        return { next: k + 1, bad };
+        out.push(b, i, k > i && b[k - 1] === 13 ? k - 1 : k, false);
+        return { next: k + 1, bad: true };
       }
       if (copy !== null) { const u = Uint8Array.from(copy); out.push(u, 0, u.length, true); } else out.push(b, i + 1, j, true);
       i = j + 1;
@@ -205,7 +206,7 @@ export function* readSplit(split: InputSplit, options: Record<string, unknown>):
       // Append fields; a field that does not parse becomes null and marks the record malformed.
       for (let k = 0; k < dataCols.length; k++) {
         const bl = builders[k];
-        if (k >= n || badQuote || isNull(fields, k, nullBytes)) { bl.appendNull(); continue; }
+        if (k >= n || isNull(fields, k, nullBytes)) { bl.appendNull(); continue; }
         if (!bl.appendBytes(fields.bufs[k], fields.start[k], fields.end[k])) { bl.appendNull(); bad = true; }
       }
       if (bad) {
