@@ -63,7 +63,7 @@ async function joined(how: string, conf: Record<string, number> = {}) {
 }
 
 for (const broadcast of [false, true]) {
-  const conf = broadcast ? {} : { 'flint.sql.broadcastThresholdBytes': -1 };
+  const conf: Record<string, number> = broadcast ? {} : { 'flint.sql.broadcastThresholdBytes': -1 };
   const label = broadcast ? 'broadcast' : 'shuffle';
   test(`${label} hash joins: inner, left, semi and anti never match null keys`, async () => {
     const inner = await joined('inner', conf);
