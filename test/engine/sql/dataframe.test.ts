@@ -170,7 +170,7 @@ test('repartition by key puts equal keys in one partition', async () => {
   assert.equal(df.numPartitions, 4);
   const parts = await df.runtime.runPartitions(df.plan, async batches => {
     const items = new Set<unknown>();
-    for await (const b of batches) for (const r of b.toArray()) items.add((r as { item: string }).item);
+    for await (const b of batches) for (const r of b.toArray()) items.add((r as unknown as { item: string }).item);
     return [...items];
   });
   const all = parts.flat();
