@@ -1,7 +1,7 @@
 /** The DataFrame: a lazy plan of physical operators over Arrow RecordBatch partitions; verbs validate and build plan nodes, actions run them. */
 import { RecordBatch, Table } from 'apache-arrow';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { batchRows, concatBatches } from './columns.ts';
 import { col as colFn, Column, containsAgg, exprName, type Expr } from './column.ts';
 import type { SqlSourceModule } from './datasource.ts';
@@ -19,7 +19,8 @@ import { SortExec, type SortOrder } from './operators/SortExec.ts';
 import { UnionExec } from './operators/UnionExec.ts';
 import type { SqlRuntime } from './runtime.ts';
 import { isNumeric, sparkTypeName, toArrowSchema, widen, type SchemaSpec } from './types.ts';
-import { loadFormat } from '../sources.ts';
+import { loadFormat, lookupFormat } from '../sources.ts';
+import type { WriteJob } from './tasks.ts';
 
 /** Default `flint.sql.broadcastThresholdBytes` (Spark's 10 MB); -1 turns broadcast joins off. */
 export const DEFAULT_BROADCAST_THRESHOLD = 10 * 1024 * 1024;
@@ -156,7 +157,7 @@ export class DataFrame {
     const exchange = new ExchangeExec(partial, keyExprs.length === 0
       ? { kind: 'single' }
       : { kind: 'hash', keys: keyNames.map(n => ({ op: 'col', name: n }) as Expr), numPartitions: this.shufflePartitions() });
-    return this.with(new HashAggregateExec(exchange, 'final', keyExprs, keyNames, aggs, partial));
+    return this.with(new HashAggregateExec(exchange, 'final', keyExprs, keyNames, aggs, { keyTypes: partial.keyTypes, argTypes: partial.argTypes }));
   }
 
   /**
@@ -283,12 +284,7 @@ export class DataFrame {
 
   /** The batches of every partition, in partition order. */
   async collectBatches(): Promise<RecordBatch[]> {
-    const parts = await this.runtime.runPartitions(this.plan, async batches => {
-      const out: RecordBatch[] = [];
-      for await (const b of batches) if (b.numRows > 0) out.push(b);
-      return out;
-    });
-    return parts.flat();
+    return (await this.runtime.collect(this.plan)).flat();
   }
 
   /** All rows as plain objects (int64 columns as bigint, timestamps as Date, vectors as Float32Array). */
@@ -309,12 +305,7 @@ export class DataFrame {
 
   /** Number of rows. */
   async count(): Promise<number> {
-    const counts = await this.runtime.runPartitions(this.plan, async batches => {
-      let n = 0;
-      for await (const b of batches) n += b.numRows;
-      return n;
-    });
-    return counts.reduce((a, b) => a + b, 0);
+    return (await this.runtime.count(this.plan)).reduce((a, b) => a + b, 0);
   }
 
   /** All rows as one Arrow Table. */
@@ -469,13 +460,17 @@ export class DataFrameWriter {
     const stamp = `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
     const tmp = join(parent, `.${basename(path)}.flint-tmp-${stamp}`);
     mkdirSync(tmp);
-    const schema = this.df.plan.schema;
-    const opts = { ...this.opts, ...options };
-    const ext = mod.fileExtension ?? `.${format}`;
+    const job: WriteJob = {
+      formatUrl: lookupFormat(format),
+      format,
+      dir: resolve(tmp),
+      ext: mod.fileExtension ?? `.${format}`,
+      width: Math.max(5, String(this.df.numPartitions).length),
+      schema: this.df.plan.schema,
+      options: { ...this.opts, ...options },
+    };
     try {
-      const width = Math.max(5, String(this.df.numPartitions).length);
-      await this.df.runtime.runPartitions(this.df.plan, (batches, p) =>
-        mod.writeBatches!(batches, join(tmp, `part-${String(p).padStart(width, '0')}${ext}`), schema, opts));
+      await this.df.runtime.write(this.df.plan, job);
       writeFileSync(join(tmp, '_SUCCESS'), '');
       if (exists) {
         const trash = join(parent, `.${basename(path)}.flint-old-${stamp}`);

@@ -3,16 +3,18 @@ import type { RecordBatch } from 'apache-arrow';
 import { SqlInternalError } from './errors.ts';
 import { ExchangeExec } from './operators/ExchangeExec.ts';
 import type { ExecContext, PhysicalOp } from './operators/plan.ts';
+import { countRows, drain, writePartition, type WriteJob } from './tasks.ts';
 
 /** What a DataFrame needs from whatever runs its plans. */
 export interface SqlRuntime {
   readonly defaultParallelism: number;
   conf(key: string): string | undefined;
-  /**
-   * Runs `task` over the output stream of every partition of `op` and returns the results in partition
-   * order. `task` must not capture state it mutates across partitions: an engine runtime runs it elsewhere.
-   */
-  runPartitions<T>(op: PhysicalOp, task: (batches: AsyncIterable<RecordBatch>, partition: number) => Promise<T>): Promise<T[]>;
+  /** The non-empty batches of every partition of `op`, in partition order. */
+  collect(op: PhysicalOp): Promise<RecordBatch[][]>;
+  /** The number of rows of every partition of `op`. */
+  count(op: PhysicalOp): Promise<number[]>;
+  /** Writes every partition of `op` as a part file (see WriteJob); returns rows written per partition. */
+  write(op: PhysicalOp, job: WriteJob): Promise<number[]>;
 }
 
 /**
@@ -33,7 +35,19 @@ export class InProcessRuntime implements SqlRuntime {
     return this.settings.get(key);
   }
 
-  async runPartitions<T>(op: PhysicalOp, task: (batches: AsyncIterable<RecordBatch>, partition: number) => Promise<T>): Promise<T[]> {
+  collect(op: PhysicalOp): Promise<RecordBatch[][]> {
+    return this.runPartitions(op, drain);
+  }
+
+  count(op: PhysicalOp): Promise<number[]> {
+    return this.runPartitions(op, countRows);
+  }
+
+  write(op: PhysicalOp, job: WriteJob): Promise<number[]> {
+    return this.runPartitions(op, (batches, p) => writePartition(batches, p, job));
+  }
+
+  private async runPartitions<T>(op: PhysicalOp, task: (batches: AsyncIterable<RecordBatch>, partition: number) => Promise<T>): Promise<T[]> {
     const ctx = new InProcessContext(this);
     const out: T[] = [];
     for (let p = 0; p < op.numPartitions; p++) out.push(await task(op.execute(p, ctx), p));

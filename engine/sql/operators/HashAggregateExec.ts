@@ -20,6 +20,12 @@ export interface AggSpec {
 
 export type AggMode = 'partial' | 'final' | 'complete';
 
+/** What a final aggregation needs from its partial step: the key and argument types it saw. */
+export interface PartialInfo {
+  keyTypes: TypeName[];
+  argTypes: (TypeName | null)[];
+}
+
 export class HashAggregateExec implements PhysicalOp {
   readonly name = 'HashAggregate';
   readonly schema: SchemaSpec;
@@ -32,8 +38,8 @@ export class HashAggregateExec implements PhysicalOp {
   readonly keyTypes: TypeName[];
 
   /**
-   * In 'final' mode the child is the partial aggregation's output and `argTypes`/`keyTypes` must be
-   * the partial operator's (the arguments are not evaluated again).
+   * In 'final' mode the child is the partial aggregation's output and `partial` gives the partial
+   * step's key and argument types (the arguments are not evaluated again).
    */
   constructor(
     readonly child: PhysicalOp,
@@ -41,12 +47,12 @@ export class HashAggregateExec implements PhysicalOp {
     readonly keys: Expr[],
     readonly keyNames: string[],
     readonly aggs: AggSpec[],
-    partial?: HashAggregateExec,
+    readonly partial: PartialInfo | null = null,
   ) {
     this.children = [child];
     this.numPartitions = child.numPartitions;
     if (mode === 'final') {
-      this.keyEvals = keyNames.map((k, i) => compileExpr({ op: 'col', name: partial!.schema[i].name }, child.schema, 'agg'));
+      this.keyEvals = keyNames.map(k => compileExpr({ op: 'col', name: k }, child.schema, 'agg'));
       this.argEvals = aggs.map(() => null);
       this.argTypes = partial!.argTypes;
       this.keyTypes = partial!.keyTypes;

@@ -11,6 +11,8 @@ export interface ExecContext {
    * runner computes them itself; the engine runner reads them from the engine's shuffle.
    */
   exchange(op: PhysicalOp, partition: number): AsyncIterable<RecordBatch>;
+  /** The batches of an Input leaf (set by the runner of a plan fragment on an executor). */
+  input?(id: string, partition: number): AsyncIterable<RecordBatch>;
 }
 
 /**

@@ -168,9 +168,9 @@ test('show prints a Spark-style table and printSchema a tree', async () => {
 test('repartition by key puts equal keys in one partition', async () => {
   const df = sales().repartition(4, 'item');
   assert.equal(df.numPartitions, 4);
-  const parts = await df.runtime.runPartitions(df.plan, async batches => {
+  const parts = (await df.runtime.collect(df.plan)).map(batches => {
     const items = new Set<unknown>();
-    for await (const b of batches) for (const r of b.toArray()) items.add((r as unknown as { item: string }).item);
+    for (const b of batches) for (const r of b.toArray()) items.add((r as unknown as { item: string }).item);
     return [...items];
   });
   const all = parts.flat();
