@@ -18,6 +18,7 @@ import { ProjectExec } from './operators/ProjectExec.ts';
 import { SortExec, type SortOrder } from './operators/SortExec.ts';
 import { UnionExec } from './operators/UnionExec.ts';
 import type { SqlRuntime } from './runtime.ts';
+import type { RDD } from '../rdd/RDD.ts';
 import { isNumeric, sparkTypeName, toArrowSchema, widen, type SchemaSpec } from './types.ts';
 import { loadFormat, lookupFormat } from '../sources.ts';
 import type { WriteJob } from './tasks.ts';
@@ -342,13 +343,24 @@ export class DataFrame {
     return explainPlan(this.plan);
   }
 
-  /** The rows as an RDD of plain objects; needs a FlintContext runtime (installed by engine/sql on FlintContext). */
-  get rdd(): unknown {
-    const rt = this.runtime as SqlRuntime & { toRdd?(df: DataFrame): unknown };
-    if (typeof rt.toRdd !== 'function') {
+  /** The rows as an RDD of plain objects (a DataFrame of a FlintContext; see toRdd for plans with broadcast joins). */
+  get rdd(): RDD<Record<string, unknown>> {
+    return this.rowsRdd();
+  }
+
+  /** The rows as an RDD of plain objects, after running the build sides of broadcast joins. */
+  async toRdd(): Promise<RDD<Record<string, unknown>>> {
+    const rt = this.runtime as SqlRuntime & { prepareBroadcasts?(op: PhysicalOp): Promise<void> };
+    await rt.prepareBroadcasts?.(this.plan);
+    return this.rowsRdd();
+  }
+
+  private rowsRdd(): RDD<Record<string, unknown>> {
+    const rt = this.runtime as SqlRuntime & { rowsRdd?(df: DataFrame): RDD<Record<string, unknown>> };
+    if (typeof rt.rowsRdd !== 'function') {
       throw new SqlNotImplementedError('df.rdd needs a DataFrame made by a FlintContext (ctx.createDataFrame or ctx.read); this one runs in process');
     }
-    return rt.toRdd(this);
+    return rt.rowsRdd(this);
   }
 
   /** The writer: df.write.mode('overwrite').csv(path). */

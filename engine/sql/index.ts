@@ -12,3 +12,5 @@ export { SQL_ERROR_CODES, SqlUserError, SqlNotImplementedError, SqlInternalError
 export { AGGREGATES, type AggregateFunction, type AggState } from './aggregates.ts';
 export type { PhysicalOp, ExecContext } from './operators/plan.ts';
 export type { SqlSourceModule, ParseMode } from './datasource.ts';
+export { EngineRuntime } from './engineRuntime.ts';
+import './context.ts';
