@@ -172,3 +172,23 @@ test('setModelWeights and getModelWeights use namedParameters order', () => {
   assert.deepEqual(Array.from(m.parameters()[1].data), [3, 4]);
   assert.deepEqual(Array.from(getModelWeights(m)), [1, 2, 3, 4, 5, 6, 7]);
 });
+
+test('train steps reuse two buffers per parameter and never overwrite an array the caller put in the module', async () => {
+  const model = mlp();
+  const step = await compileTrainStep(model, new nn.CrossEntropyLoss(), new optim.SGD({ lr: 0.1, momentum: 0.9 }));
+  const { x, y } = toyData(8);
+  const p = model.parameters()[0];
+  const mine = p.data;
+  const mineCopy = mine.slice();
+  await step.step(x, y, 8, 0.1);
+  const a = p.data;
+  await step.step(x, y, 8, 0.1);
+  const b = p.data;
+  await step.step(x, y, 8, 0.1);
+  assert.notEqual(a, b);
+  assert.equal(p.data, a, 'the third step writes into the first step\'s buffer');
+  await step.step(x, y, 8, 0.1);
+  assert.equal(p.data, b);
+  assert.deepEqual(mine, mineCopy, 'the initial array was not recycled');
+  await step.dispose();
+});
