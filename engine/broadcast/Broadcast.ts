@@ -1,0 +1,77 @@
+/** Broadcast variables: a read-only value written once by the driver and fetched at most once per executor, which keeps it for later tasks and jobs. */
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { serialize } from 'node:v8';
+import { engineError } from '../catalogue.ts';
+import { SHIP, type EnvValue } from '../serde/closure.ts';
+
+/** How executors get a broadcast's bytes; `file` (the local factory) writes them where every local executor reads. */
+export interface BroadcastFactory {
+  readonly name: string;
+  /** Publishes the serialized value; returns where executors fetch it. */
+  publish(id: number, bytes: Uint8Array): string;
+  /** Deletes the published value. */
+  remove(location: string): void;
+}
+
+/** The local broadcast factory: one file per broadcast under the application's local directory. */
+export class FileBroadcastFactory implements BroadcastFactory {
+  readonly name = 'file';
+  constructor(private readonly dir: string) {
+    mkdirSync(dir, { recursive: true });
+  }
+  publish(id: number, bytes: Uint8Array): string {
+    const file = join(this.dir, `broadcast_${id}.bin`);
+    writeFileSync(`${file}.tmp`, bytes);
+    renameSync(`${file}.tmp`, file);
+    return file;
+  }
+  remove(location: string): void {
+    if (existsSync(location)) rmSync(location, { force: true });
+  }
+}
+
+/**
+ * A broadcast handle. Pass it in `env` and read `.value` inside tasks; on the driver `.value` is the
+ * original. `destroy()` removes it everywhere; using it afterwards fails with BROADCAST_DESTROYED.
+ */
+export class Broadcast<T> {
+  private destroyed = false;
+  private readonly location: string;
+
+  constructor(readonly id: number, private readonly v: T, private readonly factory: BroadcastFactory, private readonly onDestroy: (id: number) => Promise<void>) {
+    let bytes: Uint8Array;
+    try {
+      bytes = serialize(v);
+    } catch (e) {
+      throw engineError('BAD_ARGUMENT', `broadcast(value): the value cannot be serialized (${(e as Error).message}); broadcast plain data (objects, arrays, typed arrays, Maps), not functions or class instances with methods`, { cause: e });
+    }
+    this.location = factory.publish(id, bytes);
+  }
+
+  get value(): T {
+    if (this.destroyed) throw engineError('BROADCAST_DESTROYED', `broadcast ${this.id} was destroyed; create a new one with ctx.broadcast(value)`);
+    return this.v;
+  }
+
+  get isDestroyed(): boolean {
+    return this.destroyed;
+  }
+
+  /** Removes the value from the driver's store and every executor's cache. */
+  async destroy(): Promise<void> {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.factory.remove(this.location);
+    await this.onDestroy(this.id);
+  }
+
+  [SHIP](): EnvValue {
+    if (this.destroyed) throw engineError('BROADCAST_DESTROYED', `broadcast ${this.id} was destroyed and cannot be passed to a task; create a new one`);
+    return { t: 'bc', id: this.id, path: this.location };
+  }
+
+  toString(): string {
+    return `Broadcast(${this.id})`;
+  }
+}

@@ -1,0 +1,322 @@
+/** FlintContext: the driver's entry point; parses the master, starts the executors, creates RDDs from sources, broadcasts and accumulators, and runs jobs. */
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { engineError } from './catalogue.ts';
+import { FlintConf } from './conf.ts';
+import { Accumulator, CollectionAccumulator, DoubleAccumulator, LongAccumulator } from './Accumulator.ts';
+import { Broadcast, FileBroadcastFactory, type BroadcastFactory } from './broadcast/Broadcast.ts';
+import type { AccUpdate } from './executor/TaskContext.ts';
+import { callSite } from './serde/closure.ts';
+import { DAGScheduler } from './scheduler/DAGScheduler.ts';
+import { MapOutputTracker } from './scheduler/MapOutputTracker.ts';
+import { TaskScheduler } from './scheduler/TaskScheduler.ts';
+import { LocalBackend } from './scheduler/backends/LocalBackend.ts';
+import type { SchedulerBackend } from './scheduler/backends/SchedulerBackend.ts';
+import { ConsoleProgressBar } from './ui/ConsoleProgressBar.ts';
+import { removeShuffle } from './shuffle/index.ts';
+import { RDD } from './rdd/RDD.ts';
+import { EmptyRDD, ParallelCollectionRDD, RangeRDD } from './rdd/ParallelCollectionRDD.ts';
+import { SourceRDD } from './rdd/SourceRDD.ts';
+import { UnionRDD } from './rdd/UnionRDD.ts';
+import { CheckpointRDD } from './rdd/CheckpointRDD.ts';
+import './rdd/all.ts';
+
+/** Options of FlintContext.create. */
+export interface FlintContextOptions {
+  /** `local`, `local[N]`, `local[*]`, `local[N,F]` (F = max task failures). Default `local[*]`. */
+  master?: string;
+  appName?: string;
+  conf?: Record<string, unknown> | FlintConf;
+}
+
+/** A parsed master URL. */
+export interface MasterSpec {
+  kind: 'local';
+  slots: number;
+  maxFailures: number;
+}
+
+/** Parses a master URL (local modes; cluster masters are not implemented in this engine yet). */
+export function parseMaster(master: string): MasterSpec {
+  const m = /^local(?:\[(\*|\d+)(?:\s*,\s*(\d+))?\])?$/.exec(master.trim());
+  if (m !== null) {
+    const slots = m[1] === undefined ? 1 : m[1] === '*' ? availableParallelism() : Number(m[1]);
+    const maxFailures = m[2] === undefined ? 1 : Number(m[2]);
+    if (slots < 1) throw engineError('BAD_MASTER', `master '${master}': the number of task slots must be at least 1`);
+    if (maxFailures < 1) throw engineError('BAD_MASTER', `master '${master}': the number of task failures allowed must be at least 1`);
+    return { kind: 'local', slots, maxFailures };
+  }
+  if (/^local-cluster\[/.test(master) || /^flint:\/\//.test(master)) {
+    throw engineError('NOT_IMPLEMENTED', `master '${master}': cluster masters are not implemented yet; use local, local[N], local[*] or local[N,F]`);
+  }
+  throw engineError('BAD_MASTER', `master '${master}' is not valid; use local, local[N], local[*], local[N,F] (N task slots, F attempts per task)`);
+}
+
+let nextAppId = 0;
+
+/**
+ * The driver-side context. Create with `await FlintContext.create(...)` and `await ctx.stop()` when
+ * done (it stops the executor threads and deletes the local directory).
+ */
+export class FlintContext {
+  readonly conf: FlintConf;
+  readonly master: string;
+  readonly appName: string;
+  readonly appId: string;
+  /** Where shuffle files, broadcast values and spilled blocks live while the context runs. */
+  readonly localDir: string;
+  readonly dagScheduler: DAGScheduler;
+  readonly backend: SchedulerBackend;
+  private readonly taskScheduler: TaskScheduler;
+  private readonly tracker = new MapOutputTracker();
+  private readonly broadcastFactory: BroadcastFactory;
+  private readonly accumulators = new Map<number, Accumulator<unknown, unknown>>();
+  private readonly progressBar: ConsoleProgressBar | undefined;
+  private readonly spec: MasterSpec;
+  private nextRddId = 0;
+  private nextShuffleId = 0;
+  private nextBroadcastId = 0;
+  private nextAccumulatorId = 0;
+  private nextOutputId = 0;
+  private stopped = false;
+  private _checkpointDir: string | undefined;
+  private readonly persistent = new Map<number, WeakRef<RDD<unknown>>>();
+
+  private constructor(opts: FlintContextOptions) {
+    this.conf = opts.conf instanceof FlintConf ? opts.conf : new FlintConf(opts.conf);
+    this.master = opts.master ?? 'local[*]';
+    this.appName = opts.appName ?? 'flint';
+    this.spec = parseMaster(this.master);
+    if (!this.conf.has('flint.task.maxFailures')) this.conf.set('flint.task.maxFailures', this.spec.maxFailures);
+    this.appId = `app-${process.pid}-${Date.now().toString(36)}-${nextAppId++}`;
+    const base = this.conf.getString('flint.local.dir') || tmpdir();
+    mkdirSync(base, { recursive: true });
+    this.localDir = mkdtempSync(join(base, `flint-${this.appId}-`));
+    this.broadcastFactory = new FileBroadcastFactory(join(this.localDir, 'broadcast'));
+    this.backend = new LocalBackend(this.spec.slots, {
+      localDir: this.localDir,
+      shuffleMemoryBytes: this.conf.getNumber('flint.shuffle.memoryBytes'),
+      storageMemoryBytes: this.conf.getNumber('flint.storage.memoryBytes'),
+      coresPerTask: 1,
+    });
+    this.taskScheduler = new TaskScheduler(this.backend, this.tracker, (e) => this.dagScheduler.post(e), this.conf.getNumber('flint.locality.wait'));
+    this.dagScheduler = new DAGScheduler(this.tracker, this.taskScheduler, () => this.conf.getNumber('flint.task.maxFailures'), (u) => this.mergeAccumulators(u));
+    if (process.stderr.isTTY && this.conf.getBoolean('flint.ui.showProgress')) {
+      this.progressBar = new ConsoleProgressBar(() => this.dagScheduler.progress());
+      this.progressBar.start();
+    }
+  }
+
+  /** Starts a context: parses the master and starts its task slots. */
+  static async create(opts: FlintContextOptions = {}): Promise<FlintContext> {
+    const ctx = new FlintContext(opts);
+    // Start every slot's thread and load the executor before the first job, as Spark starts executors.
+    await ctx.controlAll('stats');
+    return ctx;
+  }
+
+  /** Default partition count of parallelize and shuffles: flint.default.parallelism, else the number of task slots. */
+  get defaultParallelism(): number {
+    const n = this.conf.getNumber('flint.default.parallelism', 0);
+    return n > 0 ? n : this.spec.slots;
+  }
+
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
+  newRddId(): number {
+    this.assertRunning();
+    return this.nextRddId++;
+  }
+
+  newShuffleId(): number {
+    return this.nextShuffleId++;
+  }
+
+  private assertRunning(): void {
+    if (this.stopped) throw engineError('CONTEXT_STOPPED', `FlintContext ${this.appId} (${this.appName}) was stopped; create a new one with FlintContext.create()`);
+  }
+
+  // ---- sources ----
+
+  /** An RDD of `data`, cut into `numSlices` contiguous slices (Spark's rule). */
+  parallelize<T>(data: Iterable<T>, numSlices = this.defaultParallelism): RDD<T> {
+    if (!Number.isInteger(numSlices) || numSlices < 1) throw engineError('BAD_ARGUMENT', `parallelize numSlices must be a positive integer; got ${numSlices}`);
+    if (data === null || data === undefined || typeof (data as Iterable<T>)[Symbol.iterator] !== 'function') {
+      throw engineError('BAD_ARGUMENT', `parallelize needs an iterable (e.g. an array); got ${data === null ? 'null' : typeof data}`);
+    }
+    return new ParallelCollectionRDD<T>(this, Array.isArray(data) ? data : [...data], numSlices);
+  }
+
+  /** Numbers start, start + step, ... below end (or above it for a negative step); `range(n)` is 0..n-1. */
+  range(start: number, end?: number, step = 1, numSlices = this.defaultParallelism): RDD<number> {
+    if (end === undefined) { end = start; start = 0; }
+    if (step === 0 || !Number.isFinite(step)) throw engineError('BAD_ARGUMENT', `range step must be a non-zero number; got ${step}`);
+    if (!Number.isInteger(numSlices) || numSlices < 1) throw engineError('BAD_ARGUMENT', `range numSlices must be a positive integer; got ${numSlices}`);
+    return new RangeRDD(this, start, end, step, numSlices);
+  }
+
+  /** Lines of text files (a path, directory, glob or list), split into line-aligned byte ranges; .gz files are read whole. */
+  textFile(path: string | string[], minPartitions = Math.min(this.defaultParallelism, 2)): RDD<string> {
+    return new SourceRDD<string>(this, 'text', path, minPartitions, {});
+  }
+
+  /** [path, content] for each file. */
+  wholeTextFiles(path: string | string[], minPartitions = Math.min(this.defaultParallelism, 2)): RDD<[string, string]> {
+    return new SourceRDD<[string, string]>(this, 'text', path, minPartitions, { wholeFiles: true });
+  }
+
+  /** Records of any registered format (see engine/sources.ts). */
+  readFormat<T>(format: string, path: string | string[], options: Record<string, unknown> = {}, minPartitions = Math.min(this.defaultParallelism, 2)): RDD<T> {
+    return new SourceRDD<T>(this, format, path, minPartitions, options);
+  }
+
+  emptyRDD<T>(): RDD<T> {
+    return new EmptyRDD<T>(this);
+  }
+
+  /** The elements of all `rdds`. */
+  union<T>(rdds: RDD<T>[]): RDD<T> {
+    if (rdds.length === 0) return this.emptyRDD<T>();
+    for (const r of rdds) if (r.context !== this) throw engineError('FOREIGN_RDD', `${r} belongs to another FlintContext`);
+    return rdds.length === 1 ? rdds[0] : new UnionRDD<T>(this, rdds);
+  }
+
+  // ---- shared variables ----
+
+  /** A read-only value shipped at most once to each executor. */
+  broadcast<T>(value: T): Broadcast<T> {
+    this.assertRunning();
+    return new Broadcast<T>(this.nextBroadcastId++, value, this.broadcastFactory, async (id) => { await this.controlAll('dropBroadcast', id); });
+  }
+
+  longAccumulator(name?: string): LongAccumulator {
+    return this.registerAccumulator(new LongAccumulator(this.nextAccumulatorId++, name));
+  }
+
+  doubleAccumulator(name?: string): DoubleAccumulator {
+    return this.registerAccumulator(new DoubleAccumulator(this.nextAccumulatorId++, name));
+  }
+
+  collectionAccumulator<T>(name?: string): CollectionAccumulator<T> {
+    return this.registerAccumulator(new CollectionAccumulator<T>(this.nextAccumulatorId++, name));
+  }
+
+  private registerAccumulator<A extends Accumulator<any, any>>(acc: A): A {
+    this.accumulators.set(acc.id, acc);
+    return acc;
+  }
+
+  private mergeAccumulators(updates: [number, AccUpdate][]): void {
+    for (const [id, u] of updates) this.accumulators.get(id)?.merge(u);
+  }
+
+  // ---- checkpoints, persistence ----
+
+  /** Directory for RDD checkpoints (created if missing). */
+  setCheckpointDir(dir: string): void {
+    const abs = resolve(dir);
+    mkdirSync(abs, { recursive: true });
+    this._checkpointDir = abs;
+  }
+
+  get checkpointDir(): string | undefined {
+    return this._checkpointDir;
+  }
+
+  /** Called by persist(). */
+  registerPersistent(rdd: RDD<unknown>): void {
+    this.persistent.set(rdd.id, new WeakRef(rdd));
+  }
+
+  /** Drops RDD `rddId`'s cached blocks from every executor. */
+  async removeRdd(rddId: number): Promise<void> {
+    this.persistent.delete(rddId);
+    this.dagScheduler.forgetRdd(rddId);
+    if (!this.stopped) await this.controlAll('removeRdd', rddId);
+  }
+
+  private async controlAll(op: 'removeRdd' | 'dropBroadcast' | 'clearObjects' | 'stats', arg?: unknown): Promise<unknown[]> {
+    if (this.stopped) return [];
+    return Promise.all(this.taskScheduler.executorIds.map((id) => this.backend.control(id, { kind: 'control', op, arg })));
+  }
+
+  /** Per-executor state (cached block ids, broadcast fetch counts, object cache keys): for tests and diagnostics. */
+  async executorStats(): Promise<{ executorId: string; broadcastFetches: number; blocks: string[]; memoryUsed: number; objects: string[]; plans: number }[]> {
+    return (await this.controlAll('stats')) as never;
+  }
+
+  /** Drops the object-cache entries whose keys start with `prefix` on every executor (disposing them). */
+  async clearExecutorObjects(prefix = ''): Promise<void> {
+    await this.controlAll('clearObjects', prefix);
+  }
+
+  // ---- jobs ----
+
+  /**
+   * Runs result operation `op` over `partitions` of `rdd` (all by default) and returns one result
+   * per partition. Actions call this; writes checkpoints the job's lineage asked for.
+   */
+  async runJob<R>(rdd: RDD<any>, op: string, params: Record<string, unknown>, partitions?: number[]): Promise<R[]> {
+    this.assertRunning();
+    const site = callSite();
+    await rdd.prepare();
+    const n = rdd.partitions.length;
+    const parts = partitions ?? Array.from({ length: n }, (_, i) => i);
+    for (const p of parts) {
+      if (!Number.isInteger(p) || p < 0 || p >= n) throw engineError('BAD_ARGUMENT', `runJob: partition ${p} does not exist in ${rdd} (${n} partitions)`);
+    }
+    const results = await this.dagScheduler.submitJob<R>(rdd, op, params, parts, site);
+    if (op !== 'checkpoint') await this.writeCheckpoints(rdd);
+    return results;
+  }
+
+  private async writeCheckpoints(rdd: RDD<any>): Promise<void> {
+    const marked: RDD<any>[] = [];
+    const seen = new Set<RDD<any>>();
+    const walk = (r: RDD<any>) => {
+      if (seen.has(r)) return;
+      seen.add(r);
+      if (r._checkpoint?.state === 'marked') { marked.push(r); return; }
+      for (const d of r.dependencies) walk(d.rdd);
+    };
+    walk(rdd);
+    for (const r of marked) {
+      const dir = join(this._checkpointDir!, `rdd-${r.id}`);
+      mkdirSync(dir, { recursive: true });
+      r._checkpoint = { state: 'marked' };
+      await this.runJob(r, 'checkpoint', { dir });
+      r._checkpoint = { state: 'written', rdd: new CheckpointRDD(this, dir, r.partitions.length, r.partitioner) };
+    }
+  }
+
+  /** See RDD.saveAsTextFile. */
+  async saveAsTextFile(rdd: RDD<any>, path: string): Promise<void> {
+    const out = resolve(path);
+    if (existsSync(out)) throw engineError('OUTPUT_EXISTS', `saveAsTextFile: ${out} already exists; remove it or choose another path`);
+    const tmp = `${out}._temporary-${this.appId}-${this.nextOutputId++}`;
+    mkdirSync(tmp, { recursive: true });
+    try {
+      await this.runJob(rdd, 'saveText', { dir: tmp });
+      writeFileSync(join(tmp, '_SUCCESS'), '');
+      renameSync(tmp, out);
+    } catch (e) {
+      rmSync(tmp, { recursive: true, force: true });
+      throw e;
+    }
+  }
+
+  /** Stops the executors, fails running jobs, deletes the local directory. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.dagScheduler.cancelAllJobs(`FlintContext ${this.appId} was stopped`);
+    this.stopped = true;
+    this.progressBar?.stop();
+    this.taskScheduler.stop();
+    await this.backend.stop();
+    for (const id of this.tracker.shuffleIds()) removeShuffle(id, join(this.localDir, 'shuffle'));
+    rmSync(this.localDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,250 @@
+/** The executor runtime: runs tasks on one task slot and holds what outlives them (decoded plans, cached blocks, broadcast values, map statuses, the object cache). */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { deserialize } from 'node:v8';
+import { engineError } from '../catalogue.ts';
+import { FlintError } from '../errors.ts';
+import type { MapStatus, ShuffleWriteSpec } from '../shuffle/api.ts';
+import { writeShuffle } from '../shuffle/index.ts';
+import { compareKeys } from '../serde/keys.ts';
+import { ShuffleFetchFailedError } from '../shuffle/errors.ts';
+import { decodePlan, type EncodedPlan } from '../serde/plan.ts';
+import type { ExecutorServices } from '../serde/rebuild.ts';
+import { BlockManager, type BlockUpdate } from '../storage/BlockManager.ts';
+import { ArrayIter, drain, isAsyncIter, type Iter } from '../rdd/iter.ts';
+import type { Partition, RDD } from '../rdd/RDD.ts';
+import { ObjectCache } from './ObjectCache.ts';
+import { RESULT_OPS } from './resultOps.ts';
+import { TaskContext, type AccUpdate, type ExecutorEnv } from './TaskContext.ts';
+import '../rdd/all.ts';
+
+/** Settings an executor starts with. */
+export interface ExecutorConfig {
+  executorId: string;
+  /** The application's local directory (shuffle/, broadcast/, blocks/, shared/ under it). */
+  localDir: string;
+  shuffleMemoryBytes: number;
+  storageMemoryBytes: number;
+  coresPerTask: number;
+}
+
+/** A task as the driver sends it. `plan` and `statuses` are sent only when this executor lacks them. */
+export interface TaskMessage {
+  kind: 'task';
+  taskId: number;
+  stageId: number;
+  stageAttempt: number;
+  partitionId: number;
+  attempt: number;
+  planId: string;
+  plan?: EncodedPlan;
+  statuses?: Record<number, { epoch: number; statuses: MapStatus[] }>;
+  split: Partition;
+  /** Plans of finished stages this executor can forget. */
+  dropPlans?: string[];
+}
+
+/** Executor housekeeping the driver asks for. */
+export interface ControlMessage {
+  kind: 'control';
+  op: 'removeRdd' | 'dropBroadcast' | 'clearObjects' | 'dropPlans' | 'stats' | 'dropShuffle';
+  arg?: unknown;
+}
+
+/** An error as it crosses threads. */
+export interface TaskError {
+  name: string;
+  message: string;
+  stack: string;
+  code?: string;
+  /** The first stack frame inside a user function, when the error came from one. */
+  userFrame?: string;
+  /** Set when a map output could not be read: the scheduler recomputes it instead of retrying blindly. */
+  fetchFailed?: { shuffleId: number; mapId: number };
+}
+
+export type TaskResult =
+  | { ok: true; value: unknown; accUpdates: [number, AccUpdate][]; blockUpdates: BlockUpdate[]; runMs: number }
+  | { ok: false; error: TaskError; blockUpdates: BlockUpdate[]; missing?: 'plan' | 'statuses' };
+
+/** The shuffle side of a map stage's plan. */
+export interface ShufflePlanDep {
+  shuffleId: number;
+  partitioner: ShuffleWriteSpec<unknown, unknown, unknown>['partitioner'];
+  aggregator?: ShuffleWriteSpec<unknown, unknown, unknown>['aggregator'];
+  mapSideCombine: boolean;
+  keyOrdering?: (a: unknown, b: unknown) => number;
+  sorted: boolean;
+}
+
+/** What a stage plan's root decodes to. */
+export type PlanRoot =
+  | { rdd: RDD<unknown>; kind: 'result'; op: string; params: Record<string, unknown> }
+  | { rdd: RDD<unknown>; kind: 'shuffle'; dep: ShufflePlanDep };
+
+/** Serialises an error for the driver, keeping the user's stack and the code of Flint errors. */
+export function toTaskError(e: unknown): TaskError {
+  const err = e instanceof Error ? e : new Error(String(e));
+  const stack = err.stack ?? `${err.name}: ${err.message}`;
+  const userFrame = stack.split('\n').find((l) => l.includes('flint-fn://'))?.trim();
+  const fetchFailed = err instanceof ShuffleFetchFailedError ? { shuffleId: err.shuffleId, mapId: err.mapId } : undefined;
+  return { name: err.name, message: err.message, stack, code: err instanceof FlintError ? err.code : (err as { code?: string }).code, userFrame, fetchFailed };
+}
+
+class ExecutorBroadcast {
+  constructor(readonly id: number, private readonly rt: ExecutorRuntime, private readonly path: string) {}
+  get value(): unknown {
+    return this.rt.broadcastValue(this.id, this.path);
+  }
+  destroy(): never {
+    throw engineError('BAD_ARGUMENT', `broadcast ${this.id}: destroy() runs on the driver, not inside a task`);
+  }
+}
+
+class ExecutorAccumulator {
+  constructor(readonly id: number, readonly kind: 'long' | 'double' | 'collection') {}
+  add(v: unknown): void {
+    TaskContext.get().accumulate(this.id, this.kind, v);
+  }
+  get value(): never {
+    throw engineError('ACCUMULATOR_ON_EXECUTOR', `accumulator ${this.id}: its value can be read only on the driver after the job; tasks may only add()`);
+  }
+}
+
+/** One per task slot (worker thread). */
+export class ExecutorRuntime implements ExecutorEnv, ExecutorServices {
+  readonly executorId: string;
+  readonly blockManager: BlockManager;
+  readonly objectCache = new ObjectCache();
+  readonly shuffleDir: string;
+  readonly spillDir: string;
+  readonly shuffleMemoryBytes: number;
+  readonly coresPerTask: number;
+  /** How many times this executor read a broadcast from its source (once per broadcast). */
+  broadcastFetches = 0;
+  private readonly plans = new Map<string, Promise<PlanRoot>>();
+  private readonly statuses = new Map<number, { epoch: number; statuses: MapStatus[] }>();
+  private readonly broadcasts = new Map<number, unknown>();
+  private readonly modules = new Map<string, Promise<Record<string, unknown>>>();
+  private readonly accHandles = new Map<number, ExecutorAccumulator>();
+
+  constructor(cfg: ExecutorConfig) {
+    this.executorId = cfg.executorId;
+    this.shuffleDir = join(cfg.localDir, 'shuffle');
+    this.spillDir = join(cfg.localDir, 'spill', cfg.executorId);
+    mkdirSync(this.shuffleDir, { recursive: true });
+    mkdirSync(this.spillDir, { recursive: true });
+    this.blockManager = new BlockManager(cfg.executorId, join(cfg.localDir, 'blocks', cfg.executorId), join(cfg.localDir, 'shared'), cfg.storageMemoryBytes);
+    this.shuffleMemoryBytes = cfg.shuffleMemoryBytes;
+    this.coresPerTask = cfg.coresPerTask;
+  }
+
+  mapStatuses(shuffleId: number): MapStatus[] {
+    const s = this.statuses.get(shuffleId);
+    if (s === undefined) throw engineError('SHUFFLE_OUTPUT_MISSING', `executor ${this.executorId} has no map outputs for shuffle ${shuffleId}`);
+    return s.statuses;
+  }
+
+  importModule(url: string): Promise<Record<string, unknown>> {
+    let m = this.modules.get(url);
+    if (m === undefined) {
+      m = import(url) as Promise<Record<string, unknown>>;
+      this.modules.set(url, m);
+      m.catch(() => this.modules.delete(url));
+    }
+    return m;
+  }
+
+  broadcastHandle(id: number, path: string): unknown {
+    return new ExecutorBroadcast(id, this, path);
+  }
+
+  accumulatorHandle(id: number, kind: 'long' | 'double' | 'collection'): unknown {
+    let h = this.accHandles.get(id);
+    if (h === undefined) {
+      h = new ExecutorAccumulator(id, kind);
+      this.accHandles.set(id, h);
+    }
+    return h;
+  }
+
+  /** A broadcast's value: read from its file the first time on this executor, then from memory. */
+  broadcastValue(id: number, path: string): unknown {
+    if (this.broadcasts.has(id)) return this.broadcasts.get(id);
+    if (!existsSync(path)) {
+      throw engineError('BROADCAST_DESTROYED', `broadcast ${id} was destroyed (or its context stopped) before this task read it; create a new broadcast`);
+    }
+    const v = deserialize(readFileSync(path));
+    this.broadcastFetches++;
+    this.broadcasts.set(id, v);
+    return v;
+  }
+
+  /** Runs one task attempt; never throws (failures come back as results). */
+  async runTask(msg: TaskMessage): Promise<TaskResult> {
+    const start = performance.now();
+    if (msg.dropPlans !== undefined) for (const id of msg.dropPlans) this.plans.delete(id);
+    if (msg.statuses !== undefined) for (const [id, s] of Object.entries(msg.statuses)) this.statuses.set(Number(id), s);
+    let planP = this.plans.get(msg.planId);
+    if (planP === undefined) {
+      if (msg.plan === undefined) return { ok: false, error: toTaskError(new Error('plan not cached')), blockUpdates: [], missing: 'plan' };
+      planP = decodePlan(msg.plan, this) as Promise<PlanRoot>;
+      this.plans.set(msg.planId, planP);
+      planP.catch(() => this.plans.delete(msg.planId));
+    }
+    const tc = new TaskContext(msg.stageId, msg.stageAttempt, msg.partitionId, msg.attempt, msg.taskId, this);
+    try {
+      const plan = await planP;
+      tc.enter();
+      let value: unknown;
+      const it = plan.rdd.iterator(msg.split, tc);
+      if (plan.kind === 'shuffle') value = await this.writeMapOutput(plan.dep, msg, it);
+      else {
+        const op = RESULT_OPS[plan.op];
+        if (op === undefined) throw engineError('INTERNAL', `unknown result operation '${plan.op}'`);
+        value = await op(it, plan.params, tc);
+      }
+      await tc.complete();
+      tc.leave();
+      return { ok: true, value, accUpdates: [...tc.accUpdates], blockUpdates: this.blockManager.takeUpdates(), runMs: performance.now() - start };
+    } catch (e) {
+      try { await tc.complete(); } catch { /* the task's own error is the one to report */ }
+      tc.leave();
+      return { ok: false, error: toTaskError(e), blockUpdates: this.blockManager.takeUpdates() };
+    }
+  }
+
+  private async writeMapOutput(dep: ShufflePlanDep, msg: TaskMessage, it: Iter<unknown>): Promise<MapStatus> {
+    // The shuffle writer pulls a sync iterator; an async chain (rare: awaits in a map stage) is drained first.
+    const records = isAsyncIter(it) ? new ArrayIter(await (drain(it) as Promise<unknown[]>)) : it;
+    return writeShuffle({
+      shuffleId: dep.shuffleId,
+      mapId: msg.partitionId,
+      partitioner: dep.partitioner,
+      aggregator: dep.aggregator,
+      mapSideCombine: dep.mapSideCombine,
+      keyOrdering: dep.keyOrdering ?? (dep.sorted ? compareKeys : undefined),
+      memoryBytes: this.shuffleMemoryBytes,
+      dir: this.shuffleDir,
+    } as ShuffleWriteSpec<unknown, unknown, unknown>, records as Iterator<[unknown, unknown]>, this.executorId);
+  }
+
+  /** Housekeeping from the driver. */
+  async control(msg: ControlMessage): Promise<unknown> {
+    switch (msg.op) {
+      case 'removeRdd': return { removed: this.blockManager.removeRdd(msg.arg as number), updates: this.blockManager.takeUpdates() };
+      case 'dropBroadcast': this.broadcasts.delete(msg.arg as number); return null;
+      case 'clearObjects': await this.objectCache.clear((msg.arg as string | undefined) ?? ''); return null;
+      case 'dropPlans': for (const id of msg.arg as string[]) this.plans.delete(id); return null;
+      case 'dropShuffle': this.statuses.delete(msg.arg as number); return null;
+      case 'stats': return {
+        executorId: this.executorId,
+        broadcastFetches: this.broadcastFetches,
+        blocks: this.blockManager.blockIds(),
+        memoryUsed: this.blockManager.memoryUsedBytes,
+        objects: this.objectCache.keys(),
+        plans: this.plans.size,
+      };
+    }
+  }
+}

@@ -1,0 +1,167 @@
+/** What a result task does with its partition's records: one entry per action (collect, count, reduce, ...), run on executors. */
+import { mkdirSync, renameSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { join } from 'node:path';
+import { serialize } from 'node:v8';
+import { KeyMap, compareKeys } from '../serde/keys.ts';
+import { StatCounter } from '../rdd/StatCounter.ts';
+import { checkpointFile } from '../rdd/CheckpointRDD.ts';
+import { isAsyncIter, type Iter } from '../rdd/iter.ts';
+import type { TaskContext } from './TaskContext.ts';
+
+type Fn = (...args: any[]) => any;
+type Params = Record<string, any>;
+/** A result operation: consumes the partition's iterator, returns a structured-clonable value. */
+type ResultOp = (it: Iter<unknown>, p: Params, tc: TaskContext) => unknown;
+
+/** Calls `fn` per record with a sync loop when possible. */
+function each(it: Iter<unknown>, fn: (x: unknown) => boolean | void): void | Promise<void> {
+  if (!isAsyncIter(it)) {
+    for (let r = it.next(); !r.done; r = it.next()) if (fn(r.value) === false) { it.return?.(); return; }
+    return;
+  }
+  return (async () => {
+    for (let r = await it.next(); !r.done; r = await it.next()) if (fn(r.value) === false) { await it.return?.(); return; }
+  })();
+}
+
+function then<T>(r: void | Promise<void>, value: () => T): T | Promise<T> {
+  return r instanceof Promise ? r.then(value) : value();
+}
+
+function cloneZero<T>(zero: T): T {
+  return typeof zero === 'object' && zero !== null ? structuredClone(zero) : zero;
+}
+
+function iterableOf(it: Iter<unknown>): Iterable<unknown> | AsyncIterable<unknown> {
+  if (isAsyncIter(it)) return { [Symbol.asyncIterator]: () => it };
+  return { [Symbol.iterator]: () => it as Iterator<unknown> };
+}
+
+export const RESULT_OPS: Record<string, ResultOp> = {
+  collect(it) {
+    const out: unknown[] = [];
+    return then(each(it, (x) => { out.push(x); }), () => out);
+  },
+  count(it) {
+    let n = 0;
+    return then(each(it, () => { n++; }), () => n);
+  },
+  take(it, p) {
+    const out: unknown[] = [];
+    const n = p.n as number;
+    return then(each(it, (x) => { out.push(x); return out.length < n; }), () => out);
+  },
+  reduce(it, p) {
+    const f = p.f as Fn;
+    let has = false;
+    let acc: unknown;
+    return then(each(it, (x) => {
+      if (has) acc = f(acc, x);
+      else { acc = x; has = true; }
+    }), () => ({ has, value: acc }));
+  },
+  aggregate(it, p) {
+    const seqOp = p.seqOp as Fn;
+    let acc = cloneZero(p.zero);
+    return then(each(it, (x) => { acc = seqOp(acc, x); }), () => acc);
+  },
+  extreme(it, p) {
+    const cmp = (p.cmp as Fn | undefined) ?? compareKeys;
+    const sign = p.sign as number;
+    let has = false;
+    let best: unknown;
+    return then(each(it, (x) => {
+      if (!has || sign * cmp(x, best) > 0) best = x;
+      has = true;
+    }), () => ({ has, value: best }));
+  },
+  foreach(it, p) {
+    const f = p.f as Fn;
+    return then(each(it, (x) => { f(x); }), () => null);
+  },
+  async foreachPartition(it, p, tc) {
+    await (p.f as Fn)(iterableOf(it), tc);
+    return null;
+  },
+  countByValue(it) {
+    const m = new KeyMap<unknown, number>();
+    return then(each(it, (x) => { m.set(x, (m.get(x) ?? 0) + 1); }), () => [...m.entries()]);
+  },
+  takeOrdered(it, p) {
+    const n = p.n as number;
+    const base = (p.cmp as Fn | undefined) ?? compareKeys;
+    const cmp = p.reverse ? (a: unknown, b: unknown) => base(b, a) : base;
+    // Keep at most 2n candidates, trimming back to n by sorting: O(N log n) without a heap.
+    let buf: unknown[] = [];
+    return then(each(it, (x) => {
+      buf.push(x);
+      if (buf.length >= 2 * n + 16) buf = buf.sort(cmp).slice(0, n);
+    }), () => buf.sort(cmp).slice(0, n));
+  },
+  stats(it) {
+    const s = new StatCounter();
+    return then(each(it, (x) => { s.add(x as number); }), () => s.toJSON());
+  },
+  sampleKeys(it, p) {
+    // Reservoir sample of keys (Algorithm R) with a seeded generator, plus the partition's count.
+    const size = p.size as number;
+    let state = ((p.seed as number) * 2654435761 + 12345) >>> 0;
+    const rand = () => {
+      state = (state + 0x6d2b79f5) >>> 0;
+      let t = state;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    const keys: unknown[] = [];
+    let count = 0;
+    return then(each(it, (kv) => {
+      const k = (kv as [unknown, unknown])[0];
+      if (keys.length < size) keys.push(k);
+      else {
+        const j = Math.floor(rand() * (count + 1));
+        if (j < size) keys[j] = k;
+      }
+      count++;
+    }), () => ({ count, keys }));
+  },
+  saveText(it, p, tc) {
+    // Task commit: write to an attempt file, then rename to part-NNNNN in the job's temporary directory.
+    const dir = p.dir as string;
+    mkdirSync(dir, { recursive: true });
+    const name = `part-${String(tc.partitionId).padStart(5, '0')}`;
+    const tmp = join(dir, `.${name}.attempt-${tc.attemptNumber}-${tc.taskId}`);
+    const fd = openSync(tmp, 'w');
+    let chunk: string[] = [];
+    let size = 0;
+    const flush = () => {
+      if (chunk.length > 0) writeSync(fd, chunk.join(''));
+      chunk = [];
+      size = 0;
+    };
+    const done = () => {
+      flush();
+      closeSync(fd);
+      renameSync(tmp, join(dir, name));
+      return null;
+    };
+    const r = each(it, (x) => {
+      const line = `${String(x)}\n`;
+      chunk.push(line);
+      size += line.length;
+      if (size > 1 << 20) flush();
+    });
+    if (r instanceof Promise) return r.then(done, (e) => { closeSync(fd); throw e; });
+    return done();
+  },
+  checkpoint(it, p, tc) {
+    const out: unknown[] = [];
+    return then(each(it, (x) => { out.push(x); }), () => {
+      const file = checkpointFile(p.dir as string, tc.partitionId);
+      const tmp = `${file}.${tc.taskId}.tmp`;
+      writeFileSync(tmp, serialize(out));
+      renameSync(tmp, file);
+      return out.length;
+    });
+  },
+};

@@ -1,0 +1,10 @@
+/** The worker-thread entry of a local task slot (a piscina worker): one ExecutorRuntime per thread, fed tasks and control messages. */
+import { workerData } from 'piscina';
+import { ExecutorRuntime, type ControlMessage, type ExecutorConfig, type TaskMessage, type TaskResult } from './Executor.ts';
+
+const runtime = new ExecutorRuntime(workerData as ExecutorConfig);
+
+/** Piscina calls this once per message. */
+export default function handle(msg: TaskMessage | ControlMessage): Promise<TaskResult | unknown> {
+  return msg.kind === 'task' ? runtime.runTask(msg) : runtime.control(msg);
+}

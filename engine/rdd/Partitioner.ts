@@ -1,0 +1,82 @@
+/** Partitioners: HashPartitioner (keys by value hash) and RangePartitioner (sorted key ranges, bounds sampled by a job). */
+import type { Partitioner } from '../shuffle/api.ts';
+import { compareKeys, hashKey } from '../serde/keys.ts';
+import { registerShippable } from '../serde/plan.ts';
+import type { ShippedFn } from '../serde/closure.ts';
+import { engineError } from '../catalogue.ts';
+
+export type { Partitioner } from '../shuffle/api.ts';
+
+/** Places a key by `hashKey(key) mod numPartitions`: equal-by-value keys (tuples, objects) land together. */
+export class HashPartitioner implements Partitioner {
+  constructor(readonly numPartitions: number) {
+    if (!Number.isInteger(numPartitions) || numPartitions < 1) {
+      throw engineError('BAD_ARGUMENT', `HashPartitioner needs a positive integer number of partitions; got ${numPartitions}`);
+    }
+  }
+  getPartition(key: unknown): number {
+    const h = hashKey(key) % this.numPartitions;
+    return h < 0 ? h + this.numPartitions : h;
+  }
+  equals(other: unknown): boolean {
+    return other instanceof HashPartitioner && other.numPartitions === this.numPartitions;
+  }
+}
+
+/**
+ * Places keys by sorted ranges: partition i holds keys k with bounds[i-1] < k <= bounds[i]
+ * (reversed when descending). Bounds are set once, by the sampling job sortByKey runs before its
+ * shuffle; until then `numPartitions` is the requested count.
+ */
+export class RangePartitioner implements Partitioner {
+  bounds: unknown[] | undefined;
+  constructor(
+    private readonly requested: number,
+    readonly ascending: boolean,
+    /** A custom comparator (live on executors, shipped in plans), or undefined for compareKeys. */
+    readonly ordering: ShippedFn | undefined,
+  ) {}
+
+  get numPartitions(): number {
+    return this.bounds === undefined ? this.requested : this.bounds.length + 1;
+  }
+
+  get requestedPartitions(): number {
+    return this.requested;
+  }
+
+  getPartition(key: unknown): number {
+    const bounds = this.bounds;
+    if (bounds === undefined) throw engineError('INTERNAL', 'RangePartitioner used before its bounds were sampled');
+    const cmp = (this.ordering as unknown as ((a: unknown, b: unknown) => number) | undefined) ?? compareKeys;
+    let lo = 0, hi = bounds.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (cmp(key, bounds[mid]) > 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return this.ascending ? lo : bounds.length - lo;
+  }
+
+  equals(other: unknown): boolean {
+    if (other === this) return true;
+    if (!(other instanceof RangePartitioner) || this.bounds === undefined || other.bounds === undefined) return false;
+    if (other.ascending !== this.ascending || other.ordering !== this.ordering || other.bounds.length !== this.bounds.length) return false;
+    return this.bounds.every((b, i) => compareKeys(b, other.bounds![i]) === 0);
+  }
+}
+
+/** Keys are partition ids already (repartition's round-robin positions): key k goes to partition k mod n. */
+export class PartitionIdPassthrough implements Partitioner {
+  constructor(readonly numPartitions: number) {}
+  getPartition(key: unknown): number {
+    return (key as number) % this.numPartitions;
+  }
+  equals(other: unknown): boolean {
+    return other instanceof PartitionIdPassthrough && other.numPartitions === this.numPartitions;
+  }
+}
+
+registerShippable('HashPartitioner', HashPartitioner);
+registerShippable('PartitionIdPassthrough', PartitionIdPassthrough);
+registerShippable('RangePartitioner', RangePartitioner);

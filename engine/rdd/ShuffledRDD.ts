@@ -1,0 +1,142 @@
+/** ShuffledRDD: the reduce side of a shuffle; its parent's records are partitioned (and optionally combined, sorted) by a ShuffleDependency. */
+import type { TaskContext } from '../executor/TaskContext.ts';
+import type { Aggregator, Partitioner } from '../shuffle/api.ts';
+import { readShuffle } from '../shuffle/index.ts';
+import { moduleRef, shipInternal, type ShippedFn } from '../serde/closure.ts';
+import { compareKeys } from '../serde/keys.ts';
+import { registerShippable } from '../serde/plan.ts';
+import { Dependency, ShuffleDependency } from './Dependency.ts';
+import type { Iter } from './iter.ts';
+import { rddKinds } from './kinds.ts';
+import { RangePartitioner } from './Partitioner.ts';
+import { RDD, type Partition } from './RDD.ts';
+
+const KEYS_URL = new URL('../serde/keys.ts', import.meta.url).href;
+
+/** Shipped aggregator: createCombiner / mergeValue / mergeCombiners as shipped functions (live on executors). */
+export interface ShippedAggregator {
+  createCombiner: ShippedFn;
+  mergeValue: ShippedFn;
+  mergeCombiners: ShippedFn;
+}
+
+/** Sorting of a shuffle: by `ordering` (default compareKeys), descending when !ascending; `sampleFrom` asks for range bounds sampled from that RDD. */
+export interface ShuffleSort {
+  ordering: ShippedFn | undefined;
+  ascending: boolean;
+  sampleFrom?: RDD<[unknown, unknown]>;
+  /** The user's comparator itself, for sorting samples on the driver. */
+  live?: (a: any, b: any) => number;
+}
+
+/** Samples per reduce partition for range bounds (Spark samples 20 per partition, 3x over). */
+const SAMPLES_PER_PARTITION = 60;
+
+/**
+ * Reads partition i of shuffle `shuffleId`. Executor fields: shuffleId, aggregator, mapSideCombine,
+ * keyOrdering (undefined with `sorted` means compareKeys). The parent stays on the driver.
+ */
+export class ShuffledRDD<K, V, C> extends RDD<[K, C]> {
+  readonly shuffleId: number;
+  readonly keyOrdering: ShippedFn | undefined;
+  readonly sorted: boolean;
+  private readonly _dep: ShuffleDependency;
+
+  constructor(
+    private readonly _prev: RDD<[K, V]>,
+    private readonly _part: Partitioner,
+    readonly aggregator: ShippedAggregator | undefined,
+    readonly mapSideCombine: boolean,
+    private readonly _sort?: ShuffleSort,
+  ) {
+    super(_prev.context);
+    this.shuffleId = this._ctx.newShuffleId();
+    this.sorted = _sort !== undefined;
+    let ordering = _sort?.ordering;
+    if (_sort !== undefined && !_sort.ascending) {
+      ordering = ordering === undefined
+        ? shipInternal((a: unknown, b: unknown) => compareKeys(b, a), { compareKeys: moduleRef(KEYS_URL, 'compareKeys') }, 'sortByKey')
+        : shipInternal((a: unknown, b: unknown) => cmp(b, a), { cmp: ordering }, 'sortByKey');
+    }
+    this.keyOrdering = ordering;
+    this._dep = new ShuffleDependency(_prev, this.shuffleId, _part, aggregator as unknown as Aggregator<unknown, unknown> | undefined,
+      mapSideCombine && aggregator !== undefined, ordering, this.sorted);
+  }
+
+  override get partitioner(): Partitioner {
+    return this._part;
+  }
+
+  override knownNumPartitions(): number | undefined {
+    if (this._part instanceof RangePartitioner && this._part.bounds === undefined) return this._part.requestedPartitions;
+    return this._part.numPartitions;
+  }
+
+  /** The shuffle dependency (driver only). */
+  get shuffleDependency(): ShuffleDependency {
+    return this._dep;
+  }
+
+  protected getDependencies(): Dependency[] {
+    return [this._dep];
+  }
+
+  protected getPartitions(): Partition[] {
+    return Array.from({ length: this._part.numPartitions }, (_, index) => ({ index }));
+  }
+
+  protected override async doPrepare(): Promise<void> {
+    const p = this._part;
+    const from = this._sort?.sampleFrom;
+    if (!(p instanceof RangePartitioner) || p.bounds !== undefined || from === undefined) return;
+    const parentParts = from.partitions.length;
+    const want = p.requestedPartitions;
+    if (want <= 1 || parentParts === 0) {
+      p.bounds = [];
+      return;
+    }
+    const perPartition = Math.ceil((SAMPLES_PER_PARTITION * want) / parentParts);
+    const samples = await this._ctx.runJob<{ count: number; keys: unknown[] }>(from, 'sampleKeys', { size: perPartition, seed: this.id });
+    const weighted: [unknown, number][] = [];
+    for (const s of samples) {
+      if (s.keys.length === 0) continue;
+      const w = s.count / s.keys.length;
+      for (const k of s.keys) weighted.push([k, w]);
+    }
+    const live: (a: unknown, b: unknown) => number = this._sort?.live ?? compareKeys;
+    weighted.sort((a, b) => live(a[0], b[0]));
+    const total = weighted.reduce((acc, [, w]) => acc + w, 0);
+    const step = total / want;
+    const bounds: unknown[] = [];
+    let cum = 0;
+    let target = step;
+    for (const [k, w] of weighted) {
+      cum += w;
+      if (cum >= target && bounds.length < want - 1) {
+        if (bounds.length === 0 || live(k, bounds[bounds.length - 1]) > 0) bounds.push(k);
+        target += step;
+      }
+    }
+    p.bounds = bounds;
+  }
+
+  compute(split: Partition, tc: TaskContext): Iter<[K, C]> {
+    const ex = tc.executor;
+    const keyOrdering = this.keyOrdering as unknown as ((a: K, b: K) => number) | undefined;
+    return readShuffle<K, V, C>({
+      shuffleId: this.shuffleId,
+      reduceId: split.index,
+      statuses: ex.mapStatuses(this.shuffleId),
+      aggregator: this.aggregator as unknown as Aggregator<V, C> | undefined,
+      mapSideCombine: this.mapSideCombine && this.aggregator !== undefined,
+      keyOrdering: keyOrdering ?? (this.sorted ? compareKeys : undefined),
+      memoryBytes: ex.shuffleMemoryBytes,
+      dir: ex.spillDir,
+    }) as Iter<[K, C]>;
+  }
+}
+
+declare const cmp: (a: unknown, b: unknown) => number;
+
+registerShippable('ShuffledRDD', ShuffledRDD);
+rddKinds.ShuffledRDD = ShuffledRDD;

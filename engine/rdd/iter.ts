@@ -1,0 +1,182 @@
+/** Record iterators inside a task: sync wherever the whole chain is sync (tight loops), async only when a user function makes it so. */
+import { engineError } from '../catalogue.ts';
+
+/** What compute returns: a plain iterator for sync chains, an async one once any step awaits. */
+export type Iter<T> = Iterator<T> | AsyncIterator<T>;
+
+/** Whether `it` is an async iterator (it has Symbol.asyncIterator and no Symbol.iterator). */
+export function isAsyncIter<T>(it: Iter<T>): it is AsyncIterator<T> {
+  return typeof (it as any)[Symbol.iterator] !== 'function' && typeof (it as any)[Symbol.asyncIterator] === 'function';
+}
+
+const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
+
+/** A sync iterator over an array, from `start`; cheaper than a generator. */
+export class ArrayIter<T> implements IterableIterator<T> {
+  private i: number;
+  constructor(private readonly a: readonly T[], start = 0) { this.i = start; }
+  next(): IteratorResult<T> {
+    return this.i < this.a.length ? { done: false, value: this.a[this.i++] } : DONE;
+  }
+  [Symbol.iterator](): IterableIterator<T> { return this; }
+}
+
+/** An empty sync iterator. */
+export function emptyIter<T>(): IterableIterator<T> {
+  return new ArrayIter<T>([]);
+}
+
+/**
+ * Normalises what a user's mapPartitions function returned: an iterable, an async iterable, or a
+ * Promise of either. `what` names the function for the error.
+ */
+export function toIter<T>(x: unknown, what: string): Iter<T> {
+  if (x !== null && x !== undefined) {
+    if (typeof (x as any)[Symbol.iterator] === 'function' && typeof x !== 'string') return (x as Iterable<T>)[Symbol.iterator]();
+    if (typeof (x as any)[Symbol.asyncIterator] === 'function') return (x as AsyncIterable<T>)[Symbol.asyncIterator]();
+    if (typeof (x as any).then === 'function') return promisedIter(x as Promise<unknown>, what);
+  }
+  throw engineError('BAD_FUNCTION_RESULT',
+    `${what} must return an iterable (an array, a generator, a Set...), an async iterable, or a Promise of one; got ${x === null ? 'null' : typeof x}`);
+}
+
+async function* promisedIterGen<T>(p: Promise<unknown>, what: string): AsyncGenerator<T> {
+  const v = await p;
+  const it = toIter<T>(v, what);
+  if (isAsyncIter(it)) {
+    for (;;) { const r = await it.next(); if (r.done) return; yield r.value; }
+  }
+  for (;;) { const r = it.next(); if (r.done) return; yield r.value; }
+}
+
+function promisedIter<T>(p: Promise<unknown>, what: string): AsyncIterator<T> {
+  return promisedIterGen<T>(p, what);
+}
+
+/** Wraps any Iter as an async iterator. */
+export async function* asAsync<T>(it: Iter<T>): AsyncGenerator<T> {
+  if (isAsyncIter(it)) {
+    for (;;) { const r = await it.next(); if (r.done) return; yield r.value; }
+  }
+  for (;;) { const r = (it as Iterator<T>).next(); if (r.done) return; yield r.value; }
+}
+
+/** Wraps an Iter as an iterable for `for...of` / `for await...of` as fits. */
+export function iterable<T>(it: Iter<T>): Iterable<T> | AsyncIterable<T> {
+  if (isAsyncIter(it)) return { [Symbol.asyncIterator]: () => it };
+  return { [Symbol.iterator]: () => it as Iterator<T> };
+}
+
+/** Drains `it` into an array (awaiting only when it is async). */
+export function drain<T>(it: Iter<T>): T[] | Promise<T[]> {
+  if (!isAsyncIter(it)) {
+    const out: T[] = [];
+    for (let r = it.next(); !r.done; r = it.next()) out.push(r.value);
+    return out;
+  }
+  return (async () => {
+    const out: T[] = [];
+    for (let r = await it.next(); !r.done; r = await it.next()) out.push(r.value);
+    return out;
+  })();
+}
+
+/** Calls `fn` on each record; returns a Promise only when `it` is async. */
+export function forEachRecord<T>(it: Iter<T>, fn: (x: T) => void): void | Promise<void> {
+  if (!isAsyncIter(it)) {
+    for (let r = it.next(); !r.done; r = it.next()) fn(r.value);
+    return;
+  }
+  return (async () => {
+    for (let r = await it.next(); !r.done; r = await it.next()) fn(r.value);
+  })();
+}
+
+/** One elementwise step of a fused narrow chain. */
+export interface ElemOp {
+  kind: 'map' | 'filter' | 'flatMap';
+  f: (x: any) => any;
+}
+
+/** Composes elementwise steps into one push function appending outputs to `out` (built once per iterator). */
+function buildPush(ops: readonly ElemOp[], out: unknown[]): (x: unknown) => void {
+  let sink: (x: unknown) => void = (x) => { out.push(x); };
+  for (let i = ops.length - 1; i >= 0; i--) {
+    const f = ops[i].f;
+    const next = sink;
+    switch (ops[i].kind) {
+      case 'map': sink = (x) => next(f(x)); break;
+      case 'filter': sink = (x) => { if (f(x)) next(x); }; break;
+      case 'flatMap': sink = (x) => {
+        const r = f(x);
+        if (Array.isArray(r)) { for (let j = 0; j < r.length; j++) next(r[j]); }
+        else if (r !== null && r !== undefined && typeof r[Symbol.iterator] === 'function' && typeof r !== 'string') { for (const y of r) next(y); }
+        else throw engineError('BAD_FUNCTION_RESULT', `flatMap function must return an iterable (e.g. an array); got ${r === null ? 'null' : typeof r}`);
+      }; break;
+    }
+  }
+  return sink;
+}
+
+/** Pulls this many source records per refill: amortises the refill loop, bounds the buffer. */
+const PULL = 64;
+
+/** A fused chain of map/filter/flatMap over a sync source: one iterator level however long the chain. */
+export class FusedIter<T> implements IterableIterator<T> {
+  private readonly buf: unknown[] = [];
+  private i = 0;
+  private ended = false;
+  private readonly push: (x: unknown) => void;
+  // One result object reused for every record: consumers read `.value` before the next call
+  // (for...of, the shuffle writer, result operations), and it saves an allocation per record.
+  private readonly res: { done: false; value: T } = { done: false, value: undefined as T };
+  constructor(private readonly src: Iterator<unknown>, ops: readonly ElemOp[]) {
+    this.push = buildPush(ops, this.buf);
+  }
+  next(): IteratorResult<T> {
+    const buf = this.buf;
+    while (this.i >= buf.length) {
+      if (this.ended) return DONE;
+      buf.length = 0;
+      this.i = 0;
+      const src = this.src;
+      for (let n = 0; n < PULL; n++) {
+        const r = src.next();
+        if (r.done) { this.ended = true; break; }
+        this.push(r.value);
+      }
+    }
+    this.res.value = buf[this.i++] as T;
+    return this.res;
+  }
+  [Symbol.iterator](): IterableIterator<T> { return this; }
+}
+
+/** The same fused chain over an async source. */
+export class AsyncFusedIter<T> implements AsyncIterableIterator<T> {
+  private readonly buf: unknown[] = [];
+  private i = 0;
+  private ended = false;
+  private readonly push: (x: unknown) => void;
+  constructor(private readonly src: AsyncIterator<unknown>, ops: readonly ElemOp[]) {
+    this.push = buildPush(ops, this.buf);
+  }
+  async next(): Promise<IteratorResult<T>> {
+    const buf = this.buf;
+    while (this.i >= buf.length) {
+      if (this.ended) return DONE;
+      buf.length = 0;
+      this.i = 0;
+      const r = await this.src.next();
+      if (r.done) { this.ended = true; continue; }
+      this.push(r.value);
+    }
+    return { done: false, value: buf[this.i++] as T };
+  }
+  [Symbol.asyncIterator](): AsyncIterableIterator<T> { return this; }
+}
+
+/** Applies fused elementwise steps to any Iter. */
+export function fuse<T>(src: Iter<unknown>, ops: readonly ElemOp[]): Iter<T> {
+  return isAsyncIter(src) ? new AsyncFusedIter<T>(src, ops) : new FusedIter<T>(src as Iterator<unknown>, ops);
+}

@@ -1,0 +1,244 @@
+/** TaskScheduler: runs the task sets the DAGScheduler submits on the backend's slots, with locality preference, retries up to maxFailures, and per-slot plan caching. */
+import type { TaskError, TaskMessage, TaskResult } from '../executor/Executor.ts';
+import type { EncodedPlan } from '../serde/plan.ts';
+import type { MapOutputTracker } from './MapOutputTracker.ts';
+import type { SchedulerBackend } from './backends/SchedulerBackend.ts';
+import type { Partition } from '../rdd/RDD.ts';
+import type { DAGEvent } from './events.ts';
+
+/** One task of a task set. */
+export interface TaskSpec {
+  partitionId: number;
+  /** Position in the job's result array (result stages) or the map id (map stages). */
+  outputIndex: number;
+  split: Partition;
+  /** Executors holding this partition's input (cached blocks): launch there when possible. */
+  preferred: string[];
+}
+
+/** The tasks of one stage attempt, and their progress. */
+export class TaskSetManager {
+  readonly pending: number[] = [];
+  readonly running = new Map<number, number>();
+  readonly successful: boolean[];
+  readonly failures: number[];
+  numSucceeded = 0;
+  /** Once true (finished, aborted or superseded) no task is launched and late results are ignored. */
+  zombie = false;
+  lastLaunch = performance.now();
+
+  constructor(
+    readonly stageId: number,
+    readonly stageAttempt: number,
+    readonly planId: string,
+    readonly plan: EncodedPlan,
+    /** Shuffles this stage reads: their statuses go to executors that lack the current epoch. */
+    readonly readsShuffles: number[],
+    readonly tasks: TaskSpec[],
+    readonly maxFailures: number,
+  ) {
+    for (let i = 0; i < tasks.length; i++) this.pending.push(i);
+    this.successful = new Array(tasks.length).fill(false);
+    this.failures = new Array(tasks.length).fill(0);
+  }
+
+  get key(): string {
+    return `${this.stageId}.${this.stageAttempt}`;
+  }
+}
+
+/** What each executor already holds, so plans and statuses are sent once. */
+interface ExecutorKnows {
+  plans: Set<string>;
+  epochs: Map<number, number>;
+  /** Finished plans to drop, sent with the next task. */
+  drop: string[];
+}
+
+/**
+ * Review checklist: a slot runs one task at a time; every launched task ends in exactly one
+ * `TaskEnded` (success or final failure) or `TaskSetFailed`, never both; a zombie set launches
+ * nothing; accumulators and results reach the DAGScheduler only for successful attempts.
+ */
+export class TaskScheduler {
+  private readonly sets: TaskSetManager[] = [];
+  private readonly free: string[];
+  private readonly knows = new Map<string, ExecutorKnows>();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private nextTaskId = 0;
+  private stopped = false;
+
+  constructor(
+    private readonly backend: SchedulerBackend,
+    private readonly tracker: MapOutputTracker,
+    private readonly post: (e: DAGEvent) => void,
+    private readonly localityWaitMs: number,
+  ) {
+    this.free = [...backend.slots];
+    for (const id of new Set(backend.slots)) this.knows.set(id, { plans: new Set(), epochs: new Map(), drop: [] });
+  }
+
+  get executorIds(): string[] {
+    return [...this.knows.keys()];
+  }
+
+  /** Task sets with work left (for the progress bar and assertDataStructuresEmpty). */
+  get activeSets(): readonly TaskSetManager[] {
+    return this.sets;
+  }
+
+  submitTasks(ts: TaskSetManager): void {
+    this.sets.push(ts);
+    this.offer();
+  }
+
+  /** Stops launching the tasks of stage `stageId` (running ones finish; their results are ignored). */
+  cancelStage(stageId: number): void {
+    for (const ts of this.sets) if (ts.stageId === stageId) ts.zombie = true;
+    this.prune();
+  }
+
+  /** Forgets a finished plan on the executors that hold it. */
+  dropPlan(planId: string): void {
+    for (const [id, k] of this.knows) {
+      if (k.plans.delete(planId)) k.drop.push(planId);
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    for (const ts of this.sets) ts.zombie = true;
+    this.sets.length = 0;
+  }
+
+  private prune(): void {
+    for (let i = this.sets.length - 1; i >= 0; i--) {
+      const ts = this.sets[i];
+      if (ts.zombie && ts.running.size === 0) this.sets.splice(i, 1);
+    }
+  }
+
+  /** Launches tasks on free slots: FIFO over task sets, preferring each slot's local tasks, then any after the locality wait. */
+  private offer(): void {
+    if (this.stopped) return;
+    let deferred = false;
+    for (let s = 0; s < this.free.length;) {
+      const executorId = this.free[s];
+      let launched = false;
+      for (const ts of this.sets) {
+        if (ts.zombie || ts.pending.length === 0) continue;
+        const pick = this.pickTask(ts, executorId);
+        if (pick === -1) { deferred = true; continue; }
+        ts.pending.splice(ts.pending.indexOf(pick), 1);
+        this.free.splice(s, 1);
+        this.launch(ts, pick, executorId);
+        launched = true;
+        break;
+      }
+      if (!launched) s++;
+    }
+    if (deferred && this.timer === undefined) {
+      this.timer = setTimeout(() => { this.timer = undefined; this.offer(); }, this.localityWaitMs);
+      this.timer.unref?.();
+    }
+  }
+
+  private pickTask(ts: TaskSetManager, executorId: string): number {
+    let anyIndex = -1;
+    for (const i of ts.pending) {
+      const pref = ts.tasks[i].preferred;
+      if (pref.length === 0 || pref.includes(executorId)) return i;
+      if (anyIndex === -1) anyIndex = i;
+    }
+    // Only non-local tasks remain for this slot: wait for their slot unless it has taken too long.
+    return performance.now() - ts.lastLaunch >= this.localityWaitMs ? anyIndex : -1;
+  }
+
+  private launch(ts: TaskSetManager, index: number, executorId: string): void {
+    const task = ts.tasks[index];
+    const attempt = ts.failures[index];
+    ts.running.set(index, (ts.running.get(index) ?? 0) + 1);
+    ts.lastLaunch = performance.now();
+    const knows = this.knows.get(executorId)!;
+    const msg: TaskMessage = {
+      kind: 'task',
+      taskId: this.nextTaskId++,
+      stageId: ts.stageId,
+      stageAttempt: ts.stageAttempt,
+      partitionId: task.partitionId,
+      attempt,
+      planId: ts.planId,
+      split: task.split,
+    };
+    if (knows.drop.length > 0) {
+      msg.dropPlans = knows.drop;
+      knows.drop = [];
+    }
+    if (!knows.plans.has(ts.planId)) {
+      msg.plan = ts.plan;
+      knows.plans.add(ts.planId);
+    }
+    for (const shuffleId of ts.readsShuffles) {
+      const cur = this.tracker.get(shuffleId);
+      if (cur === undefined) continue;
+      if (knows.epochs.get(shuffleId) !== cur.epoch) {
+        (msg.statuses ??= {})[shuffleId] = cur;
+        knows.epochs.set(shuffleId, cur.epoch);
+      }
+    }
+    this.backend.launch(executorId, msg).then(
+      (r) => this.onResult(ts, index, executorId, r),
+      (e) => this.onResult(ts, index, executorId, {
+        ok: false,
+        error: { name: (e as Error)?.name ?? 'Error', message: `task could not run or return its result: ${(e as Error)?.message ?? String(e)}`, stack: (e as Error)?.stack ?? '', code: (e as Error)?.name === 'DataCloneError' ? 'TASK_RESULT_NOT_CLONABLE' : undefined },
+        blockUpdates: [],
+      }),
+    );
+  }
+
+  private onResult(ts: TaskSetManager, index: number, executorId: string, r: TaskResult): void {
+    const n = (ts.running.get(index) ?? 1) - 1;
+    if (n <= 0) ts.running.delete(index);
+    else ts.running.set(index, n);
+    this.free.push(executorId);
+    if (this.stopped) return;
+    if (r.blockUpdates.length > 0) this.post({ type: 'BlockUpdates', updates: r.blockUpdates });
+    if (!r.ok && r.missing === 'plan') {
+      // The executor lost its cache (a restarted thread): resend everything; not the task's fault.
+      const k = this.knows.get(executorId)!;
+      k.plans.clear();
+      k.epochs.clear();
+      if (!ts.zombie) ts.pending.unshift(index);
+    } else if (ts.zombie || ts.successful[index]) {
+      // A late result of a cancelled set or a duplicate attempt: ignored.
+    } else if (r.ok) {
+      ts.successful[index] = true;
+      ts.numSucceeded++;
+      if (ts.numSucceeded === ts.tasks.length) ts.zombie = true;
+      this.post({ type: 'TaskEnded', stageId: ts.stageId, stageAttempt: ts.stageAttempt, partitionId: ts.tasks[index].partitionId, outputIndex: ts.tasks[index].outputIndex, executorId, value: r.value, accUpdates: r.accUpdates });
+    } else if (r.error.fetchFailed !== undefined) {
+      ts.zombie = true;
+      this.post({ type: 'FetchFailed', stageId: ts.stageId, stageAttempt: ts.stageAttempt, ...r.error.fetchFailed, error: r.error });
+    } else {
+      ts.failures[index]++;
+      if (ts.failures[index] >= ts.maxFailures) {
+        ts.zombie = true;
+        this.post({ type: 'TaskSetFailed', stageId: ts.stageId, stageAttempt: ts.stageAttempt, partitionId: ts.tasks[index].partitionId, failures: ts.failures[index], error: r.error });
+      } else {
+        ts.pending.push(index);
+      }
+    }
+    this.prune();
+    this.offer();
+  }
+}
+
+/** Rebuilds a task's error on the driver: its message, and the executor's stack (the user function's frames included). */
+export function driverError(e: TaskError): Error {
+  const err = new Error(e.message) as Error & { code?: string };
+  err.name = e.name;
+  err.stack = e.stack;
+  if (e.code !== undefined) err.code = e.code;
+  return err;
+}

@@ -1,0 +1,107 @@
+/** Stage plans: the RDD graph and operation a stage's tasks run, encoded on the driver as clonable data and rebuilt once per executor. */
+import { engineError } from '../catalogue.ts';
+import { isShipped } from './closure.ts';
+import { rebuildFunction, type ExecutorServices } from './rebuild.ts';
+
+/**
+ * Classes whose instances travel inside plans (RDD kinds, partitioners, storage levels). Instances
+ * travel as their own fields; fields whose names start with `_` stay on the driver.
+ */
+const byName = new Map<string, Function>();
+const byCtor = new Map<Function, string>();
+
+/** Registers a class under a stable name so its instances can travel in plans. Registering a name twice throws. */
+export function registerShippable(name: string, ctor: Function): void {
+  const prev = byName.get(name);
+  if (prev !== undefined && prev !== ctor) throw engineError('INTERNAL', `shippable class name '${name}' registered twice`);
+  byName.set(name, ctor);
+  byCtor.set(ctor, name);
+}
+
+/** Anything that decodes specially on an executor after its fields are set (e.g. a source importing its format module). */
+export interface ExecutorInit {
+  executorInit?(svc: ExecutorServices): Promise<void>;
+}
+
+/** The encoded plan of one stage. */
+export interface EncodedPlan {
+  /** Objects in plan order: index i is referenced as { $ref: i }. */
+  objects: { cls: string; fields: Record<string, unknown> }[];
+  /** Encoded root value (usually { root, op, params }). */
+  root: unknown;
+}
+
+/** RDD-like values carry an `id` and may be replaced in plans (a checkpointed RDD travels as its checkpoint reader). */
+export interface PlanSubstitute {
+  planSubstitute?(): object;
+}
+
+/** Encodes `root`: registered class instances by fields (shared instances once), shipped functions and plain data as they are. */
+export function encodePlan(root: unknown): EncodedPlan {
+  const objects: EncodedPlan['objects'] = [];
+  const index = new Map<object, number>();
+  const enc = (v: unknown): unknown => {
+    if (v === null || typeof v !== 'object') {
+      if (typeof v === 'function') throw engineError('INTERNAL', `a live function reached a plan: ${String(v).slice(0, 80)}`);
+      return v;
+    }
+    const sub = (v as PlanSubstitute).planSubstitute?.();
+    if (sub !== undefined && sub !== v) return enc(sub);
+    const known = index.get(v);
+    if (known !== undefined) return { $ref: known };
+    if (isShipped(v)) return v;
+    if (Array.isArray(v)) return v.map(enc);
+    const cls = byCtor.get(v.constructor);
+    if (cls !== undefined) {
+      const i = objects.length;
+      index.set(v, i);
+      const fields: Record<string, unknown> = {};
+      objects.push({ cls, fields });
+      for (const key of Object.keys(v)) {
+        if (key.startsWith('_') || key === 'ctx') continue;
+        fields[key] = enc((v as Record<string, unknown>)[key]);
+      }
+      return { $ref: i };
+    }
+    const proto = Object.getPrototypeOf(v);
+    if (proto === Object.prototype || proto === null) {
+      const out: Record<string, unknown> = {};
+      for (const key of Object.keys(v)) out[key] = enc((v as Record<string, unknown>)[key]);
+      return out;
+    }
+    return v; // typed arrays, Maps, Dates...: structured clone carries them
+  };
+  const encodedRoot = enc(root);
+  return { objects, root: encodedRoot };
+}
+
+/** Rebuilds a plan on an executor: class instances with their prototypes, shipped functions live. */
+export async function decodePlan(plan: EncodedPlan, svc: ExecutorServices): Promise<any> {
+  const shells = plan.objects.map((o) => {
+    const ctor = byName.get(o.cls);
+    if (ctor === undefined) throw engineError('INTERNAL', `plan names an unregistered class '${o.cls}'`);
+    return Object.create(ctor.prototype) as Record<string, unknown>;
+  });
+  const dec = async (v: unknown): Promise<unknown> => {
+    if (v === null || typeof v !== 'object') return v;
+    if (isShipped(v)) return rebuildFunction(v, svc);
+    if (Array.isArray(v)) {
+      const out = new Array(v.length);
+      for (let i = 0; i < v.length; i++) out[i] = await dec(v[i]);
+      return out;
+    }
+    const proto = Object.getPrototypeOf(v);
+    if (proto !== Object.prototype && proto !== null) return v;
+    const rec = v as Record<string, unknown>;
+    if (typeof rec.$ref === 'number' && Object.keys(rec).length === 1) return shells[rec.$ref];
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(rec)) out[key] = await dec(rec[key]);
+    return out;
+  };
+  for (let i = 0; i < plan.objects.length; i++) {
+    const fields = plan.objects[i].fields;
+    for (const key of Object.keys(fields)) shells[i][key] = await dec(fields[key]);
+  }
+  for (const shell of shells) await (shell as ExecutorInit).executorInit?.(svc);
+  return dec(plan.root);
+}

@@ -1,0 +1,54 @@
+/** Function shipping on executors: rebuilds a shipped function from its source text with its env bound as variables. */
+import { engineError } from '../catalogue.ts';
+import type { EnvValue, ShippedFn } from './closure.ts';
+
+/** What rebuilding needs from the executor it runs in. */
+export interface ExecutorServices {
+  /** Imports a module (cached per executor). */
+  importModule(url: string): Promise<Record<string, unknown>>;
+  /** The executor-side handle of a broadcast: `.value` fetches it once per executor. */
+  broadcastHandle(id: number, path: string): unknown;
+  /** The executor-side handle of an accumulator: `.add(v)` counts into the running task. */
+  accumulatorHandle(id: number, kind: 'long' | 'double' | 'collection'): unknown;
+}
+
+// What tsx/esbuild injects into compiled function text (keepNames, class fields).
+const defProp = Object.defineProperty;
+const helperName = (target: unknown, value: string) => defProp(target, 'name', { value, configurable: true });
+const helperPublicField = (obj: object, key: PropertyKey, value: unknown) =>
+  defProp(obj, typeof key !== 'symbol' ? String(key) : key, { enumerable: true, configurable: true, writable: true, value });
+const HELPERS: Record<string, unknown> = { __name: helperName, __defProp: defProp, __publicField: helperPublicField };
+
+async function envValue(v: EnvValue, svc: ExecutorServices): Promise<unknown> {
+  switch (v.t) {
+    case 'v': return v.v;
+    case 'fn': return rebuildFunction(v.fn, svc);
+    case 'bc': return svc.broadcastHandle(v.id, v.path);
+    case 'acc': return svc.accumulatorHandle(v.id, v.kind);
+    case 'mod': {
+      let mod: Record<string, unknown>;
+      try {
+        mod = await svc.importModule(v.url);
+      } catch (e) {
+        throw engineError('MODULE_REF_NOT_FOUND', `moduleRef('${v.label}', '${v.exportName}'): the executor could not import ${v.url}: ${(e as Error).message}`, { cause: e });
+      }
+      if (!(v.exportName in mod)) {
+        const names = Object.keys(mod).slice(0, 20).join(', ');
+        throw engineError('MODULE_REF_NOT_FOUND', `moduleRef('${v.label}', '${v.exportName}'): the module has no export '${v.exportName}' (exports: ${names})`);
+      }
+      return mod[v.exportName];
+    }
+  }
+}
+
+/** Rebuilds a live function from `fn`; its stack frames name the operation and the user's call site. */
+export async function rebuildFunction(fn: ShippedFn, svc: ExecutorServices): Promise<(...args: any[]) => any> {
+  const names = Object.keys(fn.env);
+  const values: unknown[] = [];
+  for (const name of names) values.push(await envValue(fn.env[name], svc));
+  const helperNames = Object.keys(HELPERS).filter((h) => !names.includes(h));
+  const url = `flint-fn://${fn.op.replace(/[^\w.-]/g, '_')}${fn.site ? '@' + fn.site.replace(/\s/g, '_') : ''}`;
+  const body = `'use strict';\nreturn ${fn.src};\n//# sourceURL=${url}`;
+  const factory = new Function(...names, ...helperNames, body);
+  return factory(...values, ...helperNames.map((h) => HELPERS[h]));
+}

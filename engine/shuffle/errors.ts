@@ -1,0 +1,54 @@
+/** The shuffle's error catalogue: stable codes for bad records, bad partitioners, lost map outputs and corrupt files. */
+import { FlintError, FlintInternalError, FlintUserError } from '../errors.ts';
+
+/**
+ * A map output could not be read (its file is gone, short or unreadable). The scheduler treats this
+ * as Spark's FetchFailed: it resubmits the map stage that produced `mapId` of `shuffleId`.
+ * Code: SHUFFLE_FETCH_FAILED.
+ */
+export class ShuffleFetchFailedError extends FlintError {
+  readonly shuffleId: number;
+  readonly mapId: number;
+  readonly reduceId: number;
+  readonly executorId: string;
+  constructor(shuffleId: number, mapId: number, reduceId: number, executorId: string, detail: string, cause?: unknown) {
+    super('SHUFFLE_FETCH_FAILED',
+      `cannot read shuffle ${shuffleId} output of map ${mapId} for reduce partition ${reduceId} on executor ${executorId}: ${detail}; the map stage must be recomputed`,
+      { cause });
+    this.shuffleId = shuffleId;
+    this.mapId = mapId;
+    this.reduceId = reduceId;
+    this.executorId = executorId;
+  }
+}
+
+/** A record given to a shuffle is not a [key, value] pair. Code: SHUFFLE_RECORD_NOT_PAIR. */
+export function recordNotPair(shuffleId: number, mapId: number, record: unknown): FlintUserError {
+  const shown = typeof record === 'string' ? JSON.stringify(record.slice(0, 60)) : typeof record === 'object' ? (record === null ? 'null' : record.constructor?.name ?? 'object') : String(record);
+  return new FlintUserError('SHUFFLE_RECORD_NOT_PAIR',
+    `shuffle ${shuffleId} (map ${mapId}) got a record that is not a [key, value] pair: ${shown}; pair RDD operations need RDD<[K, V]>, e.g. .map(x => [key(x), x])`);
+}
+
+/** The partitioner returned a partition outside [0, numPartitions). Code: SHUFFLE_BAD_PARTITION. */
+export function badPartition(shuffleId: number, partition: unknown, numPartitions: number, key: unknown): FlintUserError {
+  let shownKey: string;
+  try { shownKey = JSON.stringify(key)?.slice(0, 80) ?? String(key); } catch { shownKey = String(key); }
+  return new FlintUserError('SHUFFLE_BAD_PARTITION',
+    `the partitioner of shuffle ${shuffleId} returned ${String(partition)} for key ${shownKey}; getPartition must return an integer in [0, ${numPartitions})`);
+}
+
+/** The shuffle spec is inconsistent (a bug in the caller). Code: SHUFFLE_BAD_SPEC. */
+export function badSpec(detail: string): FlintInternalError {
+  return new FlintInternalError('SHUFFLE_BAD_SPEC', `invalid shuffle spec: ${detail}`);
+}
+
+/** A shuffle or spill file does not decode: a Flint bug or disk corruption. Code: SHUFFLE_CORRUPT. */
+export function corrupt(file: string, offset: number, detail: string): FlintInternalError {
+  return new FlintInternalError('SHUFFLE_CORRUPT', `shuffle file ${file} is corrupt at byte ${offset}: ${detail}`);
+}
+
+/** Map-side sorted output came back out of order: the writer and reader disagree on keyOrdering. Code: SHUFFLE_UNSORTED_SEGMENT. */
+export function unsortedSegment(file: string): FlintInternalError {
+  return new FlintInternalError('SHUFFLE_UNSORTED_SEGMENT',
+    `shuffle segment in ${file} is not sorted by the reader's keyOrdering; the map side must be given the same keyOrdering as the reduce side`);
+}

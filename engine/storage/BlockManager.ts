@@ -1,0 +1,183 @@
+/** The executor's BlockManager: a memory store with a byte budget and LRU eviction over a disk store, for cached RDD partitions and named blocks. */
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { serialize, deserialize } from 'node:v8';
+import { estimateSize } from '../serde/keys.ts';
+import { StorageLevel } from './StorageLevel.ts';
+
+/** A change to the blocks an executor holds, reported to the driver with the task that made it. */
+export interface BlockUpdate {
+  blockId: string;
+  executorId: string;
+  /** Where the block now lives; both false means it was removed. */
+  inMemory: boolean;
+  onDisk: boolean;
+  size: number;
+}
+
+interface MemEntry {
+  values: unknown;
+  size: number;
+  level: StorageLevel;
+}
+
+/** Block id of RDD `rddId`'s partition `index`. */
+export function rddBlockId(rddId: number, index: number): string {
+  return `rdd_${rddId}_${index}`;
+}
+
+/**
+ * Holds blocks for one executor. Invariants: `memoryUsed` is the sum of sizes in the memory store and
+ * stays <= `memoryBytes`; a block is in memory, on disk, both, or absent; every change is appended to
+ * `updates` for the driver. Shared blocks live in a directory every executor on the host can read.
+ */
+export class BlockManager {
+  private readonly memory = new Map<string, MemEntry>();
+  private readonly onDisk = new Set<string>();
+  private memoryUsed = 0;
+  /** Changes since the driver last collected them. */
+  updates: BlockUpdate[] = [];
+
+  constructor(
+    readonly executorId: string,
+    private readonly diskDir: string,
+    private readonly sharedDir: string,
+    readonly memoryBytes: number,
+  ) {
+    mkdirSync(diskDir, { recursive: true });
+    mkdirSync(sharedDir, { recursive: true });
+  }
+
+  get memoryUsedBytes(): number {
+    return this.memoryUsed;
+  }
+
+  /** The values of block `id`, from memory (touching it for LRU) or disk, or undefined. */
+  get(id: string): unknown | undefined {
+    const m = this.memory.get(id);
+    if (m !== undefined) {
+      this.memory.delete(id);
+      this.memory.set(id, m);
+      return m.values;
+    }
+    if (this.onDisk.has(id)) {
+      const file = this.diskFile(id);
+      if (existsSync(file)) return deserialize(readFileSync(file));
+      this.onDisk.delete(id);
+      this.report(id);
+    }
+    return undefined;
+  }
+
+  has(id: string): boolean {
+    return this.memory.has(id) || this.onDisk.has(id);
+  }
+
+  /**
+   * Stores `values` under `level`: in memory when it fits the budget (evicting least recently used
+   * blocks, which go to disk when their level allows), else on disk when allowed, else not at all.
+   * Returns whether the block was stored.
+   */
+  put(id: string, values: unknown, level: StorageLevel, size = estimateSize(values)): boolean {
+    this.remove(id, false);
+    if (level.useMemory && size <= this.memoryBytes) {
+      this.evictFor(size);
+      this.memory.set(id, { values, size, level });
+      this.memoryUsed += size;
+      this.report(id);
+      return true;
+    }
+    if (level.useDisk) {
+      this.writeDisk(id, values);
+      this.report(id);
+      return true;
+    }
+    this.report(id);
+    return false;
+  }
+
+  /** Removes block `id` from memory and disk. */
+  remove(id: string, reportIt = true): boolean {
+    const m = this.memory.get(id);
+    let had = false;
+    if (m !== undefined) {
+      this.memory.delete(id);
+      this.memoryUsed -= m.size;
+      had = true;
+    }
+    if (this.onDisk.delete(id)) {
+      rmSync(this.diskFile(id), { force: true });
+      had = true;
+    }
+    if (had && reportIt) this.report(id);
+    return had;
+  }
+
+  /** Removes every block of RDD `rddId`. */
+  removeRdd(rddId: number): number {
+    const prefix = `rdd_${rddId}_`;
+    let n = 0;
+    for (const id of [...this.memory.keys(), ...this.onDisk]) if (id.startsWith(prefix) && this.remove(id)) n++;
+    return n;
+  }
+
+  /** Block ids held (memory or disk). */
+  blockIds(): string[] {
+    return [...new Set([...this.memory.keys(), ...this.onDisk])];
+  }
+
+  /** Writes a block every executor on this host can read (`getShared`); shared blocks are write-once by convention (put a new id per version). */
+  putShared(id: string, value: unknown): void {
+    const file = join(this.sharedDir, encodeURIComponent(id));
+    const tmp = `${file}.${this.executorId}.tmp`;
+    writeFileSync(tmp, serialize(value));
+    renameSync(tmp, file);
+  }
+
+  /** Reads a shared block by id, or undefined when no executor has put it. */
+  getShared(id: string): unknown | undefined {
+    const file = join(this.sharedDir, encodeURIComponent(id));
+    if (!existsSync(file)) return undefined;
+    return deserialize(readFileSync(file));
+  }
+
+  /** Removes shared blocks whose ids start with `prefix`. */
+  removeShared(prefix: string): void {
+    const enc = encodeURIComponent(prefix);
+    for (const name of readdirSync(this.sharedDir)) if (name.startsWith(enc)) rmSync(join(this.sharedDir, name), { force: true });
+  }
+
+  /** Takes the pending updates for the driver. */
+  takeUpdates(): BlockUpdate[] {
+    const u = this.updates;
+    this.updates = [];
+    return u;
+  }
+
+  private evictFor(size: number): void {
+    for (const [id, e] of this.memory) {
+      if (this.memoryUsed + size <= this.memoryBytes) break;
+      this.memory.delete(id);
+      this.memoryUsed -= e.size;
+      if (e.level.useDisk && !this.onDisk.has(id)) this.writeDisk(id, e.values);
+      this.report(id);
+    }
+  }
+
+  private writeDisk(id: string, values: unknown): void {
+    const file = this.diskFile(id);
+    const tmp = `${file}.tmp`;
+    writeFileSync(tmp, serialize(values));
+    renameSync(tmp, file);
+    this.onDisk.add(id);
+  }
+
+  private diskFile(id: string): string {
+    return join(this.diskDir, `${id}.bin`);
+  }
+
+  private report(id: string): void {
+    const m = this.memory.get(id);
+    this.updates.push({ blockId: id, executorId: this.executorId, inMemory: m !== undefined, onDisk: this.onDisk.has(id), size: m?.size ?? 0 });
+  }
+}

@@ -1,0 +1,293 @@
+/** Tests of the sort-based shuffle: partitioning, combining, ordering, spilling, errors and cleanup. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  writeShuffle, readShuffle, removeShuffle, newWriteMetrics, newReadMetrics, ShuffleFetchFailedError, cogroupIterators,
+  type Aggregator, type MapStatus, type Partitioner,
+} from '../../../engine/shuffle/index.ts';
+import { hashKey, compareKeys, KeyMap, estimateSize } from '../../../engine/serde/keys.ts';
+import { FlintUserError } from '../../../engine/errors.ts';
+
+class TestHashPartitioner implements Partitioner {
+  constructor(readonly numPartitions: number) {}
+  getPartition(key: unknown): number {
+    const h = hashKey(key) % this.numPartitions;
+    return h < 0 ? h + this.numPartitions : h | 0;
+  }
+  equals(o: unknown): boolean {
+    return o instanceof TestHashPartitioner && o.numPartitions === this.numPartitions;
+  }
+}
+
+/** Numbers below bounds[i] go to partition i: with it, sorted partitions concatenate to a sorted whole. */
+class TestRangePartitioner implements Partitioner {
+  constructor(private readonly bounds: number[]) {}
+  get numPartitions(): number { return this.bounds.length + 1; }
+  getPartition(key: unknown): number {
+    let i = 0;
+    while (i < this.bounds.length && (key as number) >= this.bounds[i]) i++;
+    return i;
+  }
+  equals(): boolean { return false; }
+}
+
+const sumAgg: Aggregator<number, number> = { createCombiner: (v) => v, mergeValue: (c, v) => c + v, mergeCombiners: (a, b) => a + b };
+const listAgg: Aggregator<unknown, unknown[]> = {
+  createCombiner: (v) => [v], mergeValue: (c, v) => { c.push(v); return c; }, mergeCombiners: (a, b) => a.concat(b),
+};
+
+function tmpDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'flint-shuffle-test-'));
+}
+
+interface RunOptions<K, V, C> {
+  maps: [K, V][][];
+  partitioner: Partitioner;
+  aggregator?: Aggregator<V, C>;
+  mapSideCombine?: boolean;
+  keyOrdering?: (a: K, b: K) => number;
+  memoryBytes?: number;
+  shuffleId?: number;
+  dir?: string;
+}
+
+function runShuffle<K, V, C>(o: RunOptions<K, V, C>) {
+  const dir = o.dir ?? tmpDir();
+  const shuffleId = o.shuffleId ?? 0;
+  const memoryBytes = o.memoryBytes ?? 64 << 20;
+  const writeMetrics = newWriteMetrics();
+  const statuses: MapStatus[] = o.maps.map((records, mapId) => writeShuffle({
+    shuffleId, mapId, partitioner: o.partitioner, aggregator: o.aggregator, mapSideCombine: o.mapSideCombine ?? false,
+    keyOrdering: o.keyOrdering, memoryBytes, dir,
+  }, records[Symbol.iterator](), 'exec-1', writeMetrics));
+  const readMetrics = newReadMetrics();
+  const partitions: [K, V | C][][] = [];
+  for (let reduceId = 0; reduceId < o.partitioner.numPartitions; reduceId++) {
+    partitions.push([...readShuffle({
+      shuffleId, reduceId, statuses, aggregator: o.aggregator, mapSideCombine: o.mapSideCombine ?? false,
+      keyOrdering: o.keyOrdering, memoryBytes, dir,
+    }, readMetrics)]);
+  }
+  return { dir, statuses, partitions, writeMetrics, readMetrics };
+}
+
+/** Deterministic pseudo-random numbers (mulberry32). */
+function rng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function words(n: number, vocab: number, seed: number): [string, number][] {
+  const r = rng(seed);
+  const out: [string, number][] = [];
+  for (let i = 0; i < n; i++) out.push([`w${Math.floor(vocab * r() ** 3)}`, 1]);
+  return out;
+}
+
+function expectedSums<K>(maps: [K, number][][]): KeyMap<K, number> {
+  const m = new KeyMap<K, number>();
+  for (const recs of maps) for (const [k, v] of recs) m.set(k, (m.get(k) ?? 0) + v);
+  return m;
+}
+
+function filesIn(dir: string): string[] {
+  return fs.readdirSync(dir).sort();
+}
+
+test('without an aggregator every record reaches the partition of its key, once', () => {
+  const maps = [words(5000, 300, 1), words(3000, 300, 2), []];
+  const part = new TestHashPartitioner(7);
+  const { partitions, statuses, dir } = runShuffle({ maps, partitioner: part });
+  const got = partitions.flatMap((p, i) => p.map(([k, v]) => { assert.equal(part.getPartition(k), i); return `${k}:${v}`; }));
+  assert.deepEqual(got.sort(), maps.flat().map(([k, v]) => `${k}:${v}`).sort());
+  assert.equal(statuses.length, 3);
+  for (const s of statuses) {
+    assert.equal(s.offsets.length, 8);
+    assert.equal(s.recordCounts.length, 7);
+    assert.equal(s.executorId, 'exec-1');
+    assert.equal(fs.statSync(s.dataFile).size, s.offsets[7]);
+  }
+  assert.deepEqual(statuses[2].offsets, [0, 0, 0, 0, 0, 0, 0, 0]);
+  assert.deepEqual(filesIn(dir), ['shuffle_0_0.data', 'shuffle_0_1.data', 'shuffle_0_2.data']);
+});
+
+test('map-side combine sums values of equal keys and the reader merges the combiners', () => {
+  const maps = [words(20000, 1000, 3), words(20000, 1000, 4), words(10, 1000, 5)];
+  const { partitions, statuses } = runShuffle({ maps, partitioner: new TestHashPartitioner(4), aggregator: sumAgg, mapSideCombine: true });
+  const expected = expectedSums(maps);
+  const got = new Map<string, number>();
+  for (const p of partitions) for (const [k, v] of p) {
+    assert.ok(!got.has(k), `key ${k} appears twice`);
+    got.set(k, v as number);
+  }
+  assert.deepEqual([...got.entries()].sort(), [...expected.entries()].sort());
+  const written = statuses[0].recordCounts.reduce((a, b) => a + b, 0);
+  const distinct = new Set(maps[0].map(([k]) => k)).size;
+  assert.equal(written, distinct, 'map 0 writes each of its keys once');
+});
+
+test('an aggregator without map-side combine groups values (groupByKey)', () => {
+  const maps: [number, string][][] = [[[1, 'a'], [2, 'b'], [1, 'c']], [[2, 'd'], [3, 'e']], [[1, 'f']]];
+  const { partitions, statuses } = runShuffle({ maps, partitioner: new TestHashPartitioner(2), aggregator: listAgg as Aggregator<string, unknown[]> });
+  const got = Object.fromEntries(partitions.flat().map(([k, v]) => [k, (v as string[]).slice().sort()]));
+  assert.deepEqual(got, { 1: ['a', 'c', 'f'], 2: ['b', 'd'], 3: ['e'] });
+  assert.equal(statuses[0].recordCounts.reduce((a, b) => a + b, 0), 3, 'no combining on the map side');
+});
+
+test('tuple and object keys combine by value across map tasks', () => {
+  const maps: [unknown, number][][] = [
+    [[[1, 'a'], 1], [{ x: 1, y: 2 }, 10], [[1, 'a'], 2], [NaN, 1]],
+    [[[1, 'a'], 4], [{ y: 2, x: 1 }, 20], [[1, 'b'], 8], [NaN, 2], [-0, 5], [0, 6]],
+  ];
+  const { partitions } = runShuffle({ maps, partitioner: new TestHashPartitioner(3), aggregator: sumAgg, mapSideCombine: true });
+  const got = partitions.flat().sort((a, b) => compareKeys(a[0], b[0]));
+  assert.deepEqual(got, [[0, 11], [NaN, 3], [[1, 'a'], 7], [[1, 'b'], 8], [{ x: 1, y: 2 }, 30]]);
+});
+
+test('keyOrdering sorts each partition; with a range partitioner the whole output is sorted', () => {
+  const r = rng(9);
+  const maps: [number, number][][] = [0, 1, 2, 3].map(() => Array.from({ length: 3000 }, (_, i) => [Math.floor(r() * 100000), i] as [number, number]));
+  const ord = (a: number, b: number) => a - b;
+  const { partitions } = runShuffle({ maps, partitioner: new TestRangePartitioner([25000, 50000, 75000]), keyOrdering: ord });
+  const all = partitions.flat();
+  assert.equal(all.length, 12000);
+  for (let i = 1; i < all.length; i++) assert.ok(all[i - 1][0] <= all[i][0], `sorted at ${i}`);
+  assert.deepEqual(all.map(([k]) => k), maps.flat().map(([k]) => k).sort(ord));
+});
+
+test('keyOrdering with an aggregator yields combined keys in order, descending comparators included', () => {
+  const maps = [words(4000, 500, 11), words(4000, 500, 12)];
+  const desc = (a: string, b: string) => (a < b ? 1 : a > b ? -1 : 0);
+  const { partitions } = runShuffle({ maps, partitioner: new TestHashPartitioner(3), aggregator: sumAgg, mapSideCombine: true, keyOrdering: desc });
+  const expected = expectedSums(maps);
+  for (const p of partitions) {
+    for (let i = 1; i < p.length; i++) assert.ok(desc(p[i - 1][0], p[i][0]) < 0);
+    for (const [k, v] of p) assert.equal(v, expected.get(k));
+  }
+  assert.equal(partitions.flat().length, expected.size);
+});
+
+test('many partitions, most of them empty, read back empty', () => {
+  const maps: [number, number][][] = [[[5, 1], [5, 2], [999, 3]], []];
+  const part = new TestRangePartitioner(Array.from({ length: 999 }, (_, i) => i + 1));
+  const { partitions, statuses } = runShuffle({ maps, partitioner: part, aggregator: sumAgg, mapSideCombine: true });
+  assert.equal(partitions.length, 1000);
+  assert.deepEqual(partitions[5], [[5, 3]]);
+  assert.deepEqual(partitions[999], [[999, 3]]);
+  assert.equal(partitions.filter((p) => p.length > 0).length, 2);
+  assert.equal(statuses[0].offsets.length, 1001);
+  assert.equal(statuses[1].offsets[1000], 0);
+});
+
+test('values of every kind survive the shuffle: strings with unicode and lone surrogates, objects, bigints, typed arrays', () => {
+  const values: [unknown, unknown][] = [
+    ['日本語', 1], ['é', 2.5], ['\ud800x', 3], ['plain', -0], ['inf', Infinity], ['nan', NaN],
+    [1.5, 2], [-7, 1e300], ['obj', { a: [1, 'x'], b: null }], [[1, 2], 'str'], [10n, 5n],
+    ['bytes', new Uint8Array([1, 2, 3])], [null, undefined], ['a'.repeat(40), 1], ['long é'.repeat(10), 2],
+  ];
+  const { partitions } = runShuffle({ maps: [values], partitioner: new TestHashPartitioner(1) });
+  assert.deepEqual(partitions[0], values);
+  assert.ok(Object.is(partitions[0][3][1], -0));
+});
+
+test('a map task past 5x its memory budget spills, and the result is still exact', () => {
+  const memoryBytes = 256 << 10;
+  const maps = [words(60000, 40000, 21), words(60000, 40000, 22)];
+  const inputBytes = maps[0].reduce((s, r) => s + estimateSize(r), 0);
+  assert.ok(inputBytes >= 5 * memoryBytes, `input ${inputBytes} bytes is at least 5x the budget`);
+  const { partitions, writeMetrics, readMetrics, dir } = runShuffle({
+    maps, partitioner: new TestHashPartitioner(5), aggregator: sumAgg, mapSideCombine: true, memoryBytes,
+  });
+  assert.ok(writeMetrics.spillCount >= 2, `writer spilled ${writeMetrics.spillCount} runs`);
+  assert.ok(writeMetrics.spilledBytes > 0);
+  assert.ok(readMetrics.spillCount >= 1, `reader spilled ${readMetrics.spillCount} runs`);
+  const expected = expectedSums(maps);
+  const got = new Map<string, number>();
+  for (const p of partitions) for (const [k, v] of p) {
+    assert.ok(!got.has(k), `key ${k} appears once`);
+    got.set(k, v as number);
+  }
+  assert.equal(got.size, expected.size);
+  for (const [k, v] of expected) assert.equal(got.get(k), v, `count of ${k}`);
+  assert.deepEqual(filesIn(dir), ['shuffle_0_0.data', 'shuffle_0_1.data'], 'spill files are deleted');
+});
+
+test('spilling without combine, with ordering, and grouping past the budget all stay exact', () => {
+  const memoryBytes = 128 << 10;
+  const r = rng(31);
+  const maps: [number, string][][] = [0, 1].map(() => Array.from({ length: 40000 }, () => [Math.floor(r() * 5000), `v${Math.floor(r() * 1e6)}`] as [number, string]));
+  const ord = (a: number, b: number) => a - b;
+  const sorted = runShuffle({ maps, partitioner: new TestRangePartitioner([2500]), keyOrdering: ord, memoryBytes });
+  assert.ok(sorted.writeMetrics.spillCount >= 2);
+  const all = sorted.partitions.flat();
+  assert.deepEqual(all.map(([k]) => k), maps.flat().map(([k]) => k).sort(ord));
+  assert.deepEqual(all.map(([k, v]) => `${k}:${v}`).sort(), maps.flat().map(([k, v]) => `${k}:${v}`).sort());
+
+  const grouped = runShuffle({ maps, partitioner: new TestHashPartitioner(2), aggregator: listAgg as Aggregator<string, unknown[]>, keyOrdering: ord, memoryBytes });
+  assert.ok(grouped.readMetrics.spillCount >= 1, `reader spilled ${grouped.readMetrics.spillCount}`);
+  const expected = new Map<number, string[]>();
+  for (const [k, v] of maps.flat()) expected.set(k, [...(expected.get(k) ?? []), v]);
+  for (const p of grouped.partitions) for (let i = 1; i < p.length; i++) assert.ok(p[i - 1][0] < p[i][0]);
+  const got = grouped.partitions.flat();
+  assert.equal(got.length, expected.size);
+  for (const [k, vs] of got) assert.deepEqual((vs as string[]).slice().sort(), expected.get(k)!.slice().sort());
+  assert.deepEqual(filesIn(grouped.dir).filter((f) => !f.endsWith('.data')), []);
+});
+
+test('a record that is not a pair and a partition out of range fail with coded errors', () => {
+  const dir = tmpDir();
+  const spec = { shuffleId: 3, mapId: 0, partitioner: new TestHashPartitioner(2), mapSideCombine: false, memoryBytes: 1 << 20, dir };
+  assert.throws(() => writeShuffle(spec, (['oops'] as unknown as [string, number][])[Symbol.iterator]()),
+    (e: unknown) => e instanceof FlintUserError && e.code === 'SHUFFLE_RECORD_NOT_PAIR' && /oops/.test(e.message));
+  const bad: Partitioner = { numPartitions: 2, getPartition: () => 2, equals: () => false };
+  assert.throws(() => writeShuffle({ ...spec, partitioner: bad }, [['k', 1]][Symbol.iterator]() as Iterator<[string, number]>),
+    (e: unknown) => e instanceof FlintUserError && e.code === 'SHUFFLE_BAD_PARTITION' && /\[0, 2\)/.test(e.message));
+  assert.deepEqual(filesIn(dir), [], 'a failed map task leaves no files');
+});
+
+test('a lost map output raises ShuffleFetchFailedError naming the map', () => {
+  const { statuses } = runShuffle({ maps: [words(100, 10, 1), words(100, 10, 2)], partitioner: new TestHashPartitioner(1), shuffleId: 4 });
+  fs.rmSync(statuses[1].dataFile);
+  assert.throws(() => [...readShuffle({ shuffleId: 4, reduceId: 0, statuses, mapSideCombine: false, memoryBytes: 1 << 20, dir: tmpDir() })],
+    (e: unknown) => e instanceof ShuffleFetchFailedError && e.mapId === 1 && e.shuffleId === 4 && e.code === 'SHUFFLE_FETCH_FAILED');
+});
+
+test('removeShuffle deletes the files of one shuffle only', () => {
+  const dir = tmpDir();
+  runShuffle({ maps: [words(10, 5, 1)], partitioner: new TestHashPartitioner(2), shuffleId: 1, dir });
+  runShuffle({ maps: [words(10, 5, 1)], partitioner: new TestHashPartitioner(2), shuffleId: 10, dir });
+  assert.equal(removeShuffle(1, dir), 1);
+  assert.deepEqual(filesIn(dir), ['shuffle_10_0.data']);
+  assert.equal(removeShuffle(1, path.join(dir, 'missing')), 0);
+});
+
+test('cogroupIterators groups several inputs by value-equal keys and spills past its budget exactly', () => {
+  const small = [...cogroupIterators<unknown>([
+    ([[[1, 'a'], 'x'], [2, 'y'], [[1, 'a'], 'z']] as [unknown, unknown][])[Symbol.iterator](),
+    ([[2, 10], [3, 11]] as [unknown, unknown][])[Symbol.iterator](),
+  ], { memoryBytes: 1 << 20, dir: tmpDir(), stem: 'shuffle_9_cg' })].sort((a, b) => compareKeys(a[0], b[0]));
+  assert.deepEqual(small, [[2, [['y'], [10]]], [3, [[], [11]]], [[1, 'a'], [['x', 'z'], []]]]);
+
+  const dir = tmpDir();
+  const r = rng(5);
+  const left: [number, number][] = Array.from({ length: 30000 }, (_, i) => [Math.floor(r() * 8000), i]);
+  const right: [number, number][] = Array.from({ length: 30000 }, (_, i) => [Math.floor(r() * 8000), -i]);
+  const metrics = { spillCount: 0, spilledBytes: 0 };
+  const got = [...cogroupIterators([left[Symbol.iterator](), right[Symbol.iterator]()], { memoryBytes: 64 << 10, dir, stem: 'shuffle_9_cg' }, metrics)];
+  assert.ok(metrics.spillCount >= 2, `spilled ${metrics.spillCount}`);
+  const want = new Map<number, [number[], number[]]>();
+  for (const [k, v] of left) { const g = want.get(k) ?? [[], []]; g[0].push(v); want.set(k, g); }
+  for (const [k, v] of right) { const g = want.get(k) ?? [[], []]; g[1].push(v); want.set(k, g); }
+  assert.equal(got.length, want.size);
+  for (const [k, [a, b]] of got) {
+    assert.deepEqual([(a as number[]).slice().sort(), (b as number[]).slice().sort()], [want.get(k)![0].slice().sort(), want.get(k)![1].slice().sort()]);
+  }
+  assert.deepEqual(fs.readdirSync(dir), [], 'spill files are deleted');
+});
