@@ -73,6 +73,8 @@ export interface SliceUpdate {
 export interface CompileOptions {
   /** Intra-op threads for onnxruntime (the task's share of cores); default 1. */
   threads?: number;
+  /** Whether idle onnxruntime threads spin (default true; turn off when cores are oversubscribed). */
+  spinning?: boolean;
 }
 
 /** A named feed of the compiled graph. */
