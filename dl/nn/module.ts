@@ -306,10 +306,30 @@ export class Sequential extends Module {
 
   forward(x: Tensor, ctx: BuildContext): Tensor {
     let producer = 'the model input';
-    for (const [, m] of this.layers) {
+    const label = (m: Module) => `layer '${ctx.pathOf(m)}' (${m.constructor.name})`;
+    for (let i = 0; i < this.layers.length; i++) {
+      const m = this.layers[i][1];
+      const next = this.layers[i + 1]?.[1];
+      if (next && (m as Partial<Monotonic>).monotonicElementwise && (next as Partial<MaxPooling>).isMaxPool && x.rank === 4) {
+        // max(f(x)) = f(max(x)) for nondecreasing elementwise f, so pooling first gives the same values and
+        // gradients while the activation and its gradient touch only 1/(kh·kw) of the elements.
+        x = callLayer(m, callLayer(next, x, ctx, label(m)), ctx, producer);
+        producer = label(next);
+        i++;
+        continue;
+      }
       x = callLayer(m, x, ctx, producer);
-      producer = `layer '${ctx.pathOf(m)}' (${m.constructor.name})`;
+      producer = label(m);
     }
     return x;
   }
+}
+
+/** Marks elementwise nondecreasing activations (Tanh, ReLU, Sigmoid, LeakyReLU with slope >= 0), which commute with max pooling. */
+export interface Monotonic {
+  readonly monotonicElementwise: boolean;
+}
+/** Marks max-pooling layers. */
+export interface MaxPooling {
+  readonly isMaxPool: true;
 }

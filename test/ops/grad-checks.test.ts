@@ -98,8 +98,13 @@ const cases: Record<string, Case> = {
     f: (g, w) => F.convTranspose2d(g, w, [6, 5], { strides: [2, 2], pads: [1, 1, 1, 1] }),
     inputs: [{ shape: [1, 3, 3, 3] }, { shape: [3, 2, 3, 3] }],
   },
-  'MaxPool 2x2': { ops: ['MaxPool'], f: x => F.maxPool2d(x, { kernel: [2, 2] }), inputs: [{ shape: [2, 2, 4, 4] }] },
-  'MaxPool overlapping with padding': {
+  'MaxPool 2x2 (non-overlapping: MaxUnpool)': { ops: ['MaxPool'], f: x => F.maxPool2d(x, { kernel: [2, 2] }), inputs: [{ shape: [2, 2, 4, 4] }] },
+  'MaxUnpool places values at pool indices': {
+    ops: ['MaxUnpool'],
+    f: (x, g) => x.graph.apply('MaxUnpool', [g, x.graph.apply('MaxPool', [x], { kernel: [2, 2], strides: [2, 2], pads: [0, 0, 0, 0], dilations: [1, 1] })[1], x], { kernel: [2, 2], strides: [2, 2], pads: [0, 0, 0, 0] })[0],
+    inputs: [{ shape: [1, 2, 4, 4], constant: true }, { shape: [1, 2, 2, 2] }],
+  },
+  'MaxPool overlapping with padding (scatter-add)': {
     ops: ['MaxPool'],
     f: x => F.maxPool2d(x, { kernel: [3, 3], strides: [2, 1], pads: [1, 1, 1, 1] }),
     inputs: [{ shape: [1, 2, 5, 4] }],

@@ -31,3 +31,7 @@ test('ConvTranspose: float32 native equals float64 im2col', async () => {
 test('AveragePool: float32 native equals float64 depthwise convolution', async () => {
   await both([[2, 3, 5, 5]], x => F.avgPool2d(x, { kernel: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }));
 });
+
+test('MaxPool gradient by MaxUnpool (float32) equals the scatter-add lowering (float64), with padding', async () => {
+  await both([[2, 3, 7, 6]], x => F.maxPool2d(x, { kernel: [2, 2], strides: [2, 3], pads: [1, 0, 1, 1] }));
+});

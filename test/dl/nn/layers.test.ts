@@ -152,3 +152,27 @@ test('gradient check: activations, pooling and shape layers in a Sequential', as
 test('gradient check: GELU', async () => {
   await checkModule(new nn.GELU(), [2, 3], { gc: { eps: 1e-3, atol: 1e-4, rtol: 1e-3 } });
 });
+
+test('Sequential pools before a monotonic activation: same values and training as activation-then-pool', async () => {
+  const build = (swap: boolean) => {
+    nn.manualSeed(4);
+    const conv = new nn.Conv2d(1, 2, 3);
+    const layers = swap ? [conv, new nn.Tanh(), new nn.MaxPool2d(2)] : [new nn.Sequential(conv, new nn.Tanh()), new nn.MaxPool2d(2)];
+    const m = new nn.Sequential(...layers, new nn.Flatten(), new nn.Linear(8, 2));
+    m.inputShape = [1, 6, 6];
+    return m;
+  };
+  const { compileTrainStep, optim, getModelWeights } = await import('../../../dl/index.ts');
+  const x = Float32Array.from({ length: 2 * 36 }, (_, i) => Math.sin(i));
+  const results = [];
+  for (const swap of [true, false]) {
+    const m = build(swap);
+    const out = (await forward(m, [1, 6, 6], Array.from(x))).out;
+    const step = await compileTrainStep(m, new nn.CrossEntropyLoss(), new optim.SGD({ lr: 0.1 }));
+    await step.step(x, Float32Array.from([0, 1]), 2, 0.1);
+    results.push({ out, w: Array.from(getModelWeights(m)) });
+    await step.dispose();
+  }
+  close(results[0].out, results[1].out, 1e-6);
+  close(results[0].w, results[1].w, 1e-6);
+});

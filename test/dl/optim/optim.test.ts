@@ -82,7 +82,7 @@ for (const [name, make] of configs) {
     const n = 5;
     const up = await compileSliceUpdate(make(), n);
     const ref = reference(name);
-    let w = Float32Array.from({ length: n }, (_, i) => Math.sin(i + 1));
+    let w: Float32Array = Float32Array.from({ length: n }, (_, i) => Math.sin(i + 1));
     let wr = Array.from(w);
     for (let t = 1; t <= 4; t++) {
       const g = Float32Array.from({ length: n }, (_, i) => Math.cos(i * 2.1 + t));
@@ -100,7 +100,7 @@ for (const [name, make] of configs) {
 test('optimizer state round-trips: a restored slice update continues identically', async () => {
   const a = await compileSliceUpdate(new optim.Adam({ lr: 0.01 }), 3);
   const g = Float32Array.from([0.1, -0.2, 0.3]);
-  let w = Float32Array.from([1, 2, 3]);
+  let w: Float32Array = Float32Array.from([1, 2, 3]);
   w = await a.run(w, g, 0.01);
   const saved = a.getOptimState();
   const next = await a.run(w, g, 0.01);
