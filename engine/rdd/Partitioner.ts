@@ -66,5 +66,17 @@ export class RangePartitioner implements Partitioner {
   }
 }
 
+/** Keys are partition ids already (repartition's round-robin positions): key k goes to partition k mod n. */
+export class PartitionIdPassthrough implements Partitioner {
+  constructor(readonly numPartitions: number) {}
+  getPartition(key: unknown): number {
+    return (key as number) % this.numPartitions;
+  }
+  equals(other: unknown): boolean {
+    return other instanceof PartitionIdPassthrough && other.numPartitions === this.numPartitions;
+  }
+}
+
 registerShippable('HashPartitioner', HashPartitioner);
+registerShippable('PartitionIdPassthrough', PartitionIdPassthrough);
 registerShippable('RangePartitioner', RangePartitioner);
