@@ -4,9 +4,13 @@
  * distributed training, and the eval-mode predictor.
  *
  * Weights live in the module: every run reads each Parameter's current `data` as a feed (no copy),
- * and a training step replaces `data` with the updated array onnxruntime returns. Code that edits
- * the module's parameters between steps (loadStateDict, setWeights) is therefore always seen by
- * the next step. Optimizer state (slots and the step counter) lives in the TrainStep.
+ * and a training step replaces `data` with the array onnxruntime wrote the updated values into.
+ * Code that edits the module's parameters between steps (loadStateDict, setWeights) is therefore
+ * always seen by the next step. To keep parameters out of per-step allocation, a train step
+ * ping-pongs between two buffers per parameter and per optimizer slot (onnxruntime writes into
+ * preallocated outputs): an array a step replaced is reused two steps later, so keep copies
+ * (stateDict(), getWeights()), not references to `Parameter.data`. Optimizer state (slots and the
+ * step counter) lives in the TrainStep.
  */
 import * as F from '../ops/api.ts';
 import { BATCH, type Graph, type Shape, type Tensor } from '../ops/ir.ts';
@@ -148,6 +152,10 @@ export async function compileTrainStep(model: Module, criterion: Loss, optimMeth
   const perY = size(staticShape(yShape.slice(1), 'the loss target'));
   const classes = criterion.targetKind === 'class' ? (out.shape[1] as number) : 0;
   let slots: Float32Array[][] = params.map(([, p]) => optimMethod.slotNames.map(() => new Float32Array(p.size)));
+  let spareSlots: Float32Array[][] = params.map(([, p]) => optimMethod.slotNames.map(() => new Float32Array(p.size)));
+  // Buffers this step allocated: only these are recycled, never an array the caller put into the module.
+  const owned = new WeakSet<Float32Array>();
+  const spareW: (Float32Array | null)[] = params.map(() => null);
   let stepCount: Float32Array = new Float32Array(1);
   const allBuffers = model.namedBuffers();
 
@@ -162,17 +170,28 @@ export async function compileTrainStep(model: Module, criterion: Loss, optimMeth
         lr: tensor(Float32Array.of(lr), []),
         step: tensor(stepCount, []),
       };
-      params.forEach(([n, p], i) => {
+      const fetches: Record<string, ort.Tensor | null> = { loss: null, 'step:new': null };
+      const outW = params.map(([n, p], i) => {
         feeds[n] = tensor(p.data, p.shape);
-        optimMethod.slotNames.forEach((s, j) => (feeds[`${n}.${s}`] = tensor(slots[i][j], p.shape)));
+        const out = spareW[i] && spareW[i] !== p.data ? spareW[i]! : new Float32Array(p.size);
+        fetches[`${n}:new`] = tensor(out, p.shape);
+        optimMethod.slotNames.forEach((s, j) => {
+          feeds[`${n}.${s}`] = tensor(slots[i][j], p.shape);
+          fetches[`${n}.${s}:new`] = tensor(spareSlots[i][j], p.shape);
+        });
+        return out;
       });
       for (const [n, b] of allBuffers) feeds[n] = tensor(b.data, b.shape);
-      const r = await compiled.run(feeds);
+      for (const [b] of buffers) fetches[`${bufferNames.get(b)}:new`] = null;
+      const r = await compiled.run(feeds, fetches);
       const lossValue = (r.loss.data as Float32Array)[0];
-      params.forEach(([n, p], i) => {
-        p.data = r[`${n}:new`].data as Float32Array;
-        optimMethod.slotNames.forEach((s, j) => (slots[i][j] = r[`${n}.${s}:new`].data as Float32Array));
+      params.forEach(([, p], i) => {
+        const prev = p.data;
+        p.data = outW[i];
+        owned.add(outW[i]);
+        spareW[i] = owned.has(prev) ? prev : null;
       });
+      [slots, spareSlots] = [spareSlots, slots];
       for (const [b] of buffers) b.data = r[`${bufferNames.get(b)}:new`].data as Float32Array;
       stepCount = r['step:new'].data as Float32Array;
       return lossValue;
@@ -191,6 +210,7 @@ export async function compileTrainStep(model: Module, criterion: Loss, optimMeth
           return Float32Array.from(a);
         }),
       );
+      spareSlots = slots.map(ss => ss.map(a => new Float32Array(a.length)));
       stepCount = Float32Array.from(s[n]);
     },
     dispose: () => compiled.dispose(),

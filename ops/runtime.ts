@@ -18,10 +18,13 @@ export class CompiledModel {
     private readonly key: string,
   ) {}
 
-  /** Runs the model; feeds must name every graph input. */
-  async run(feeds: Record<string, ort.Tensor>): Promise<Record<string, ort.Tensor>> {
+  /**
+   * Runs the model; feeds must name every graph input. With `fetches`, only the outputs named there
+   * are computed; a Tensor value is a preallocated buffer onnxruntime writes into, null lets it allocate.
+   */
+  async run(feeds: Record<string, ort.Tensor>, fetches?: Record<string, ort.Tensor | null>): Promise<Record<string, ort.Tensor>> {
     try {
-      return (await this.session.run(feeds)) as Record<string, ort.Tensor>;
+      return (await (fetches ? this.session.run(feeds, fetches) : this.session.run(feeds))) as Record<string, ort.Tensor>;
     } catch (e) {
       throw new OpsUserError(OpsErrorCode.RUNTIME, `onnxruntime run failed: ${(e as Error).message}`, { cause: e });
     }

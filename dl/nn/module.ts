@@ -39,13 +39,18 @@ export class BuildContext {
   private readonly paths = new Map<Module, string>();
   private seed = 0;
 
-  constructor(model: Module, opts: { training: boolean; dtype?: DType; graph?: Graph }) {
+  /**
+   * `bind` supplies existing tensors for some parameters/buffers (gradient checks bind them to
+   * float64 inputs); the rest become graph inputs named by their state-dict keys.
+   */
+  constructor(model: Module, opts: { training: boolean; dtype?: DType; graph?: Graph; bind?: Map<Parameter, Tensor> }) {
     this.graph = opts.graph ?? new Graph();
     this.training = opts.training;
     this.dtype = opts.dtype ?? 'float32';
+    const bound = (p: Parameter, name: string) => opts.bind?.get(p) ?? this.graph.input(name, this.dtype, p.shape);
     for (const [name, m] of model.namedModules()) this.paths.set(m, name);
-    for (const [name, p] of model.namedParameters()) this.params.set(p, this.graph.input(name, this.dtype, p.shape));
-    for (const [name, b] of model.namedBuffers()) this.buffers.set(b, this.graph.input(name, this.dtype, b.shape));
+    for (const [name, p] of model.namedParameters()) this.params.set(p, bound(p, name));
+    for (const [name, b] of model.namedBuffers()) this.buffers.set(b, bound(b, name));
   }
 
   /** The graph tensor of a parameter of the model being built. */
@@ -301,10 +306,30 @@ export class Sequential extends Module {
 
   forward(x: Tensor, ctx: BuildContext): Tensor {
     let producer = 'the model input';
-    for (const [, m] of this.layers) {
+    const label = (m: Module) => `layer '${ctx.pathOf(m)}' (${m.constructor.name})`;
+    for (let i = 0; i < this.layers.length; i++) {
+      const m = this.layers[i][1];
+      const next = this.layers[i + 1]?.[1];
+      if (next && (m as Partial<Monotonic>).monotonicElementwise && (next as Partial<MaxPooling>).isMaxPool && x.rank === 4) {
+        // max(f(x)) = f(max(x)) for nondecreasing elementwise f, so pooling first gives the same values and
+        // gradients while the activation and its gradient touch only 1/(kh·kw) of the elements.
+        x = callLayer(m, callLayer(next, x, ctx, label(m)), ctx, producer);
+        producer = label(next);
+        i++;
+        continue;
+      }
       x = callLayer(m, x, ctx, producer);
-      producer = `layer '${ctx.pathOf(m)}' (${m.constructor.name})`;
+      producer = label(m);
     }
     return x;
   }
+}
+
+/** Marks elementwise nondecreasing activations (Tanh, ReLU, Sigmoid, LeakyReLU with slope >= 0), which commute with max pooling. */
+export interface Monotonic {
+  readonly monotonicElementwise: boolean;
+}
+/** Marks max-pooling layers. */
+export interface MaxPooling {
+  readonly isMaxPool: true;
 }

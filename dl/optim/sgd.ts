@@ -32,10 +32,10 @@ export class SGD extends OptimMethod {
   update(w: Tensor, g: Tensor, slots: Tensor[], c: UpdateContext): { w: Tensor; slots: Tensor[] } {
     let d = this.weightDecay ? F.add(g, F.mul(w, this.weightDecay)) : g;
     if (this.momentum === 0) return { w: F.sub(w, F.mul(d, c.lr)), slots: [] };
-    // PyTorch starts the buffer at the first gradient (no dampening on step 1): buf = first ? d : m·buf + (1-damp)·d.
-    const first = F.equal(c.step, 1);
-    const damped = this.dampening ? F.mul(d, 1 - this.dampening) : d;
-    const buf = F.where(first, d, F.add(F.mul(slots[0], this.momentum), damped));
+    // PyTorch starts the buffer at the first gradient, undamped: buf = first ? d : m·buf + (1-damp)·d.
+    // With no dampening the zero-initialised slot gives the same first value, so no select is needed.
+    const next = F.add(F.mul(slots[0], this.momentum), this.dampening ? F.mul(d, 1 - this.dampening) : d);
+    const buf = this.dampening ? F.where(F.equal(c.step, 1), d, next) : next;
     d = this.nesterov ? F.add(d, F.mul(buf, this.momentum)) : buf;
     return { w: F.sub(w, F.mul(d, c.lr)), slots: [buf] };
   }

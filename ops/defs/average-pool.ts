@@ -1,7 +1,7 @@
 /** AveragePool: 2-D average pooling counting padding (PyTorch's default); gradient is a depthwise ConvTranspose with a constant 1/(kh·kw) kernel. */
 import { registerOp } from '../registry.ts';
 import { shapeError } from '../errors.ts';
-import { outSize, spatial } from './conv-common.ts';
+import { outSize, spatial, lowerConvIm2col } from './conv-common.ts';
 import * as F from '../api.ts';
 
 interface PoolAttrs { kernel: number[]; strides: number[]; pads: number[] }
@@ -17,6 +17,19 @@ registerOp({
   },
   lower: (n, ins, outs, L) => {
     const a = n.attrs as unknown as PoolAttrs;
+    const [x, y] = [n.inputs[0], n.outputs[0]];
+    if (x.dtype === 'float64') {
+      // No double AveragePool kernel in onnxruntime: a depthwise convolution with a constant 1/(kh·kw) kernel.
+      const c = x.shape[1] as number;
+      const [kh, kw] = a.kernel;
+      const k = L.tmp();
+      L.emit('Expand', [L.scalar(1 / (kh * kw), 'float64'), L.int64s([c, 1, kh, kw])], [k]);
+      lowerConvIm2col(L, ins[0], k, null, outs[0], {
+        kernel: [kh, kw], strides: a.strides, dilations: [1, 1], pads: a.pads, group: c,
+        outChannels: c, outSize: [y.shape[2] as number, y.shape[3] as number],
+      });
+      return;
+    }
     L.emit('AveragePool', ins, outs, {
       kernel_shape: { ints: a.kernel },
       strides: { ints: a.strides },

@@ -1,7 +1,7 @@
 /** Conv: 2-D convolution, NCHW, with stride, padding, dilation and groups; gradients are ConvTranspose (input), a convolution (weight) and a sum (bias). */
 import { registerOp } from '../registry.ts';
 import { shapeError } from '../errors.ts';
-import { outSize, spatial, convWeightGrad, type ConvAttrs } from './conv-common.ts';
+import { outSize, spatial, convWeightGrad, lowerConvIm2col, type ConvAttrs } from './conv-common.ts';
 import * as F from '../api.ts';
 
 registerOp({
@@ -28,6 +28,15 @@ registerOp({
   },
   lower: (n, ins, outs, L) => {
     const a = n.attrs as unknown as ConvAttrs;
+    if (n.inputs[0].dtype === 'float64') {
+      const [o, , kh, kw] = n.inputs[1].shape as number[];
+      const y = n.outputs[0];
+      lowerConvIm2col(L, ins[0], ins[1], ins[2] ?? null, outs[0], {
+        kernel: [kh, kw], strides: a.strides, dilations: a.dilations, pads: a.pads, group: a.group,
+        outChannels: o, outSize: [y.shape[2] as number, y.shape[3] as number],
+      });
+      return;
+    }
     L.emit('Conv', ins, outs, {
       strides: { ints: a.strides },
       pads: { ints: a.pads },

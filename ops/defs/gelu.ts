@@ -2,6 +2,7 @@
 import { registerOp } from '../registry.ts';
 import { floatUnaryShape } from './common.ts';
 import * as F from '../api.ts';
+import { emitErf } from './erf.ts';
 
 registerOp({
   name: 'Gelu',
@@ -10,7 +11,7 @@ registerOp({
     const dt = n.inputs[0].dtype as 'float32' | 'float64';
     const s = L.tmp(), e = L.tmp(), p = L.tmp(), h = L.tmp();
     L.emit('Mul', [x, L.scalar(Math.SQRT1_2, dt)], [s]);
-    L.emit('Erf', [s], [e]);
+    emitErf(L, s, e, dt);
     L.emit('Add', [e, L.scalar(1, dt)], [p]);
     L.emit('Mul', [x, L.scalar(0.5, dt)], [h]);
     L.emit('Mul', [h, p], [y]);

@@ -25,6 +25,7 @@ import './log-softmax.ts';
 import './log.ts';
 import './matmul.ts';
 import './max-pool.ts';
+import './max-unpool.ts';
 import './max.ts';
 import './mul.ts';
 import './neg.ts';

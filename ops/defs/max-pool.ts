@@ -27,6 +27,12 @@ registerOp({
   grad: (n, [g]) => {
     if (!g) return [null];
     const x = n.inputs[0];
+    const a = n.attrs as unknown as PoolAttrs;
+    const disjoint = [0, 1].every(i => a.strides[i] >= (a.kernel[i] - 1) * a.dilations[i] + 1);
+    if (disjoint) {
+      // Windows do not overlap, so each input gets at most one value: MaxUnpool is a plain placement (faster than scatter-add).
+      return [x.graph.apply('MaxUnpool', [g, n.outputs[1], x], { kernel: a.kernel, strides: a.strides, pads: a.pads })[0]];
+    }
     // ONNX MaxPool indices address the whole flattened N*C*H*W input.
     const flat = F.reshape(x, [-1]);
     const scattered = F.scatterElementsAdd(F.zerosLike(flat), F.reshape(n.outputs[1], [-1]), F.reshape(g, [-1]), 0);
