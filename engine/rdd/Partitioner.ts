@@ -16,7 +16,7 @@ export class HashPartitioner implements Partitioner {
   }
   getPartition(key: unknown): number {
     const h = hashKey(key) % this.numPartitions;
-    return h < 0 ? h + this.numPartitions : h;
+    return (h < 0 ? h + this.numPartitions : h) | 0; // | 0 turns -0 into 0
   }
   equals(other: unknown): boolean {
     return other instanceof HashPartitioner && other.numPartitions === this.numPartitions;

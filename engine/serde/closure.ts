@@ -251,7 +251,7 @@ function hoistBlock(body: Node[], scope: Scope): void {
 
 function visitFunction(node: Node, scope: Scope, use: (n: string, s: Scope) => void): void {
   const fnScope = new Scope(scope);
-  if (node.type === 'FunctionExpression' && node.id) fnScope.names.add(node.id.name);
+  if (node.id) fnScope.names.add(node.id.name);
   if (node.type !== 'ArrowFunctionExpression') fnScope.names.add('arguments');
   const defaults: Node[] = [];
   for (const p of node.params) declarePattern(p, fnScope, use, defaults);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FlintContext, StorageLevel, TaskContext, type RDD } from '../../../engine/index.ts';
+import { FlintContext, StorageLevel, TaskContext } from '../../../engine/index.ts';
 
 let ctx: FlintContext;
 const scratch = mkdtempSync(join(tmpdir(), 'flint-rdd-test-'));
@@ -26,7 +26,7 @@ describe('basic operations (RDDSuite "basic operations")', () => {
     const nums = ctx.parallelize([1, 2, 3, 4], 2);
     assert.equal(await nums.getNumPartitions(), 2);
     assert.deepEqual(await nums.collect(), [1, 2, 3, 4]);
-    assert.deepEqual([...(await nums.toLocalIterator().toArrayCompat())], [1, 2, 3, 4]);
+    assert.deepEqual(await arrayOf(nums.toLocalIterator()), [1, 2, 3, 4]);
     assert.equal(await nums.count(), 4);
     assert.equal(await nums.reduce((a, b) => a + b), 10);
     assert.equal(await nums.fold(0, (a, b) => a + b), 10);
@@ -292,19 +292,8 @@ describe('textFile and wholeTextFiles through the source registry', () => {
   });
 });
 
-declare global {
-  interface AsyncGenerator<T = unknown, TReturn = any, TNext = unknown> {
-    toArrayCompat(): Promise<T[]>;
-  }
+async function arrayOf<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
 }
-
-Object.defineProperty(Object.getPrototypeOf(Object.getPrototypeOf((async function* () {})())), 'toArrayCompat', {
-  value: async function (this: AsyncIterable<unknown>) {
-    const out: unknown[] = [];
-    for await (const x of this) out.push(x);
-    return out;
-  },
-  configurable: true,
-});
-
-export type { RDD };
