@@ -35,10 +35,9 @@ export interface TrainingMode {
   checkpoint(): ModeCheckpoint;
   /** Continues from a checkpoint's state. */
   restore(c: ModeCheckpoint): void;
-  dispose(): Promise<void>;
 }
 
-/** Local mode over an in-memory array of Samples and one compiled TrainStep. */
+/** Local mode over an in-memory array of Samples and one compiled TrainStep (which its creator disposes). */
 export class LocalTraining implements TrainingMode {
   readonly numSamples: number;
   private readonly order: Int32Array;
@@ -104,9 +103,5 @@ export class LocalTraining implements TrainingMode {
     this.position = c.position;
     // resuming mid-epoch redraws that epoch's permutation from the RNG state it started with
     if (this.position > 0) this.startEpoch();
-  }
-
-  async dispose(): Promise<void> {
-    await this.step.dispose();
   }
 }

@@ -14,7 +14,7 @@ import { Model } from './model.ts';
 import type { LearningRateSchedule } from './optim/schedules.ts';
 import { singleFeatures, type Sample } from './sample.ts';
 import { Trigger, type TrainingState } from './trigger.ts';
-import type { DlBackend, Predictor } from './backend.ts';
+import type { DlBackend, Predictor, TrainStep } from './backend.ts';
 import { defaultBackend } from './default-backend.ts';
 
 /** Data the Optimizer accepts: an array of Samples or anything with `collect()` (an RDD<Sample>). */
@@ -106,29 +106,30 @@ export class Optimizer {
     const classification = isClassCriterion(o.criterion);
     const threads = o.threads;
 
-    if (samples.length > 0) backend.ensureInputShape?.(o.model, singleFeatures(samples[0], 0).length);
-    // The model's output width bounds the class labels. The predictor reads the module's current
-    // weights on every run, so this one also serves every validation.
-    const predictor = classification || o.validation ? await backend.compilePredictor(o.model, { threads }) : undefined;
-    const numClasses = classification && predictor ? predictor.outputShape[predictor.outputShape.length - 1] : undefined;
-    const layout = checkSamples(samples, 'training data', numClasses);
-    let valLayout: SampleLayout | undefined;
-    if (valSamples) {
-      valLayout = checkSamples(valSamples, 'validation data', numClasses);
-      if (valLayout.featureLength !== layout.featureLength) {
-        throw new DlUserError('DL_BAD_SAMPLE',
-          `validation samples have ${valLayout.featureLength} features but training samples have ${layout.featureLength}`);
-      }
-    }
-    const metrics = (o.validation?.metrics ?? []).map((m) => (m instanceof Loss ? m.withDefaultCriterion(o.criterion) : m));
-
-    let mode: TrainingMode | undefined;
+    if (samples.length === 0) throw new DlUserError('DL_EMPTY_DATA', 'training data has no samples; give at least one Sample');
+    backend.ensureInputShape?.(o.model, singleFeatures(samples[0], 0).length);
+    let predictor: Predictor | undefined;
+    let step: TrainStep | undefined;
     try {
-      const step = await backend.compileTrainStep(o.model, o.criterion, o.optimMethod, { threads });
-      mode = new LocalTraining(backend, o.model, step, samples, layout, o.batchSize, o.seed ?? 0, o.shuffle !== false);
+      // The model's output width bounds the class labels. The predictor reads the module's current
+      // weights on every run, so this one also serves every validation.
+      predictor = classification || o.validation ? await backend.compilePredictor(o.model, { threads }) : undefined;
+      const numClasses = classification && predictor ? predictor.outputShape[predictor.outputShape.length - 1] : undefined;
+      const layout = checkSamples(samples, 'training data', numClasses);
+      let valLayout: SampleLayout | undefined;
+      if (valSamples) {
+        valLayout = checkSamples(valSamples, 'validation data', numClasses);
+        if (valLayout.featureLength !== layout.featureLength) {
+          throw new DlUserError('DL_BAD_SAMPLE',
+            `validation samples have ${valLayout.featureLength} features but training samples have ${layout.featureLength}`);
+        }
+      }
+      const metrics = (o.validation?.metrics ?? []).map((m) => (m instanceof Loss ? m.withDefaultCriterion(o.criterion) : m));
+      step = await backend.compileTrainStep(o.model, o.criterion, o.optimMethod, { threads });
+      const mode = new LocalTraining(backend, o.model, step, samples, layout, o.batchSize, o.seed ?? 0, o.shuffle !== false);
       return await this.drive(backend, mode, predictor, layout, valSamples, valLayout, metrics);
     } finally {
-      await mode?.dispose();
+      await step?.dispose();
       await predictor?.dispose();
     }
   }
