@@ -48,6 +48,8 @@ export class Model {
   private cached: Promise<Predictor> | undefined;
   /** Names this model's predictors in executors' object caches. */
   readonly key = `model-${globalThis.crypto.randomUUID()}`;
+  /** Contexts whose executors may hold this model's predictors (released by dispose). */
+  private readonly contexts = new Set<{ isStopped: boolean; clearExecutorObjects(prefix: string): Promise<void> }>();
 
   private constructor(private readonly source: ModelSource, readonly module: unknown, readonly threads: number | undefined) {}
 
@@ -148,7 +150,7 @@ export class Model {
     }
     const ms = metrics.map((m) => (m instanceof Loss ? m.withDefaultCriterion('CrossEntropyLoss') : m));
     if (isRdd(data)) {
-      const spec = this.partitionSpec(opts);
+      const spec = this.partitionSpec(data as RDD<unknown>, opts);
       const shipped = ms.map(metricSpec);
       const parts: { name: string; sum: number; count: number }[] = await (data as RDD<Sample>).mapPartitions(
         (it, tc) => evaluatePartition(it, tc, spec, shipped),
@@ -167,23 +169,26 @@ export class Model {
     return evaluateSamples(p, samples, layout, ms, opts.batchSize ?? 256);
   }
 
-  private partitionSpec(opts: PredictOptions): PartitionInferenceSpec {
+  private partitionSpec(data: RDD<unknown>, opts: PredictOptions): PartitionInferenceSpec {
+    this.contexts.add(data.context);
     return { key: this.key, onnx: this.toOnnx(), mode: 'predict', batchSize: Math.max(1, opts.batchSize ?? 256) };
   }
 
   private mapStage(data: RDD<unknown>, mode: 'predict' | 'class', opts: PredictOptions): RDD<Float32Array | number> {
-    const spec = { ...this.partitionSpec(opts), mode };
+    const spec = { ...this.partitionSpec(data, opts), mode };
     return data.mapPartitions(
       (it, tc) => predictPartition(it, tc, spec),
       { predictPartition: moduleRef(PARTITION_URL, 'predictPartition'), spec },
     );
   }
 
-  /** Releases the predictor's session. */
+  /** Releases the predictor's session here and the ones executors built for map stages. */
   async dispose(): Promise<void> {
     const p = this.cached;
     this.cached = undefined;
     if (p) await (await p).dispose();
+    for (const ctx of this.contexts) if (!ctx.isStopped) await ctx.clearExecutorObjects(`dl.predictor.${this.key}.`);
+    this.contexts.clear();
   }
 
   /**
