@@ -81,29 +81,51 @@ async function flintPredict(model: Model): Promise<number> {
 }
 
 interface TorchResult { torch: string; train: Record<string, number>; infer: Record<string, number>; accuracy: number | null }
-function runTorch(epochsForAccuracy: number): TorchResult | undefined {
+function runTorch(threads: number): TorchResult | undefined {
   if (!withTorch) return undefined;
   const out = execFileSync('/usr/bin/python3', [new URL('./lenet_torch.py', import.meta.url).pathname,
-    '--data', FASHION_MNIST_DIR, '--threads', threadList.join(','), '--iters', String(iters), '--epochs', String(epochsForAccuracy)], { encoding: 'utf8' });
+    '--data', FASHION_MNIST_DIR, '--threads', String(threads), '--iters', String(iters)], { encoding: 'utf8' });
   return JSON.parse(out.trim().split('\n').pop()!) as TorchResult;
 }
 
 const rows: string[] = [];
 const results: Record<string, unknown> = { iters, epochs, threads: threadList };
-const torch = runTorch(0);
+const torchRuns: TorchResult[] = [];
 for (const t of threadList) {
-  const f = await flintTrain(t);
+  // PyTorch and Flint alternate, twice, and each keeps its best run: the machine is shared
+  let f = await flintTrain(t);
+  let tt: number | undefined;
+  let ti: number | undefined;
+  for (let rep = 0; rep < 2; rep++) {
+    const tr = runTorch(t);
+    if (tr) {
+      torchRuns.push(tr);
+      tt = Math.max(tt ?? 0, tr.train[String(t)]);
+      ti = Math.max(ti ?? 0, tr.infer[String(t)]);
+    }
+    if (rep === 1) {
+      const again = await flintTrain(t);
+      if (again.rate > f.rate) {
+        await f.model.dispose();
+        f = again;
+      } else {
+        await again.model.dispose();
+      }
+    }
+  }
   const bytes = f.model.toOnnx();
   const loaded = Model.fromOnnxBytes(bytes, { threads: t });
-  const bare = await bareOrt(bytes, t);
-  const viaModule = await flintPredict(f.model);
-  const viaOnnx = await flintPredict(loaded);
-  const bare2 = await bareOrt(bytes, t);
-  const bareBest = Math.max(bare, bare2);
+  // interleaved repetitions, best of each: the machine is shared, so single runs are noisy
+  let bareBest = 0;
+  let viaModule = 0;
+  let viaOnnx = 0;
+  for (let rep = 0; rep < 3; rep++) {
+    bareBest = Math.max(bareBest, await bareOrt(bytes, t));
+    viaModule = Math.max(viaModule, await flintPredict(f.model));
+    viaOnnx = Math.max(viaOnnx, await flintPredict(loaded));
+  }
   await f.model.dispose();
   await loaded.dispose();
-  const tt = torch?.train[String(t)];
-  const ti = torch?.infer[String(t)];
   results[`threads${t}`] = { flintTrain: f.rate, stepShare: f.stepShare, torchTrain: tt, flintPredict: viaModule, flintPredictOnnx: viaOnnx, bareOrt: bareBest, torchInfer: ti };
   rows.push(`threads ${t}: train Flint ${f.rate.toFixed(0)}/s (step ${(f.stepShare * 100).toFixed(0)}% of loop)` +
     (tt ? ` vs PyTorch ${tt.toFixed(0)}/s -> ratio ${(f.rate / tt).toFixed(2)}` : ''));
@@ -130,7 +152,7 @@ if (epochs > 0) {
   rows.push(`test accuracy after ${epochs} epochs (${t} threads): ${acc.toFixed(4)} (target >= 0.88), ${opt.summary!.loopSeconds.toFixed(1)} s`);
   console.log(rows[rows.length - 1]);
 }
-if (torch) results.torch = torch;
+if (torchRuns.length) results.torch = torchRuns;
 mkdirSync(new URL('./out/', import.meta.url), { recursive: true });
 writeFileSync(new URL('./out/lenet.json', import.meta.url), JSON.stringify(results, null, 2));
 console.log('\n' + rows.join('\n'));

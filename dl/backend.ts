@@ -16,7 +16,8 @@ export interface TrainStep {
 
 /**
  * A compiled inference function: `run` maps [batch, ...inputShape] to [batch, ...outputShape].
- * A predictor compiled from a module reads the module's current weights on every run.
+ * A predictor compiled from a module reads the module's current weights on every run. `run` returns a
+ * buffer the caller may keep (Model.predict hands out views into it).
  */
 export interface Predictor {
   readonly outputShape: number[];

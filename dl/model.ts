@@ -48,6 +48,8 @@ export class Model {
   private cached: Promise<Predictor> | undefined;
   /** Names this model's predictors in executors' object caches. */
   readonly key = `model-${globalThis.crypto.randomUUID()}`;
+  /** Contexts whose executors may hold this model's predictors (released by dispose). */
+  private readonly contexts = new Set<{ isStopped: boolean; clearExecutorObjects(prefix: string): Promise<void> }>();
 
   private constructor(private readonly source: ModelSource, readonly module: unknown, readonly threads: number | undefined) {}
 
@@ -118,11 +120,12 @@ export class Model {
   predict(data: LocalInput, opts?: PredictOptions): Promise<Float32Array[]>;
   predict(data: LocalInput | RddInput, opts: PredictOptions = {}): Promise<Float32Array[]> | RDD<Float32Array> {
     if (isRdd(data)) return this.mapStage(data, 'predict', opts) as RDD<Float32Array>;
-    return this.runAll(data as LocalInput, opts).then(({ all, n, width }) => {
-      const out: Float32Array[] = [];
-      for (let i = 0; i < n; i++) out.push(all.slice(i * width, (i + 1) * width));
-      return out;
-    });
+    const out: Float32Array[] = [];
+    // one view per record into its batch's output buffer: no per-record copy
+    return this.runAll(data as LocalInput, opts, (o, _start, count) => {
+      const w = o.length / count;
+      for (let k = 0; k < count; k++) out.push(o.subarray(k * w, (k + 1) * w));
+    }).then(() => out);
   }
 
   /** The index of the highest output of each record (0-based class); over an RDD, a map stage. */
@@ -130,11 +133,11 @@ export class Model {
   predictClass(data: LocalInput, opts?: PredictOptions): Promise<number[]>;
   predictClass(data: LocalInput | RddInput, opts: PredictOptions = {}): Promise<number[]> | RDD<number> {
     if (isRdd(data)) return this.mapStage(data, 'class', opts) as RDD<number>;
-    return this.runAll(data as LocalInput, opts).then(({ all, n, width }) => {
-      const out = new Array<number>(n);
-      for (let i = 0; i < n; i++) out[i] = width === 1 ? (all[i] > 0.5 ? 1 : 0) : argmax(all, i * width, width);
-      return out;
-    });
+    const out: number[] = [];
+    return this.runAll(data as LocalInput, opts, (o, _start, count) => {
+      const w = o.length / count;
+      for (let k = 0; k < count; k++) out.push(w === 1 ? (o[k] > 0.5 ? 1 : 0) : argmax(o, k * w, w));
+    }).then(() => out);
   }
 
   /**
@@ -147,7 +150,7 @@ export class Model {
     }
     const ms = metrics.map((m) => (m instanceof Loss ? m.withDefaultCriterion('CrossEntropyLoss') : m));
     if (isRdd(data)) {
-      const spec = this.partitionSpec(opts);
+      const spec = this.partitionSpec(data as RDD<unknown>, opts);
       const shipped = ms.map(metricSpec);
       const parts: { name: string; sum: number; count: number }[] = await (data as RDD<Sample>).mapPartitions(
         (it, tc) => evaluatePartition(it, tc, spec, shipped),
@@ -166,29 +169,36 @@ export class Model {
     return evaluateSamples(p, samples, layout, ms, opts.batchSize ?? 256);
   }
 
-  private partitionSpec(opts: PredictOptions): PartitionInferenceSpec {
+  private partitionSpec(data: RDD<unknown>, opts: PredictOptions): PartitionInferenceSpec {
+    this.contexts.add(data.context);
     return { key: this.key, onnx: this.toOnnx(), mode: 'predict', batchSize: Math.max(1, opts.batchSize ?? 256) };
   }
 
   private mapStage(data: RDD<unknown>, mode: 'predict' | 'class', opts: PredictOptions): RDD<Float32Array | number> {
-    const spec = { ...this.partitionSpec(opts), mode };
+    const spec = { ...this.partitionSpec(data, opts), mode };
     return data.mapPartitions(
       (it, tc) => predictPartition(it, tc, spec),
       { predictPartition: moduleRef(PARTITION_URL, 'predictPartition'), spec },
     );
   }
 
-  /** Releases the predictor's session. */
+  /** Releases the predictor's session here and the ones executors built for map stages. */
   async dispose(): Promise<void> {
     const p = this.cached;
     this.cached = undefined;
     if (p) await (await p).dispose();
+    for (const ctx of this.contexts) if (!ctx.isStopped) await ctx.clearExecutorObjects(`dl.predictor.${this.key}.`);
+    this.contexts.clear();
   }
 
-  private async runAll(data: LocalInput, opts: PredictOptions): Promise<{ all: Float32Array; n: number; width: number }> {
+  /**
+   * Runs every record through the predictor in batches and hands each batch's output to `take`
+   * (no copy: `out` is the runtime's fresh output buffer of that batch).
+   */
+  private async runAll(data: LocalInput, opts: PredictOptions, take: (out: Float32Array, start: number, count: number) => void): Promise<void> {
     if (!Array.isArray(data)) throw new DlUserError('DL_BAD_ARGUMENT', `predict: data must be an array of Samples or Float32Arrays, got ${describe(data)}`);
     const n = data.length;
-    if (n === 0) return { all: new Float32Array(0), n: 0, width: 0 };
+    if (n === 0) return;
     const feats = (i: number): Float32Array => {
       const d = data[i];
       if (d instanceof Float32Array) return d;
@@ -201,8 +211,6 @@ export class Model {
     const batchSize = Math.max(1, Math.min(opts.batchSize ?? 256, n));
     const x = new Float32Array(batchSize * len);
     const p = await this.predictor();
-    let all: Float32Array | undefined;
-    let width = 0;
     for (let start = 0; start < n; start += batchSize) {
       const b = Math.min(batchSize, n - start);
       for (let k = 0; k < b; k++) {
@@ -210,13 +218,7 @@ export class Model {
         if (f.length !== len) throw new DlUserError('DL_BAD_SAMPLE', `predict: record ${start + k} has ${f.length} features but record 0 has ${len}`);
         x.set(f, k * len);
       }
-      const out = await p.run(b === batchSize ? x : x.subarray(0, b * len), b);
-      if (all === undefined) {
-        width = out.length / b;
-        all = new Float32Array(n * width);
-      }
-      all.set(out.subarray(0, b * width), start * width);
+      take(await p.run(b === batchSize ? x : x.subarray(0, b * len), b), start, b);
     }
-    return { all: all!, n, width };
   }
 }

@@ -1,17 +1,17 @@
 /**
- * The Optimizer: BigDL's training driver. Local mode trains on an in-memory array of Samples (or an RDD
- * collected to the driver) with a compiled train step; the distributed mode (later) keeps this loop's shape:
- * plan the epoch, run iterations, check triggers, validate, checkpoint.
+ * The Optimizer: BigDL's training driver. Its loop (triggers, learning-rate schedule, validation,
+ * checkpoints, NaN checks) drives a TrainingMode: local mode (dl/local-training.ts) trains on an array of
+ * Samples or an RDD collected to the driver; the distributed mode will plug in as another TrainingMode.
  */
 import { DlUserError } from './errors.ts';
 import { loadCheckpoint, removeOtherCheckpoints, saveCheckpoint, type CheckpointState } from './checkpoint.ts';
 import { isClassCriterion } from './criterion-eval.ts';
 import { evaluateSamples } from './evaluate.ts';
 import { Loss, ValidationResult, type ValidationMethod } from './metrics.ts';
-import { checkSamples, MiniBatcher, type SampleLayout } from './minibatch.ts';
+import { checkSamples, type SampleLayout } from './minibatch.ts';
+import { LocalTraining, type TrainingMode } from './local-training.ts';
 import { Model } from './model.ts';
 import type { LearningRateSchedule } from './optim/schedules.ts';
-import { Rng } from './rng.ts';
 import { singleFeatures, type Sample } from './sample.ts';
 import { Trigger, type TrainingState } from './trigger.ts';
 import type { DlBackend, Predictor, TrainStep } from './backend.ts';
@@ -106,53 +106,50 @@ export class Optimizer {
     const classification = isClassCriterion(o.criterion);
     const threads = o.threads;
 
-    if (samples.length > 0) backend.ensureInputShape?.(o.model, singleFeatures(samples[0], 0).length);
-    // The model's output width bounds the class labels. The predictor reads the module's current
-    // weights on every run, so this one also serves every validation.
-    const predictor = classification || o.validation ? await backend.compilePredictor(o.model, { threads }) : undefined;
-    const numClasses = classification && predictor ? predictor.outputShape[predictor.outputShape.length - 1] : undefined;
-    const layout = checkSamples(samples, 'training data', numClasses);
-    let valLayout: SampleLayout | undefined;
-    if (valSamples) {
-      valLayout = checkSamples(valSamples, 'validation data', numClasses);
-      if (valLayout.featureLength !== layout.featureLength) {
-        throw new DlUserError('DL_BAD_SAMPLE',
-          `validation samples have ${valLayout.featureLength} features but training samples have ${layout.featureLength}`);
-      }
-    }
-    const metrics = (o.validation?.metrics ?? []).map((m) => (m instanceof Loss ? m.withDefaultCriterion(o.criterion) : m));
-
+    if (samples.length === 0) throw new DlUserError('DL_EMPTY_DATA', 'training data has no samples; give at least one Sample');
+    backend.ensureInputShape?.(o.model, singleFeatures(samples[0], 0).length);
+    let predictor: Predictor | undefined;
     let step: TrainStep | undefined;
     try {
+      // The model's output width bounds the class labels. The predictor reads the module's current
+      // weights on every run, so this one also serves every validation.
+      predictor = classification || o.validation ? await backend.compilePredictor(o.model, { threads }) : undefined;
+      const numClasses = classification && predictor ? predictor.outputShape[predictor.outputShape.length - 1] : undefined;
+      const layout = checkSamples(samples, 'training data', numClasses);
+      let valLayout: SampleLayout | undefined;
+      if (valSamples) {
+        valLayout = checkSamples(valSamples, 'validation data', numClasses);
+        if (valLayout.featureLength !== layout.featureLength) {
+          throw new DlUserError('DL_BAD_SAMPLE',
+            `validation samples have ${valLayout.featureLength} features but training samples have ${layout.featureLength}`);
+        }
+      }
+      const metrics = (o.validation?.metrics ?? []).map((m) => (m instanceof Loss ? m.withDefaultCriterion(o.criterion) : m));
       step = await backend.compileTrainStep(o.model, o.criterion, o.optimMethod, { threads });
-      return await this.loop(backend, step, predictor, samples, layout, valSamples, valLayout, metrics);
+      const mode = new LocalTraining(backend, o.model, step, samples, layout, o.batchSize, o.seed ?? 0, o.shuffle !== false);
+      return await this.drive(backend, mode, predictor, layout, valSamples, valLayout, metrics);
     } finally {
       await step?.dispose();
       await predictor?.dispose();
     }
   }
 
-  private async loop(
-    backend: DlBackend, step: TrainStep, predictor: Predictor | undefined, samples: readonly Sample[], layout: SampleLayout,
+  /** The driver loop shared by every training mode: triggers, schedules, validation, checkpoints. */
+  private async drive(
+    backend: DlBackend, mode: TrainingMode, predictor: Predictor | undefined, layout: SampleLayout,
     valSamples: readonly Sample[] | undefined, valLayout: SampleLayout | undefined, metrics: ValidationMethod[],
   ): Promise<Model> {
     const o = this.options;
     const log = o.log ?? (() => {});
-    const n = samples.length;
-    const batchSize = o.batchSize;
+    const n = mode.numSamples;
     const endWhen = o.endWhen ?? Trigger.maxEpoch(10);
     const schedule = o.learningRateSchedule;
     const baseLr = backend.baseLearningRate(o.optimMethod);
-    const rng = new Rng(o.seed ?? 0);
-    const order = Int32Array.from({ length: n }, (_, i) => i);
-    const batcher = new MiniBatcher(samples, layout, batchSize);
 
     let iteration = 0;
     let epoch = 0;
-    let position = 0;
     let loss = NaN;
     let score: number | undefined;
-    let rngAtEpochStart = rng.state;
     let lastCheckpoint: string | undefined;
     const validations: ValidationRecord[] = [];
 
@@ -162,41 +159,27 @@ export class Optimizer {
         throw new DlUserError('DL_BAD_CHECKPOINT',
           `checkpoint ${o.resumeFrom} was written for ${c.numSamples} samples of ${c.featureLength} features, but this run has ${n} of ${layout.featureLength}; resume with the same training data`);
       }
-      step.setWeights(c.weights);
-      step.setOptimState(c.optimState);
-      if (c.buffers.length > 0 || backend.getModelBuffers?.(o.model).length) {
-        if (!backend.setModelBuffers) throw new DlUserError('DL_BAD_CHECKPOINT', `checkpoint ${o.resumeFrom} holds model buffers this backend cannot restore`);
-        backend.setModelBuffers(o.model, c.buffers);
+      if (c.buffers.length > 0 && !backend.setModelBuffers) {
+        throw new DlUserError('DL_BAD_CHECKPOINT', `checkpoint ${o.resumeFrom} holds model buffers this backend cannot restore`);
       }
-      ({ iteration, epoch, position, loss, score } = c);
-      rng.state = c.rngState;
+      mode.restore(c);
+      ({ iteration, epoch, loss, score } = c);
       if (schedule && c.scheduleState) schedule.setState(c.scheduleState);
       lastCheckpoint = o.resumeFrom;
       log(`resumed from ${o.resumeFrom} at iteration ${iteration}, epoch ${epoch}`);
     }
 
-    const startEpoch = (): void => {
-      rngAtEpochStart = rng.state;
-      for (let i = 0; i < n; i++) order[i] = i;
-      if (o.shuffle !== false) rng.shuffle(order);
-    };
-    // resuming mid-epoch regenerates that epoch's permutation from the RNG state it started with
-    if (position > 0) startEpoch();
-
     const state = (epochEnded: boolean): TrainingState => ({ iteration, epoch, epochEnded, loss, score });
     let samplesTrained = 0;
-    let trainMs = 0;
+    let computeMs = 0;
     const loopStart = performance.now();
 
     let lastEnded = false;
     while (!endWhen.fires(state(lastEnded))) {
-      if (position === 0) startEpoch();
-      const count = Math.min(batchSize, n - position);
-      const { x, y } = batcher.fill(order, position, count);
       const lr = schedule ? schedule.getLr(baseLr) : baseLr;
-      const t0 = performance.now();
-      loss = await step.step(x, y, count, lr);
-      trainMs += performance.now() - t0;
+      const r = await mode.runIteration(lr);
+      loss = r.loss;
+      computeMs += r.computeMs;
       if (!Number.isFinite(loss)) {
         throw new DlUserError('DL_NAN_LOSS',
           `training loss is ${loss} at iteration ${iteration + 1} (epoch ${epoch + 1}); ` +
@@ -204,20 +187,16 @@ export class Optimizer {
           '; lower the learning rate or check the data for NaN/huge values');
       }
       iteration++;
-      samplesTrained += count;
-      position += count;
-      const epochEnded = position >= n;
-      if (epochEnded) {
-        epoch++;
-        position = 0;
-      }
+      samplesTrained += r.count;
+      const epochEnded = r.epochEnded;
+      if (epochEnded) epoch++;
       if (o.logEvery && iteration % o.logEvery === 0) log(`iteration ${iteration} epoch ${epoch + (epochEnded ? 0 : 1)} loss ${loss.toFixed(5)} lr ${lr}`);
       if (schedule && (schedule.stepOn === 'iteration' || (schedule.stepOn === 'epoch' && epochEnded))) schedule.step();
 
       const s = state(epochEnded);
       if (o.validation && valSamples && valLayout && predictor && o.validation.trigger.fires(s)) {
-        backend.setModelWeights(o.model, step.getWeights());
-        const results = await evaluateSamples(predictor, valSamples, valLayout, metrics, o.validation.batchSize ?? batchSize);
+        mode.syncModel();
+        const results = await evaluateSamples(predictor, valSamples, valLayout, metrics, o.validation.batchSize ?? o.batchSize);
         validations.push({ iteration, epoch, results });
         score = results[0]?.value;
         log(`validation at iteration ${iteration} (epoch ${epoch}): ${results.map(String).join(', ')}`);
@@ -225,12 +204,8 @@ export class Optimizer {
       }
       if (o.checkpoint && o.checkpoint.trigger.fires(state(epochEnded))) {
         const c: CheckpointState = {
-          iteration, epoch, position, loss, score,
-          rngState: position > 0 ? rngAtEpochStart : rng.state,
-          scheduleState: schedule?.getState(),
-          numSamples: n, featureLength: layout.featureLength,
-          weights: step.getWeights(), optimState: step.getOptimState(),
-          buffers: backend.getModelBuffers?.(o.model) ?? [],
+          ...mode.checkpoint(), iteration, epoch, loss, score,
+          scheduleState: schedule?.getState(), numSamples: n, featureLength: layout.featureLength,
         };
         lastCheckpoint = saveCheckpoint(o.checkpoint.path, c);
         if (o.checkpoint.overwrite) removeOtherCheckpoints(o.checkpoint.path, lastCheckpoint);
@@ -239,9 +214,9 @@ export class Optimizer {
       lastEnded = epochEnded;
     }
 
-    backend.setModelWeights(o.model, step.getWeights());
+    mode.syncModel();
     this.summary = {
-      iteration, epoch, loss, samplesTrained, trainSeconds: trainMs / 1000, loopSeconds: (performance.now() - loopStart) / 1000, validations, lastCheckpoint,
+      iteration, epoch, loss, samplesTrained, trainSeconds: computeMs / 1000, loopSeconds: (performance.now() - loopStart) / 1000, validations, lastCheckpoint,
     };
     return Model.fromModule(o.model, backend, { threads: o.threads });
   }

@@ -21,7 +21,10 @@ test('predict over an RDD is a map stage giving the same outputs as local infere
     for (let i = 0; i < 7; i++) for (let j = 0; j < 5; j++) assert.ok(Math.abs(out[i][j] - ref.output[i * 5 + j]) < 1e-5);
     const classes = await model.predictClass(ctx.parallelize(rows.map((f) => ({ features: f, label: 0 })), 2)).collect();
     assert.deepEqual(classes, await model.predictClass(rows));
+    const held = (await ctx.executorStats()).flatMap((e) => e.objects).filter((k) => k.includes(model.key));
+    assert.ok(held.length >= 1, 'executors cache the predictor');
     await model.dispose();
+    assert.deepEqual((await ctx.executorStats()).flatMap((e) => e.objects).filter((k) => k.includes(model.key)), []);
   } finally {
     await ctx.stop();
   }

