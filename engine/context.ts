@@ -110,7 +110,10 @@ export class FlintContext {
 
   /** Starts a context: parses the master and starts its task slots. */
   static async create(opts: FlintContextOptions = {}): Promise<FlintContext> {
-    return new FlintContext(opts);
+    const ctx = new FlintContext(opts);
+    // Start every slot's thread and load the executor before the first job, as Spark starts executors.
+    await ctx.controlAll('stats');
+    return ctx;
   }
 
   /** Default partition count of parallelize and shuffles: flint.default.parallelism, else the number of task slots. */

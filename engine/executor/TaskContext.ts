@@ -1,5 +1,6 @@
 /** TaskContext: what a running task knows about itself and its executor (ids, accumulators, block and object caches); `TaskContext.get()` inside user code. */
 import { engineError } from '../catalogue.ts';
+import { SHIP, type EnvValue } from '../serde/closure.ts';
 import type { MapStatus } from '../shuffle/api.ts';
 import type { BlockManager } from '../storage/BlockManager.ts';
 import type { ObjectCache } from './ObjectCache.ts';
@@ -42,6 +43,11 @@ export class TaskContext {
     readonly taskId: number,
     readonly executor: ExecutorEnv,
   ) {}
+
+  /** In `env`, the class travels as a reference to this module, so `{ TaskContext }` works in shipped functions. */
+  static [SHIP](): EnvValue {
+    return { t: 'mod', url: import.meta.url, exportName: 'TaskContext', label: 'TaskContext' };
+  }
 
   /** The task running on this thread; throws outside a task. */
   static get(): TaskContext {

@@ -16,7 +16,7 @@ export class HashPartitioner implements Partitioner {
   }
   getPartition(key: unknown): number {
     const h = hashKey(key) % this.numPartitions;
-    return h < 0 ? h + this.numPartitions : h;
+    return (h < 0 ? h + this.numPartitions : h) | 0; // | 0 turns -0 into 0
   }
   equals(other: unknown): boolean {
     return other instanceof HashPartitioner && other.numPartitions === this.numPartitions;
@@ -66,5 +66,17 @@ export class RangePartitioner implements Partitioner {
   }
 }
 
+/** Keys are partition ids already (repartition's round-robin positions): key k goes to partition k mod n. */
+export class PartitionIdPassthrough implements Partitioner {
+  constructor(readonly numPartitions: number) {}
+  getPartition(key: unknown): number {
+    return (key as number) % this.numPartitions;
+  }
+  equals(other: unknown): boolean {
+    return other instanceof PartitionIdPassthrough && other.numPartitions === this.numPartitions;
+  }
+}
+
 registerShippable('HashPartitioner', HashPartitioner);
+registerShippable('PartitionIdPassthrough', PartitionIdPassthrough);
 registerShippable('RangePartitioner', RangePartitioner);

@@ -7,7 +7,7 @@ import type { Partitioner } from '../shuffle/api.ts';
 import type { TaskContext } from '../executor/TaskContext.ts';
 import type { FlintContext } from '../context.ts';
 import { Dependency, OneToOneDependency } from './Dependency.ts';
-import { HashPartitioner, RangePartitioner } from './Partitioner.ts';
+import { HashPartitioner, PartitionIdPassthrough, RangePartitioner } from './Partitioner.ts';
 import { StatCounter } from './StatCounter.ts';
 import { rddKinds } from './kinds.ts';
 import { BlockCache } from './blockCache.ts';
@@ -372,7 +372,7 @@ export abstract class RDD<T> {
       let pos = Math.imul(index + 1, 0x9e3779b1) >>> 0;
       for (const x of it) yield [pos++ % n, x];
     }, { n: numPartitions }, 'repartition').asPair();
-    return new rddKinds.ShuffledRDD<number, T, T>(keyed, new HashPartitioner(numPartitions), undefined, false)
+    return new rddKinds.ShuffledRDD<number, T, T>(keyed, new PartitionIdPassthrough(numPartitions), undefined, false)
       .values() as unknown as RDD<T>;
   }
 

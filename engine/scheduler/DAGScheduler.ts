@@ -51,6 +51,8 @@ export class DAGScheduler {
   /** Where cached blocks live: block id -> executor ids. */
   readonly blockLocations = new Map<string, Set<string>>();
   private resubmitTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Counters for tests and diagnostics: stage attempts submitted (map and result) and tasks in them. */
+  readonly metrics = { jobs: 0, mapStagesSubmitted: 0, resultStagesSubmitted: 0, tasksSubmitted: 0 };
 
   constructor(
     readonly tracker: MapOutputTracker,
@@ -192,6 +194,7 @@ export class DAGScheduler {
       return;
     }
     this.stages.set(stage.id, stage);
+    this.metrics.jobs++;
     stage.job = job;
     job.finalStage = stage;
     this.jobs.set(job.jobId, job);
@@ -263,6 +266,9 @@ export class DAGScheduler {
     }
     for (const t of tasks) stage.pending.add(t.partitionId);
     this.running.add(stage);
+    if (stage instanceof ShuffleMapStage) this.metrics.mapStagesSubmitted++;
+    else this.metrics.resultStagesSubmitted++;
+    this.metrics.tasksSubmitted += tasks.length;
     const readsShuffles = this.shuffleDepsOf(stage.rdd).map((d) => d.shuffleId);
     const ts = new TaskSetManager(stage.id, stage.latestAttempt, `${stage.id}.${stage.latestAttempt}`, plan, readsShuffles, tasks, this.maxFailures());
     this.taskSets.set(stage.id, ts);

@@ -151,6 +151,9 @@ export function shipFunction(fn: unknown, env: Record<string, unknown> | undefin
 }
 
 function encodeEnvValue(value: unknown, what: string, site: string): EnvValue {
+  if (typeof value === 'function' && typeof (value as { [SHIP]?: unknown })[SHIP] === 'function') {
+    return (value as unknown as { [SHIP]: () => EnvValue })[SHIP]();
+  }
   if (typeof value === 'function') return { t: 'fn', fn: shipFunction(value, undefined, what, site) };
   if (typeof value === 'object' && value !== null) {
     const ship = (value as { [SHIP]?: () => EnvValue })[SHIP];

@@ -47,7 +47,7 @@ export async function rebuildFunction(fn: ShippedFn, svc: ExecutorServices): Pro
   const values: unknown[] = [];
   for (const name of names) values.push(await envValue(fn.env[name], svc));
   const helperNames = Object.keys(HELPERS).filter((h) => !names.includes(h));
-  const url = `flint-fn://${fn.op.replace(/[^\w.-]/g, '_')}${fn.site ? '@' + fn.site.replace(/\s/g, '_') : ''}`;
+  const url = `flint-fn://${fn.op.replace(/'/g, '').replace(/\s+/g, '.').replace(/[^\w.-]/g, '_')}${fn.site ? '@' + fn.site.replace(/\s/g, '_') : ''}`;
   const body = `'use strict';\nreturn ${fn.src};\n//# sourceURL=${url}`;
   const factory = new Function(...names, ...helperNames, body);
   return factory(...values, ...helperNames.map((h) => HELPERS[h]));

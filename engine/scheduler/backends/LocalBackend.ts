@@ -4,7 +4,7 @@ import { engineError } from '../../catalogue.ts';
 import type { ControlMessage, ExecutorConfig, TaskMessage, TaskResult } from '../../executor/Executor.ts';
 import type { SchedulerBackend } from './SchedulerBackend.ts';
 
-const WORKER_URL = new URL('../../executor/worker.ts', import.meta.url).href;
+const WORKER_URL = new URL('../../executor/bootstrap.mjs', import.meta.url).href;
 
 /**
  * Why one pool per slot: piscina picks a thread per task itself, but cached partitions and decoded
@@ -25,6 +25,8 @@ export class LocalBackend implements SchedulerBackend {
         maxThreads: 1,
         concurrentTasksPerWorker: 1,
         idleTimeout: Number.MAX_SAFE_INTEGER,
+        // The bootstrap registers the TypeScript loader itself (see bootstrap.mjs).
+        execArgv: [],
         workerData: { ...base, executorId: id } satisfies ExecutorConfig,
       }));
     }
