@@ -42,7 +42,8 @@ function requireNumeric(name: string, t: TypeName | null): TypeName {
 
 const countFn: AggregateFunction = {
   resultType: () => 'int64',
-  stateTypes: () => ['int64'],
+  // Partial counts travel as float64 (exact below 2^53): cheaper to merge than bigints.
+  stateTypes: () => ['float64'],
   create: () => {
     let counts = new Float64Array(64);
     return {
@@ -53,10 +54,10 @@ const countFn: AggregateFunction = {
       },
       merge(gids, n, numGroups, [s]) {
         counts = grow(counts, numGroups);
-        const v = s.values as BigInt64Array;
-        for (let i = 0; i < n; i++) counts[gids[i]] += Number(v[i]);
+        const v = s.values as Float64Array;
+        for (let i = 0; i < n; i++) counts[gids[i]] += v[i];
       },
-      state(numGroups) { return [this.value(numGroups)]; },
+      state(numGroups) { return [fixedColumn('float64', counts.slice(0, numGroups), null)]; },
       value(numGroups) {
         const out = new BigInt64Array(numGroups);
         for (let g = 0; g < numGroups; g++) out[g] = BigInt(counts[g] ?? 0);
@@ -113,7 +114,7 @@ const sumFn: AggregateFunction = {
 
 const avgFn: AggregateFunction = {
   resultType: t => { requireNumeric('avg', t); return 'float64'; },
-  stateTypes: () => ['float64', 'int64'],
+  stateTypes: () => ['float64', 'float64'],
   create(t) {
     let sums = new Float64Array(64);
     let counts = new Float64Array(64);
@@ -127,13 +128,11 @@ const avgFn: AggregateFunction = {
       merge(gids, n, numGroups, [s, c]) {
         sums = grow(sums, numGroups); counts = grow(counts, numGroups);
         const sv = s.values as Float64Array;
-        const cv = c.values as BigInt64Array;
-        for (let i = 0; i < n; i++) { sums[gids[i]] += sv[i]; counts[gids[i]] += Number(cv[i]); }
+        const cv = c.values as Float64Array;
+        for (let i = 0; i < n; i++) { sums[gids[i]] += sv[i]; counts[gids[i]] += cv[i]; }
       },
       state(numGroups) {
-        const c = new BigInt64Array(numGroups);
-        for (let g = 0; g < numGroups; g++) c[g] = BigInt(counts[g]);
-        return [fixedColumn('float64', sums.slice(0, numGroups), null), fixedColumn('int64', c, null)];
+        return [fixedColumn('float64', sums.slice(0, numGroups), null), fixedColumn('float64', counts.slice(0, numGroups), null)];
       },
       value(numGroups) {
         const out = new Float64Array(numGroups);

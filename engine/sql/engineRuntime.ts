@@ -43,7 +43,8 @@ function keyTable(n: number): number[] {
 /** Runs DataFrame plans on a FlintContext's executors. */
 export class EngineRuntime implements SqlRuntime {
   private readonly keyTables = new Map<number, number[]>();
-  private readonly broadcasts = new WeakMap<ExchangeExec, Broadcast<Uint8Array[]>>();
+  /** Output of broadcast exchanges already run, kept on the driver; each fragment ships the ones it reads in one ctx.broadcast. */
+  private readonly broadcasts = new WeakMap<ExchangeExec, Uint8Array[]>();
   constructor(readonly ctx: FlintContext) {}
 
   get defaultParallelism(): number {
@@ -75,15 +76,16 @@ export class EngineRuntime implements SqlRuntime {
     for (const c of op.children) await this.prepareBroadcasts(c);
     if (op instanceof ExchangeExec && op.partitioning.kind === 'broadcast' && !this.broadcasts.has(op)) {
       const rows = (await this.compile(op.child, { mode: 'bytes' }).collect()) as Uint8Array[];
-      this.broadcasts.set(op, this.ctx.broadcast(rows));
+      this.broadcasts.set(op, rows);
     }
   }
 
   async collect(op: PhysicalOp): Promise<RecordBatch[][]> {
     await this.prepareBroadcasts(op);
-    const rdd = this.compile(op, { mode: 'bytes' });
-    const parts = (await rdd.glom().collect()) as Uint8Array[][];
-    return parts.map(p => p.flatMap(b => ipcToBatches(b)));
+    const pieces = (await this.compile(op, { mode: 'collect' }).collect()) as [number, Uint8Array][];
+    const parts: RecordBatch[][] = Array.from({ length: op.numPartitions }, () => []);
+    for (const [p, bytes] of pieces) parts[p].push(...ipcToBatches(bytes));
+    return parts;
   }
 
   async count(op: PhysicalOp): Promise<number[]> {
@@ -120,7 +122,7 @@ export class EngineRuntime implements SqlRuntime {
       return this.fragment(union, { op: 'Input', id: 'narrow', schema: op.schema, numPartitions: op.numPartitions }, {}, tail);
     }
     const shuffles: ExchangeExec[] = [];
-    const broadcasts: Record<string, Broadcast<Uint8Array[]>> = {};
+    const broadcasts: Record<string, Uint8Array[]> = {};
     let narrow: UnionExec | null = null;
     const spec = opToSpec(op, o => {
       if (o instanceof ExchangeExec) {
@@ -161,22 +163,18 @@ export class EngineRuntime implements SqlRuntime {
     return this.fragment(driver, spec, broadcasts, tail);
   }
 
-  private fragment(driver: RDD<Piece>, spec: OpSpec, broadcasts: Record<string, Broadcast<Uint8Array[]>>, tail: FragmentTail): RDD<Piece> {
+  private fragment(driver: RDD<Piece>, spec: OpSpec, broadcasts: Record<string, Uint8Array[]>, tail: FragmentTail): RDD<Piece> {
     const conf = this.confMap();
+    const bc = Object.keys(broadcasts).length > 0 ? this.ctx.broadcast(broadcasts) : null;
     return driver.mapPartitionsWithIndex(
-      (index: number, it: Iterable<Piece>) => {
-        const values: Record<string, Uint8Array[]> = {};
-        for (const k of Object.keys(bcs)) values[k] = bcs[k].value;
-        return run(index, it, spec, values, tail, conf);
-      },
-      { run: moduleRef(FRAGMENT_URL, 'runFragment'), spec, bcs: broadcasts, tail, conf },
+      (index: number, it: Iterable<Piece> | AsyncIterable<Piece>) => run(index, it, spec, bc === null ? {} : bc.value, tail, conf),
+      { run: moduleRef(FRAGMENT_URL, 'runFragment'), spec, bc, tail, conf },
     ) as RDD<Piece>;
   }
 }
 
-// The shipped task function above runs on an executor, where `run` and `bcs` are bound from its env argument.
-declare const run: (index: number, it: Iterable<Piece>, spec: OpSpec, b: Record<string, Uint8Array[]>, tail: FragmentTail, conf: Record<string, string>) => AsyncIterable<Piece>;
-declare const bcs: Record<string, Broadcast<Uint8Array[]>>;
+// The shipped task functions above run on an executor, where `run` and `toRows` are bound from their env argument.
+declare const run: (index: number, it: Iterable<Piece> | AsyncIterable<Piece>, spec: OpSpec, b: Record<string, Uint8Array[]>, tail: FragmentTail, conf: Record<string, string>) => AsyncIterable<Piece>;
 declare const toRows: (b: Uint8Array, schema: unknown) => Record<string, unknown>[];
 
 /** `child` with its columns cast to the union's types (a union widens numeric columns). */

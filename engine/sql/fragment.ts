@@ -14,13 +14,15 @@ import { countRows, writePartition, type WriteJob } from './tasks.ts';
 /** What a fragment does with its output. */
 export type FragmentTail =
   | { mode: 'bytes' }
+  /** Like bytes, each piece paired with its partition index: [index, ipc]. */
+  | { mode: 'collect' }
   | { mode: 'count' }
   | { mode: 'write'; job: WriteJob }
   /** Map side of a shuffle: pieces go out as [key, [tag, ipc]] with keys[p] a key the HashPartitioner sends to partition p. */
   | { mode: 'shuffle'; partitioning: Partitioning; tag: string; keys: number[] };
 
 /** Elements of the RDDs the engine runtime builds. */
-export type Piece = Uint8Array | [number, [string, Uint8Array]] | number;
+export type Piece = Uint8Array | [number, [string, Uint8Array]] | [number, Uint8Array] | number;
 
 class FragmentContext implements ExecContext {
   constructor(private readonly inputs: Map<string, Uint8Array[]>, private readonly settings: Record<string, string>) {}
@@ -41,7 +43,7 @@ class FragmentContext implements ExecContext {
  * or in-memory batches themselves; `broadcasts` holds broadcast inputs by id.
  */
 export async function* runFragment(
-  index: number, it: Iterable<Piece>, spec: OpSpec, broadcasts: Record<string, Uint8Array[]>, tail: FragmentTail, conf: Record<string, string>,
+  index: number, it: Iterable<Piece> | AsyncIterable<Piece>, spec: OpSpec, broadcasts: Record<string, Uint8Array[]>, tail: FragmentTail, conf: Record<string, string>,
 ): AsyncGenerator<Piece> {
   const inputs = new Map<string, Uint8Array[]>(Object.entries(broadcasts));
   const add = (tag: string, b: Uint8Array): void => {
@@ -49,15 +51,18 @@ export async function* runFragment(
     if (list === undefined) { list = []; inputs.set(tag, list); }
     list.push(b);
   };
-  for (const piece of it) {
+  for await (const piece of it) {
     if (piece instanceof Uint8Array) add('narrow', piece);
-    else if (Array.isArray(piece)) add(piece[1][0], piece[1][1]);
+    else if (Array.isArray(piece) && Array.isArray(piece[1])) add(piece[1][0], piece[1][1]);
   }
   const op = opFromSpec(spec);
   const stream = op.execute(index, new FragmentContext(inputs, conf));
   switch (tail.mode) {
     case 'bytes':
       for await (const b of stream) if (b.numRows > 0) yield batchesToIPC([b]);
+      return;
+    case 'collect':
+      for await (const b of stream) if (b.numRows > 0) yield [index, batchesToIPC([b])];
       return;
     case 'count':
       yield await countRows(stream);

@@ -213,11 +213,83 @@ export class GroupTable {
   /** Number of distinct keys seen. */
   size = 0;
 
+  /** The single-int32-key fast path: keys by value in `intKeys`, the null key's group in `nullGroup`. */
+  private readonly intKey: boolean;
+  private intKeys = new Int32Array(1024);
+  private nullGroup = -1;
+
   constructor(types: TypeName[]) {
     this.types = types;
     this.stores = types.map(makeStore);
     this.slots = new Int32Array(1 << 12);
     this.shift = 32 - 12;
+    this.intKey = types.length === 1 && types[0] === 'int32';
+  }
+
+  private growInt(): void {
+    const cap = this.slots.length * 2;
+    this.slots = new Int32Array(cap);
+    this.shift--;
+    const mask = cap - 1;
+    const keys = this.intKeys;
+    for (let g = 0; g < this.size; g++) {
+      if (g === this.nullGroup) continue;
+      const v = keys[g];
+      let h = Math.imul(v ^ (v >>> 16), 0x85ebca6b);
+      h ^= h >>> 13;
+      let s = Math.imul(h, 0x9e3779b1) >>> this.shift;
+      while (this.slots[s] !== 0) s = (s + 1) & mask;
+      this.slots[s] = g + 1;
+    }
+  }
+
+  /** groupIds/lookup for one int32 key: the key itself is compared, no per-row calls. */
+  private intGroupIds(c: Col, n: number, insert: boolean): Int32Array {
+    const out = new Int32Array(n);
+    const vals = c.values as Int32Array;
+    const bm = c.nullCount > 0 && c.nullBitmap !== undefined && c.nullBitmap.length > 0 ? c.nullBitmap : null;
+    let slots = this.slots;
+    let keys = this.intKeys;
+    let mask = slots.length - 1;
+    let shift = this.shift;
+    const nullGroup = this.nullGroup;
+    for (let i = 0; i < n; i++) {
+      if (bm !== null && ((bm[i >> 3] >> (i & 7)) & 1) === 0) {
+        if (this.nullGroup < 0 && insert) { this.nullGroup = this.appendInt(0, c, i); keys = this.intKeys; }
+        out[i] = this.nullGroup;
+        continue;
+      }
+      const v = vals[i];
+      let h = Math.imul(v ^ (v >>> 16), 0x85ebca6b);
+      h ^= h >>> 13;
+      let s = Math.imul(h, 0x9e3779b1) >>> shift;
+      for (;;) {
+        const g = slots[s] - 1;
+        if (g < 0) {
+          if (!insert) { out[i] = -1; break; }
+          const ng = this.appendInt(v, c, i);
+          keys = this.intKeys;
+          slots[s] = ng + 1;
+          out[i] = ng;
+          if (this.size * 2 > slots.length) {
+            this.growInt();
+            slots = this.slots; mask = slots.length - 1; shift = this.shift;
+          }
+          break;
+        }
+        if (keys[g] === v && (g !== nullGroup || nullGroup < 0) && g !== this.nullGroup) { out[i] = g; break; }
+        s = (s + 1) & mask;
+      }
+    }
+    return out;
+  }
+
+  private appendInt(v: number, c: Col, i: number): number {
+    const g = this.size++;
+    if (g === this.intKeys.length) { const a = new Int32Array(g * 2); a.set(this.intKeys); this.intKeys = a; }
+    this.intKeys[g] = v;
+    this.stores[0].append(c, i);
+    return g;
   }
 
   private grow(): void {
@@ -243,14 +315,16 @@ export class GroupTable {
   }
 
   /** The group id of every row (inserting new keys); `hashes` may be passed when already computed. */
-  groupIds(cols: Col[], n: number, hashes: Uint32Array = hashColumns(cols, this.types, n)): Int32Array {
+  groupIds(cols: Col[], n: number, hashes?: Uint32Array): Int32Array {
+    if (this.intKey) return this.intGroupIds(cols[0], n, true);
+    hashes ??= hashColumns(cols, this.types, n);
     const out = new Int32Array(n);
     const stores = this.stores;
     const nk = cols.length;
     for (let i = 0; i < n; i++) {
-      const h = hashes[i];
+      const h: number = hashes[i];
       const mask = this.slots.length - 1;
-      let s = Math.imul(h, 0x9e3779b1) >>> this.shift;
+      let s: number = Math.imul(h, 0x9e3779b1) >>> this.shift;
       for (;;) {
         const g = this.slots[s] - 1;
         if (g < 0) { out[i] = this.insert(h, cols, i, s); break; }
@@ -266,14 +340,16 @@ export class GroupTable {
   }
 
   /** The group id of every row, or -1 where the key is not in the table (nothing is inserted). */
-  lookup(cols: Col[], n: number, hashes: Uint32Array = hashColumns(cols, this.types, n)): Int32Array {
+  lookup(cols: Col[], n: number, hashes?: Uint32Array): Int32Array {
+    if (this.intKey) return this.intGroupIds(cols[0], n, false);
+    hashes ??= hashColumns(cols, this.types, n);
     const out = new Int32Array(n);
     const stores = this.stores;
     const nk = cols.length;
     const mask = this.slots.length - 1;
     for (let i = 0; i < n; i++) {
-      const h = hashes[i];
-      let s = Math.imul(h, 0x9e3779b1) >>> this.shift;
+      const h: number = hashes[i];
+      let s: number = Math.imul(h, 0x9e3779b1) >>> this.shift;
       out[i] = -1;
       for (;;) {
         const g = this.slots[s] - 1;
