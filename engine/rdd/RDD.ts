@@ -593,7 +593,10 @@ export abstract class RDD<T> {
   /** All elements, in partition order. */
   async collect(): Promise<T[]> {
     const parts = await this._ctx.runJob<T[]>(this, 'collect', {});
-    return parts.flat(1) as T[];
+    if (parts.length === 1) return parts[0];
+    const out: T[] = [];
+    for (const p of parts) for (let i = 0; i < p.length; i++) out.push(p[i]);
+    return out;
   }
 
   async count(): Promise<number> {
