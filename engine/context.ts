@@ -339,6 +339,14 @@ export class FlintContext {
     }
   }
 
+  /**
+   * Fails every running job with JOB_CANCELLED and launches none of their remaining tasks (tasks
+   * already running finish on their slots; their results are dropped).
+   */
+  cancelAllJobs(reason = 'cancelled by the application'): void {
+    this.dagScheduler.cancelAllJobs(reason);
+  }
+
   /** Stops the executors, fails running jobs, deletes the local directory. Idempotent. */
   async stop(): Promise<void> {
     if (this.stopped) return;

@@ -76,8 +76,25 @@ export const RESULT_OPS: Record<string, ResultOp> = {
     }), () => ({ has, value: best }));
   },
   foreach(it, p) {
+    // An async f is awaited record by record (a dropped Promise would lose its error).
     const f = p.f as Fn;
-    return then(each(it, (x) => { f(x); }), () => null);
+    if (isAsyncIter(it)) {
+      return (async () => {
+        for (let r = await it.next(); !r.done; r = await it.next()) await f(r.value);
+        return null;
+      })();
+    }
+    for (let r = it.next(); !r.done; r = it.next()) {
+      const out = f(r.value);
+      if (out !== null && typeof out === 'object' && typeof (out as Promise<unknown>).then === 'function') {
+        return (async () => {
+          await out;
+          for (let q = it.next(); !q.done; q = it.next()) await f(q.value);
+          return null;
+        })();
+      }
+    }
+    return null;
   },
   async foreachPartition(it, p, tc) {
     await (p.f as Fn)(iterableOf(it), tc);

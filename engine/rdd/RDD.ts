@@ -714,7 +714,7 @@ export abstract class RDD<T> {
     return acc;
   }
 
-  /** Runs `f` on every element (on executors). */
+  /** Runs `f` on every element (on executors); an async `f` is awaited element by element. */
   async foreach(f: (x: T) => void, env?: Env): Promise<void> {
     await this._ctx.runJob(this, 'foreach', { f: this.ship(f, env, 'foreach') });
   }
@@ -795,6 +795,26 @@ export abstract class RDD<T> {
     const s = await this.stats();
     if (s.count === 0) throw engineError('EMPTY_COLLECTION', `mean() on ${this}: the RDD is empty`);
     return s.mean;
+  }
+
+  /** Population variance of a numeric RDD. */
+  async variance(this: RDD<number>): Promise<number> {
+    return (await this.stats()).variance;
+  }
+
+  /** Population standard deviation of a numeric RDD. */
+  async stdev(this: RDD<number>): Promise<number> {
+    return (await this.stats()).stdev;
+  }
+
+  /** Sample variance (n - 1 in the denominator). */
+  async sampleVariance(this: RDD<number>): Promise<number> {
+    return (await this.stats()).sampleVariance;
+  }
+
+  /** Sample standard deviation (n - 1 in the denominator). */
+  async sampleStdev(this: RDD<number>): Promise<number> {
+    return (await this.stats()).sampleStdev;
   }
 
   /** Count, mean, variance, min, max and sum in one pass. */

@@ -104,6 +104,9 @@ describe('basic operations (RDDSuite "basic operations")', () => {
     assert.ok(Math.abs(s.variance - 1.25) < 1e-12);
     assert.ok(Math.abs(s.sampleStdev - Math.sqrt(5 / 3)) < 1e-12);
     assert.equal(await ctx.parallelize<number>([], 2).sum(), 0);
+    assert.ok(Math.abs((await nums.variance()) - 1.25) < 1e-12);
+    assert.ok(Math.abs((await nums.sampleVariance()) - 5 / 3) < 1e-12);
+    assert.ok(Math.abs((await nums.stdev()) - Math.sqrt(1.25)) < 1e-12);
     done();
   });
 
@@ -202,6 +205,25 @@ describe('basic operations (RDDSuite "basic operations")', () => {
       .collect();
     assert.deepEqual(ids, [[0, 0, true], [1, 1, true], [2, 2, true]]);
     done();
+  });
+});
+
+describe('foreach and cancellation', () => {
+  test('foreach awaits an async function, and its errors fail the job', async () => {
+    const acc = ctx.longAccumulator();
+    await ctx.parallelize([1, 2, 3], 2).foreach(async (x) => { await new Promise((r) => setTimeout(r, 2)); acc.add(x); }, { acc });
+    assert.equal(acc.value, 6);
+    await assert.rejects(ctx.parallelize([1], 1).foreach(async () => { throw new Error('async boom'); }), /async boom/);
+    done();
+  });
+
+  test('cancelAllJobs fails running jobs with JOB_CANCELLED', async () => {
+    const job = ctx.parallelize([1, 2, 3, 4], 4).map((x) => { const t = Date.now(); while (Date.now() - t < 100) { /* busy */ } return x; }).collect();
+    await new Promise((r) => setTimeout(r, 30));
+    ctx.cancelAllJobs('test');
+    await assert.rejects(job, (e: Error & { code?: string }) => e.code === 'JOB_CANCELLED' && /test/.test(e.message));
+    done();
+    assert.deepEqual(await ctx.parallelize([1, 2]).collect(), [1, 2], 'the context keeps working');
   });
 });
 
