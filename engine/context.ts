@@ -128,7 +128,8 @@ export class FlintContext {
   static async create(opts: FlintContextOptions = {}): Promise<FlintContext> {
     const ctx = new FlintContext(opts);
     // Start every slot's thread, load the executor and the registered formats before the first job, as Spark starts executors.
-    await ctx.controlAll('preload', registeredFormatUrls());
+    const formats = registeredFormatUrls();
+    await Promise.all([ctx.controlAll('preload', formats), ...formats.map((u) => import(u).catch(() => undefined))]);
     return ctx;
   }
 
