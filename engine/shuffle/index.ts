@@ -7,6 +7,7 @@ export { readShuffle, newReadMetrics, type ShuffleReadMetrics } from './reader.t
 export { cogroupIterators, type CoGroupSpec } from './cogroup.ts';
 export type { SpillMetrics } from './appendOnlyMap.ts';
 export { ShuffleFetchFailedError } from './errors.ts';
+export { encodeRecordArray, decodeRecordArray } from './codec.ts';
 
 /** Deletes every file of shuffle `shuffleId` under `dir` (map outputs, spills, temporaries); returns how many. */
 export function removeShuffle(shuffleId: number, dir: string): number {

@@ -48,7 +48,7 @@ const texts: Record<string, string> = {
   single: 'just one line without newline',
   unicode: 'héllo wörld\n日本語のテキスト\n🙂 emoji 🚀 line\n\nΑλφα βήτα\nend',
   bom: '\ufefffirst\nsecond\n',
-  long: `${'x'.repeat(5000)}\nshort\n${'y'.repeat(3000)}é\n`,
+  long: `${'x'.repeat(700)}\nshort\n${'y'.repeat(300)}é\n`,
   empty: '',
 };
 
@@ -172,4 +172,13 @@ test("the 'text' format is registered in the engine's source registry by connect
   const file = write(dir, 'r.txt', 'k\nl\n');
   const splits = await mod.planSplits(file, 2, {});
   assert.deepEqual(splits.map((s) => structuredClone(s)), splits, 'splits are structured-clonable');
+});
+
+test('file: URLs name local files, as Spark users write them', async () => {
+  const dir = tmpDir();
+  const file = write(dir, 'u r.txt', 'one\ntwo\n');
+  for (const url of [`file://${file}`, `file:${file}`, new URL(`file://${file}`).href]) {
+    assert.deepEqual(readAll(await planSplits(url, 1)), ['one', 'two'], url);
+  }
+  assert.deepEqual(expandInputPaths(`file://${path.join(dir, '*.txt')}`).map((f) => f.path), [file]);
 });

@@ -4,8 +4,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import {
   writeShuffle, readShuffle, removeShuffle, newWriteMetrics, newReadMetrics, ShuffleFetchFailedError, cogroupIterators,
+  encodeRecordArray, decodeRecordArray,
   type Aggregator, type MapStatus, type Partitioner,
 } from '../../../engine/shuffle/index.ts';
 import { hashKey, compareKeys, KeyMap, estimateSize } from '../../../engine/serde/keys.ts';
@@ -290,4 +292,26 @@ test('cogroupIterators groups several inputs by value-equal keys and spills past
     assert.deepEqual([(a as number[]).slice().sort(), (b as number[]).slice().sort()], [want.get(k)![0].slice().sort(), want.get(k)![1].slice().sort()]);
   }
   assert.deepEqual(fs.readdirSync(dir), [], 'spill files are deleted');
+});
+
+test('encodeRecordArray round-trips pairs and any other records, and crosses threads as a transfer', async () => {
+  const cases: unknown[][] = [
+    [],
+    words(10000, 500, 3),
+    [[1, 2], [3.5, -0], [NaN, Infinity]],
+    [['日本', 1], ['\ud800', 2], ['x'.repeat(100), 3]],
+    [[{ a: 1 }, [1, 2]], ['k', 'v'], [null, undefined]],
+    [1, 'two', { three: 3 }, [4, 5, 6]],
+  ];
+  for (const c of cases) {
+    const back = decodeRecordArray(encodeRecordArray(c));
+    assert.deepEqual(back, c);
+  }
+  const { port1, port2 } = new MessageChannel();
+  const bytes = encodeRecordArray(words(1000, 50, 9));
+  port1.postMessage(bytes, [bytes.buffer as ArrayBuffer]);
+  const got = receiveMessageOnPort(port2)!.message as Uint8Array;
+  port1.close();
+  assert.deepEqual(decodeRecordArray(got), words(1000, 50, 9));
+  assert.throws(() => decodeRecordArray(new Uint8Array([9, 9])), (e: unknown) => (e as { code?: string }).code === 'SHUFFLE_CORRUPT');
 });
