@@ -23,6 +23,7 @@ import { SourceRDD } from './rdd/SourceRDD.ts';
 import { UnionRDD } from './rdd/UnionRDD.ts';
 import { CheckpointRDD } from './rdd/CheckpointRDD.ts';
 import { registeredFormatUrls } from './sources.ts';
+import { FRAMED_OPS, unframe } from './executor/resultOps.ts';
 import './rdd/all.ts';
 
 /** Options of FlintContext.create. */
@@ -300,7 +301,8 @@ export class FlintContext {
     for (const p of parts) {
       if (!Number.isInteger(p) || p < 0 || p >= n) throw engineError('BAD_ARGUMENT', `runJob: partition ${p} does not exist in ${rdd} (${n} partitions)`);
     }
-    const results = await this.dagScheduler.submitJob<R>(rdd, op, params, parts, site);
+    let results = await this.dagScheduler.submitJob<R>(rdd, op, params, parts, site);
+    if (FRAMED_OPS.has(op)) results = results.map(unframe) as R[];
     if (op !== 'checkpoint') await this.writeCheckpoints(rdd);
     return results;
   }

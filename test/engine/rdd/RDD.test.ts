@@ -208,6 +208,23 @@ describe('basic operations (RDDSuite "basic operations")', () => {
   });
 });
 
+describe('results travel intact', () => {
+  test('large collected arrays of pairs and of other values keep every value type', async () => {
+    const values: unknown[] = ['s', '', 0, -0, 1.5, NaN, Infinity, null, undefined, true, false, 12n, [1, [2, 'x']], { a: 1, b: [null] },
+      new Date(86400000), new Float32Array([1.5, 2]), new Uint8Array([7]), new Map([[1, 'one']]), new Set(['q'])];
+    const pairs = Array.from({ length: 1000 }, (_, i) => [i % 3 === 0 ? `k${i}` : [i, 'k'], values[i % values.length]] as [unknown, unknown]);
+    assert.deepEqual(await ctx.parallelize(pairs, 2).collect(), pairs);
+    const singles = Array.from({ length: 1000 }, (_, i) => values[i % values.length]);
+    assert.deepEqual(await ctx.parallelize(singles, 2).collect(), singles);
+    const mixed = Array.from({ length: 600 }, (_, i) => (i % 2 === 0 ? [i, i] : [i, i, i]));
+    assert.deepEqual(await ctx.parallelize(mixed, 1).collect(), mixed);
+    const counts = await ctx.parallelize(Array.from({ length: 2000 }, (_, i) => [i % 700, 'v']), 2).countByValue();
+    assert.equal(counts.size, 700);
+    assert.equal(counts.get([5, 'v']), 3);
+    done();
+  });
+});
+
 describe('foreach and cancellation', () => {
   test('foreach awaits an async function, and its errors fail the job', async () => {
     const acc = ctx.longAccumulator();
