@@ -388,7 +388,10 @@ export abstract class RDD<T> {
   }
 
   /** Sorted by `f(x)` (range-partitioned: partition i holds smaller keys than partition i + 1). */
-  sortBy<K>(f: (x: T) => K, ascending = true, numPartitions?: number, env?: Env): RDD<T> {
+  sortBy<K>(f: (x: T) => K, ascending: boolean | Env = true, numPartitions?: number | Env, env?: Env): RDD<T> {
+    // The env argument may come early: sortBy(f, { k }) or sortBy(f, false, { k }).
+    if (typeof ascending === 'object') return this.sortBy(f, true, undefined, ascending);
+    if (typeof numPartitions === 'object') return this.sortBy(f, ascending, undefined, numPartitions);
     return this.keyBy(f, env).sortByKey(ascending, numPartitions).values() as unknown as RDD<T>;
   }
 

@@ -173,6 +173,8 @@ describe('basic operations (RDDSuite "basic operations")', () => {
     const words = ctx.parallelize(['pear', 'fig', 'apple', 'kiwi', 'banana'], 3);
     assert.deepEqual(await words.sortBy((w) => w.length, true, 2).collect(), ['fig', 'pear', 'kiwi', 'apple', 'banana']);
     assert.deepEqual(await words.sortBy((w) => w, false).collect(), ['pear', 'kiwi', 'fig', 'banana', 'apple']);
+    const weight = { apple: 3, banana: 1 } as Record<string, number>;
+    assert.deepEqual((await words.sortBy((w) => weight[w] ?? 0, { weight }).collect()).slice(-2), ['banana', 'apple']);
     const g = new Map((await words.groupBy((w) => w.length).collect()).map(([k, v]) => [k, v.sort()]));
     assert.deepEqual(g.get(4), ['kiwi', 'pear']);
     assert.deepEqual(g.get(3), ['fig']);
