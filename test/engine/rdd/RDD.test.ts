@@ -238,7 +238,7 @@ describe('foreach and cancellation', () => {
 
   test('cancelAllJobs fails running jobs with JOB_CANCELLED', async () => {
     const job = ctx.parallelize([1, 2, 3, 4], 4).map((x) => { const t = Date.now(); while (Date.now() - t < 100) { /* busy */ } return x; }).collect();
-    await new Promise((r) => setTimeout(r, 30));
+    while (ctx.dagScheduler.activeJobCount === 0) await new Promise((r) => setTimeout(r, 5));
     ctx.cancelAllJobs('test');
     await assert.rejects(job, (e: Error & { code?: string }) => e.code === 'JOB_CANCELLED' && /test/.test(e.message));
     done();

@@ -19,7 +19,7 @@ test('the bar redraws one line for stages running past the delay, and clears it 
   let completed = 0;
   const bar = new ConsoleProgressBar(() => [{ stageId: 7, name: 'x', numTasks: 10, completed: completed++, running: 1 }], out);
   bar.start();
-  await new Promise((r) => setTimeout(r, 1000));
+  await new Promise((r) => setTimeout(r, 1500));
   bar.stop();
   assert.ok(written.length >= 2, `redrawn: ${JSON.stringify(written)}`);
   assert.ok(written.every((w) => w.startsWith('\r')), 'always rewrites the same line');
