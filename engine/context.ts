@@ -88,10 +88,14 @@ export class FlintContext {
    * The context cleaner (Spark's ContextCleaner): when a shuffled RDD or a persisted RDD is garbage
    * collected, its shuffle files and map statuses, or its cached blocks, are removed everywhere.
    */
-  private readonly cleaner = new FinalizationRegistry<{ kind: 'shuffle' | 'rdd'; id: number }>((what) => {
+  private readonly cleaner = new FinalizationRegistry<{ kind: 'shuffle' | 'rdd' | 'broadcast'; id: number; location?: string }>((what) => {
     if (this.stopped) return;
     if (what.kind === 'rdd') void this.removeRdd(what.id).catch(() => undefined);
-    else void this.removeShuffleEverywhere(what.id).catch(() => undefined);
+    else if (what.kind === 'shuffle') void this.removeShuffleEverywhere(what.id).catch(() => undefined);
+    else {
+      this.broadcastFactory.remove(what.location!);
+      void this.controlAll('dropBroadcast', what.id).catch(() => undefined);
+    }
   });
   private readonly persisted = new Set<number>();
 
@@ -201,7 +205,9 @@ export class FlintContext {
   /** A read-only value shipped at most once to each executor. */
   broadcast<T>(value: T): Broadcast<T> {
     this.assertRunning();
-    return new Broadcast<T>(this.nextBroadcastId++, value, this.broadcastFactory, async (id) => { await this.controlAll('dropBroadcast', id); });
+    const b = new Broadcast<T>(this.nextBroadcastId++, value, this.broadcastFactory, async (id) => { await this.controlAll('dropBroadcast', id); });
+    this.cleaner.register(b, { kind: 'broadcast', id: b.id, location: b.location });
+    return b;
   }
 
   longAccumulator(name?: string): LongAccumulator {

@@ -1,5 +1,5 @@
 /** The reduce side of the sort-based shuffle: fetch one segment of every map output, then combine and/or sort it. */
-import type { MapStatus, ShuffleReadSpec } from './api.ts';
+import type { Aggregator, MapStatus, ShuffleReadSpec } from './api.ts';
 import type { Pair } from './codec.ts';
 import { readRange } from './runs.ts';
 import { mergeChunk } from './files.ts';
@@ -30,7 +30,48 @@ export function readShuffle<K, V, C>(
   spec: ShuffleReadSpec<K, V, C>, metrics: ShuffleReadMetrics = newReadMetrics(),
 ): Iterator<[K, V | C]> & Iterable<[K, V | C]> {
   validateReadSpec(spec);
-  return read(spec, metrics) as Generator<[K, V | C], void, undefined>;
+  let out: Iterator<Pair>;
+  if (spec.aggregator !== undefined) out = combineSegments(spec, spec.aggregator, metrics);
+  else if (spec.keyOrdering !== undefined) out = mergeSegments(spec, spec.keyOrdering, metrics);
+  // The plain case (repartition, partitionBy): segments one after another, no generator in the loop.
+  else out = new ConcatRecords(liveStatuses(spec).map((s) => () => segment(spec, s, metrics)));
+  return out as unknown as IterableIterator<[K, V | C]>;
+}
+
+function liveStatuses(spec: ShuffleReadSpec<any, any, any>): MapStatus[] {
+  return spec.statuses.filter((s) => s.offsets[spec.reduceId + 1] > s.offsets[spec.reduceId]);
+}
+
+const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
+
+/** The records of several sources in order, each source opened when reached. */
+class ConcatRecords implements IterableIterator<Pair> {
+  private k = 0;
+  private current: Iterator<Pair> | undefined;
+  constructor(private readonly sources: (() => Iterator<Pair>)[]) {}
+
+  next(): IteratorResult<Pair, undefined> {
+    for (;;) {
+      if (this.current === undefined) {
+        if (this.k >= this.sources.length) return DONE;
+        this.current = this.sources[this.k++]();
+      }
+      const r = this.current.next();
+      if (!r.done) return r;
+      this.current = undefined;
+    }
+  }
+
+  return(): IteratorResult<Pair, undefined> {
+    this.current?.return?.();
+    this.current = undefined;
+    this.k = this.sources.length;
+    return DONE;
+  }
+
+  [Symbol.iterator](): IterableIterator<Pair> {
+    return this;
+  }
 }
 
 function validateReadSpec(spec: ShuffleReadSpec<any, any, any>): void {
@@ -53,23 +94,21 @@ function segment(spec: ShuffleReadSpec<any, any, any>, s: MapStatus, metrics: Sh
       `${s.dataFile}: ${(e as Error).message ?? String(e)}`, e), chunk);
 }
 
-function* read<K, V, C>(spec: ShuffleReadSpec<K, V, C>, metrics: ShuffleReadMetrics): Generator<Pair, void, undefined> {
-  const live = spec.statuses.filter((s) => s.offsets[spec.reduceId + 1] > s.offsets[spec.reduceId]);
+/** Sorted reads without an aggregator: the map outputs are sorted already, so a streaming merge. */
+function mergeSegments<K>(spec: ShuffleReadSpec<K, any, any>, ord: (a: K, b: K) => number, metrics: ShuffleReadMetrics): Iterator<Pair> {
+  const live = liveStatuses(spec);
+  const chunk = mergeChunk(spec.memoryBytes, live.length);
+  const sources = live.map((s) => segment(spec, s, metrics, chunk));
+  return mergeSorted(sources, (a, b) => ord(a[0] as K, b[0] as K), (rank) => unsortedSegment(live[rank].dataFile));
+}
+
+/** Reads with an aggregator: combine in a spilling map, then sort when asked. */
+function* combineSegments<K, V, C>(spec: ShuffleReadSpec<K, V, C>, agg: Aggregator<V, C>, metrics: ShuffleReadMetrics): Generator<Pair, void, undefined> {
   const stem = `shuffle_${spec.shuffleId}_r${spec.reduceId}`;
   const ord = spec.keyOrdering;
-  if (spec.aggregator === undefined) {
-    if (ord === undefined) {
-      for (const s of live) yield* iterable(segment(spec, s, metrics));
-      return;
-    }
-    const chunk = mergeChunk(spec.memoryBytes, live.length);
-    const sources = live.map((s) => segment(spec, s, metrics, chunk));
-    yield* mergeSorted(sources, (a, b) => ord(a[0] as K, b[0] as K), (rank) => unsortedSegment(live[rank].dataFile));
-    return;
-  }
-  const map = new ExternalAppendOnlyMap<K, V, C>(spec.aggregator, spec.mapSideCombine, spec.memoryBytes, spec.dir, stem, metrics);
+  const map = new ExternalAppendOnlyMap<K, V, C>(agg, spec.mapSideCombine, spec.memoryBytes, spec.dir, stem, metrics);
   try {
-    for (const s of live) {
+    for (const s of liveStatuses(spec)) {
       const it = segment(spec, s, metrics);
       for (let r = it.next(); !r.done; r = it.next()) map.insert(r.value[0] as K, r.value[1] as V | C);
     }

@@ -33,32 +33,85 @@ export function writeRun(path: string, buckets: readonly (readonly Pair[])[]): R
 /**
  * Streams the records of bytes [start, end) of `path`. I/O failures (a missing or short file) go
  * through `onIoError`; undecodable frames raise SHUFFLE_CORRUPT. `chunk` is the read buffer size.
+ * A class rather than a generator: it is the innermost loop of every shuffle read.
  */
-export function* readRange(
+export function readRange(
   path: string, start: number, end: number, onIoError: (e: unknown) => Error = (e) => e as Error, chunk?: number,
-): Generator<Pair, void, undefined> {
-  if (end <= start) return;
-  let fd: number;
-  try {
-    fd = fs.openSync(path, 'r');
-  } catch (e) {
-    throw onIoError(e);
+): RangeRecords {
+  return new RangeRecords(path, start, end, onIoError, chunk);
+}
+
+const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
+
+export class RangeRecords implements IterableIterator<Pair> {
+  private fd = -1;
+  private reader: RangeReader | undefined;
+  private batch: Pair[] = [];
+  private i = 0;
+  private finished: boolean;
+
+  constructor(
+    private readonly path: string, private readonly start: number, private readonly end: number,
+    private readonly onIoError: (e: unknown) => Error, private readonly chunk?: number,
+  ) {
+    this.finished = end <= start;
   }
-  try {
-    const r = new RangeReader(fd, start, end, chunk);
-    const where = (detail: string): Error => corrupt(path, r.offset, detail);
-    for (;;) {
+
+  next(): IteratorResult<Pair, undefined> {
+    if (this.i < this.batch.length) return { done: false, value: this.batch[this.i++] };
+    return this.refill();
+  }
+
+  private refill(): IteratorResult<Pair, undefined> {
+    while (!this.finished) {
+      if (this.reader === undefined) this.open();
       let batch: Pair[] | undefined;
       try {
-        batch = readBatch(r, where);
+        batch = readBatch(this.reader!, (detail) => corrupt(this.path, this.reader!.offset, detail));
       } catch (e) {
+        this.close();
         if ((e as { code?: string }).code === 'SHUFFLE_CORRUPT') throw e;
-        throw onIoError(e);
+        throw this.onIoError(e);
       }
-      if (batch === undefined) return;
-      for (let i = 0; i < batch.length; i++) yield batch[i];
+      if (batch === undefined) {
+        this.close();
+        break;
+      }
+      if (batch.length === 0) continue;
+      this.batch = batch;
+      this.i = 1;
+      return { done: false, value: batch[0] };
     }
-  } finally {
-    fs.closeSync(fd);
+    this.batch = [];
+    this.i = 0;
+    return DONE;
+  }
+
+  private open(): void {
+    try {
+      this.fd = fs.openSync(this.path, 'r');
+    } catch (e) {
+      this.finished = true;
+      throw this.onIoError(e);
+    }
+    this.reader = new RangeReader(this.fd, this.start, this.end, this.chunk);
+  }
+
+  private close(): void {
+    this.finished = true;
+    if (this.fd >= 0) {
+      fs.closeSync(this.fd);
+      this.fd = -1;
+    }
+  }
+
+  return(): IteratorResult<Pair, undefined> {
+    this.close();
+    this.batch = [];
+    return DONE;
+  }
+
+  [Symbol.iterator](): IterableIterator<Pair> {
+    return this;
   }
 }
