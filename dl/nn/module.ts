@@ -77,6 +77,14 @@ export class BuildContext {
     return ++this.seed;
   }
 
+  /**
+   * Builds a child module on x inside a user-defined forward, turning shape errors into
+   * NN_SHAPE_MISMATCH errors that name the child and the shape it got: `ctx.call(this.conv1, x)`.
+   */
+  call(m: Module, x: Tensor): Tensor {
+    return callLayer(m, x, this, 'the calling forward');
+  }
+
   /** The module's dotted path in the model ('' for the root). */
   pathOf(m: Module): string {
     return this.paths.get(m) ?? m.constructor.name;

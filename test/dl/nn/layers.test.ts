@@ -149,6 +149,14 @@ test('gradient check: activations, pooling and shape layers in a Sequential', as
     [2, 1, 6, 6],
   );
 });
+test('GELU with the tanh approximation is within 1e-3 of the exact form', async () => {
+  const x = [-3, -1, -0.2, 0, 0.5, 2];
+  const exact = (await forward(new nn.GELU(), [6], x)).out;
+  const approx = (await forward(new nn.GELU('tanh'), [6], x)).out;
+  approx.forEach((v, i) => assert.ok(Math.abs(v - exact[i]) < 1e-3));
+  await checkModule(new nn.GELU('tanh'), [2, 3]);
+});
+
 test('gradient check: GELU', async () => {
   await checkModule(new nn.GELU(), [2, 3], { gc: { eps: 1e-3, atol: 1e-4, rtol: 1e-3 } });
 });
