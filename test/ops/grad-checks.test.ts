@@ -98,6 +98,11 @@ const cases: Record<string, Case> = {
     f: (g, w) => F.convTranspose2d(g, w, [6, 5], { strides: [2, 2], pads: [1, 1, 1, 1] }),
     inputs: [{ shape: [1, 3, 3, 3] }, { shape: [3, 2, 3, 3] }],
   },
+  'counter-based dropout (deterministic mask)': {
+    ops: ['DropoutMask'],
+    f: (x, c) => F.dropoutCounter(x, 0.4, c, 3),
+    inputs: [{ shape: [4, 5] }, { shape: [], data: [7], constant: true }],
+  },
   'MaxPool 2x2 (non-overlapping: MaxUnpool)': { ops: ['MaxPool'], f: x => F.maxPool2d(x, { kernel: [2, 2] }), inputs: [{ shape: [2, 2, 4, 4] }] },
   'MaxUnpool places values at pool indices': {
     ops: ['MaxUnpool'],
