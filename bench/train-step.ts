@@ -2,7 +2,8 @@
  * The compiled LeNet-5 training step alone (forward, loss, backward, SGD-momentum update as one
  * onnxruntime run) against PyTorch's step on the same synthetic minibatch, per thread count, plus an
  * optional per-operator kernel-time breakdown. Rounds alternate Flint and PyTorch; each side keeps
- * its best round, since the machine is shared.
+ * its best round, since the machine is shared. CPU time per step (all threads of the process) is
+ * printed too: with one thread it is the step's cost even when other work shares the cores.
  *
  * Usage: node --import tsx bench/train-step.ts [--threads 1,2] [--rounds 5] [--profile]
  * Needs Debian's python3-torch for the baseline (skipped with a note when missing).
@@ -44,14 +45,17 @@ x = torch.sin(torch.arange(B*784, dtype=torch.float32)*0.37).reshape(B,1,28,28);
 def step():
     opt.zero_grad(); l = crit(m(x), y); l.backward(); opt.step()
 for _ in range(5): step()
-t0 = time.perf_counter()
+c0 = time.process_time(); t0 = time.perf_counter()
 for _ in range(iters): step()
-print((time.perf_counter() - t0) / iters * 1000)
+print((time.perf_counter() - t0) / iters * 1000, (time.process_time() - c0) / iters * 1000)
 `;
 
-function torchStepMs(threads: number): number | null {
+/** PyTorch's [wall, cpu] milliseconds per step, or null without python3-torch. */
+function torchStepMs(threads: number): [number, number] | null {
   try {
-    return Number(execFileSync('/usr/bin/python3', ['-c', TORCH, String(threads), String(ITERS)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+    const out = execFileSync('/usr/bin/python3', ['-c', TORCH, String(threads), String(ITERS)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const [wall, cpu] = out.trim().split(/\s+/).map(Number);
+    return [wall, cpu];
   } catch {
     return null;
   }
@@ -60,17 +64,25 @@ function torchStepMs(threads: number): number | null {
 for (const threads of threadList) {
   const step = await compileTrainStep(lenet(), new nn.CrossEntropyLoss(), new optim.SGD({ lr: 0.05, momentum: 0.9 }), { threads });
   for (let i = 0; i < 5; i++) await step.step(x, y, B, 0.05);
-  let flint = Infinity, torch = Infinity;
+  let flint = Infinity, flintCpu = Infinity, torch = Infinity, torchCpu = Infinity;
   for (let r = 0; r < rounds; r++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     for (let i = 0; i < ITERS; i++) await step.step(x, y, B, 0.05);
     flint = Math.min(flint, (performance.now() - t0) / ITERS);
+    const c = process.cpuUsage(c0);
+    flintCpu = Math.min(flintCpu, (c.user + c.system) / 1000 / ITERS);
     const t = torchStepMs(threads);
-    if (t !== null) torch = Math.min(torch, t);
+    if (t !== null) {
+      torch = Math.min(torch, t[0]);
+      torchCpu = Math.min(torchCpu, t[1]);
+    }
   }
   await step.dispose();
   const rate = (ms: number) => Math.round((B / ms) * 1000);
-  const base = Number.isFinite(torch) ? `PyTorch ${torch.toFixed(2)} ms (${rate(torch)} samples/s) -> ratio ${(torch / flint).toFixed(2)}` : 'PyTorch not available';
+  const base = Number.isFinite(torch)
+    ? `PyTorch ${torch.toFixed(2)} ms (${rate(torch)} samples/s) -> ratio ${(torch / flint).toFixed(2)}; cpu/step Flint ${flintCpu.toFixed(2)} ms, PyTorch ${torchCpu.toFixed(2)} ms`
+    : 'PyTorch not available';
   console.log(`threads ${threads}: Flint step ${flint.toFixed(2)} ms (${rate(flint)} samples/s); ${base}`);
 }
 
