@@ -7,6 +7,14 @@ export {
   compilePredictor,
   compileGradStep,
   compileSliceUpdate,
+  planTrainStep,
+  planGradStep,
+  planPredictor,
+  planSliceUpdate,
+  loadTrainStep,
+  loadGradStep,
+  loadPredictor,
+  loadSliceUpdate,
   getModelWeights,
   setModelWeights,
   type TrainStep,
@@ -14,6 +22,8 @@ export {
   type GradStep,
   type SliceUpdate,
   type CompileOptions,
+  type StepPlan,
+  type TensorSpec,
 } from './compile.ts';
 export { exportOnnx } from './onnx-export.ts';
 // Training half: samples, triggers, metrics, schedules, the Optimizer, Model.

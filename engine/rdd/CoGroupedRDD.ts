@@ -32,6 +32,7 @@ export class CoGroupedRDD<K> extends RDD<[K, unknown[][]]> {
         this._cgDeps.push(new OneToOneDependency(r));
       } else {
         const id = ctx.newShuffleId();
+        ctx.registerShuffle(this, id);
         this.narrow.push(null);
         this.shuffleIds.push(id);
         this._cgDeps.push(new ShuffleDependency(r, id, _part, undefined, false, undefined, false));

@@ -149,6 +149,13 @@ export class FusedIter<T> implements IterableIterator<T> {
     this.res.value = buf[this.i++] as T;
     return this.res;
   }
+  /** Stops early (take, first): closes the source so it can release files. */
+  return(): IteratorResult<T> {
+    this.ended = true;
+    this.buf.length = 0;
+    this.src.return?.();
+    return DONE;
+  }
   [Symbol.iterator](): IterableIterator<T> { return this; }
 }
 
@@ -172,6 +179,12 @@ export class AsyncFusedIter<T> implements AsyncIterableIterator<T> {
       this.push(r.value);
     }
     return { done: false, value: buf[this.i++] as T };
+  }
+  async return(): Promise<IteratorResult<T>> {
+    this.ended = true;
+    this.buf.length = 0;
+    await this.src.return?.();
+    return DONE;
   }
   [Symbol.asyncIterator](): AsyncIterableIterator<T> { return this; }
 }

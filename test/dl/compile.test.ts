@@ -192,3 +192,40 @@ test('train steps reuse two buffers per parameter and never overwrite an array t
   assert.deepEqual(mine, mineCopy, 'the initial array was not recycled');
   await step.dispose();
 });
+
+test('plans are plain data: a structured-cloned plan loads without the model classes and computes the same', async () => {
+  const { planTrainStep, planGradStep, planPredictor, loadTrainStep, loadGradStep, loadPredictor } = await import('../../dl/index.ts');
+  nn.manualSeed(11);
+  const model = new nn.Sequential(new nn.Linear(4, 6), new nn.BatchNorm1d(6), new nn.Tanh(), new nn.Linear(6, 3));
+  const { x, y } = toyData(16);
+  const w0 = getModelWeights(model);
+  const bn0 = model.namedBuffers().map(([, b]) => b.data.slice());
+
+  const gradPlan = structuredClone(planGradStep(model, new nn.CrossEntropyLoss()));
+  const remote = await loadGradStep(gradPlan);
+  remote.setBuffers(bn0);
+  const local = await compileGradStep(model, new nn.CrossEntropyLoss());
+  const a = await remote.run(w0, x, y, 16), b = await local.run(w0, x, y, 16);
+  assert.equal(a.loss, b.loss);
+  assert.deepEqual(a.grad, b.grad);
+  assert.deepEqual(remote.getBuffers(), model.namedBuffers().map(([, buf]) => buf.data), 'running statistics updated the same way');
+
+  setModelWeights(model, w0);
+  model.namedBuffers().forEach(([, buf], i) => (buf.data = bn0[i].slice()));
+  const trainPlan = structuredClone(planTrainStep(model, new nn.CrossEntropyLoss(), new optim.SGD({ lr: 0.1, momentum: 0.9 })));
+  const rt = await loadTrainStep(trainPlan);
+  rt.setWeights(w0);
+  rt.setBuffers(bn0);
+  const lt = await compileTrainStep(model, new nn.CrossEntropyLoss(), new optim.SGD({ lr: 0.1, momentum: 0.9 }));
+  for (let i = 0; i < 3; i++) assert.equal(await rt.step(x, y, 16, 0.1), await lt.step(x, y, 16, 0.1));
+  assert.deepEqual(rt.getWeights(), lt.getWeights());
+  assert.deepEqual(rt.getOptimState(), lt.getOptimState());
+
+  model.eval();
+  const pp = structuredClone(planPredictor(model));
+  const rp = await loadPredictor(pp, getModelWeights(model), model.namedBuffers().map(([, buf]) => buf.data));
+  const lp = await compilePredictor(model);
+  assert.deepEqual(await rp.run(x, 16), await lp.run(x, 16));
+  await assert.rejects(loadGradStep(pp), /expected a 'grad' plan, got a 'predict' plan/);
+  for (const s of [remote, local, rt, lt, rp, lp]) await s.dispose();
+});

@@ -108,3 +108,15 @@ test('the output name list must be unique', () => {
   const { g, y } = lenet();
   assert.throws(() => emitModel(g, { outputs: [{ name: 'y', tensor: y }, { name: 'y', tensor: y }] }), /output name 'y' is used twice/);
 });
+
+test('sessions with spinning off are cached separately and compute the same', async () => {
+  const { g, y } = lenet();
+  const bytes = emitModel(g, { outputs: [{ name: 'y', tensor: y }] });
+  const a = await loadModel(bytes, { threads: 2 });
+  const b = await loadModel(bytes, { threads: 2, spinning: false });
+  assert.notEqual(a, b);
+  const feeds = { x: new ort.Tensor('float32', new Float32Array(128).fill(0.5), [2, 1, 8, 8]), w: new ort.Tensor('float32', new Float32Array(18).fill(0.1), [2, 1, 3, 3]) };
+  assert.deepEqual((await a.run(feeds)).y.data, (await b.run(feeds)).y.data);
+  await a.dispose();
+  await b.dispose();
+});

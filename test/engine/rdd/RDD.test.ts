@@ -297,3 +297,39 @@ async function arrayOf<T>(it: AsyncIterable<T>): Promise<T[]> {
   for await (const x of it) out.push(x);
   return out;
 }
+
+describe('operations over async chains and lazily planned sources', () => {
+  test('engine-internal partition steps (glom, distinct, sample, repartition) accept an async upstream', async () => {
+    const asyncRdd = ctx.parallelize([3, 1, 3, 2], 2).mapPartitions(async function* (it) { for (const x of it) yield x; });
+    assert.deepEqual(await asyncRdd.glom().collect(), [[3, 1], [3, 2]]);
+    assert.deepEqual((await asyncRdd.distinct().collect()).sort(), [1, 2, 3]);
+    assert.equal(await asyncRdd.repartition(3).count(), 4);
+    assert.equal(await asyncRdd.sample(false, 1, 1).count(), 4);
+    assert.equal(await asyncRdd.treeAggregate(0, (a, x) => a + x, (a, b) => a + b), 9);
+    done();
+  });
+
+  test('union of sources whose partitions are planned lazily', async () => {
+    await import('../../../connectors/text/index.ts');
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    const dir = join(scratch, 'union-src');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'a.txt'), 'x\ny\n');
+    writeFileSync(join(dir, 'b.txt'), 'z\n');
+    const u = ctx.textFile(join(dir, 'a.txt')).union(ctx.textFile(join(dir, 'b.txt')));
+    assert.deepEqual(await u.collect(), ['x', 'y', 'z']);
+    assert.equal(await u.map((l) => [l, 1] as [string, number]).reduceByKey((a, b) => a + b).count(), 3);
+    assert.deepEqual(await u.zipWithIndex().collect(), [['x', 0], ['y', 1], ['z', 2]]);
+    done();
+  });
+
+  test('a missing input fails the action clearly, and a later action retries the planning', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const file = join(scratch, 'appears-later.txt');
+    const rdd = ctx.textFile(file);
+    await assert.rejects(rdd.count(), /appears-later\.txt/);
+    writeFileSync(file, 'now\nhere\n');
+    assert.equal(await rdd.count(), 2);
+    done();
+  });
+});
