@@ -69,3 +69,20 @@ test('executors write part files and ctx.read reads them back', async () => {
   const csv = await ctx.read.schema(df.schema).csv(join(dir, 'csv'), { header: true });
   assert.deepEqual(await csv.orderBy('x').collect(), await df.orderBy('x').collect());
 });
+
+test('columnar shuffles stay correct when the engine spills their pieces', async () => {
+  const small = await FlintContext.create({ master: 'local[2]', conf: { 'flint.shuffle.memoryBytes': 64 * 1024, 'flint.sql.broadcastThresholdBytes': -1 } });
+  try {
+    const many = Array.from({ length: 40000 }, (_, i) => ({ k: i % 1000, x: i }));
+    const facts = small.createDataFrame(many, undefined, 4);
+    const dim = small.createDataFrame(Array.from({ length: 1000 }, (_, k) => ({ k, w: k % 7 })));
+    const [joined] = await facts.join(dim, 'k').withColumn('xw', col('x').multiply(col('w'))).agg(sum('xw'), count()).collect();
+    assert.equal(joined['count(1)'], 40000n);
+    assert.equal(joined['sum(xw)'], BigInt(many.reduce((a, r) => a + r.x * (r.k % 7), 0)));
+    const groups = await facts.groupBy('k').agg(sum('x').alias('s')).orderBy('k').collect();
+    assert.equal(groups.length, 1000);
+    assert.equal(groups[999].s, BigInt(many.filter(r => r.k === 999).reduce((a, r) => a + r.x, 0)));
+  } finally {
+    await small.stop();
+  }
+});
