@@ -77,7 +77,7 @@ test('columnar shuffles stay correct when the engine spills their pieces', async
     const facts = small.createDataFrame(many, undefined, 4);
     const dim = small.createDataFrame(Array.from({ length: 1000 }, (_, k) => ({ k, w: k % 7 })));
     const [joined] = await facts.join(dim, 'k').withColumn('xw', col('x').multiply(col('w'))).agg(sum('xw'), count()).collect();
-    assert.equal(joined['count(1)'], 40000n);
+    assert.equal(joined["count(1)"], 40000n);
     assert.equal(joined['sum(xw)'], BigInt(many.reduce((a, r) => a + r.x * (r.k % 7), 0)));
     const groups = await facts.groupBy('k').agg(sum('x').alias('s')).orderBy('k').collect();
     assert.equal(groups.length, 1000);
