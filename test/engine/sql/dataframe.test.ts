@@ -42,6 +42,18 @@ test('global aggregates give one row, also over an empty input', async () => {
   assert.deepEqual(await sales().select(max('qty')).collect(), [{ 'max(qty)': 7 }]);
 });
 
+test('grouping by an int column puts nulls in one group and keeps every key apart across batches', async () => {
+  const rows = Array.from({ length: 20000 }, (_, i) => ({ k: i % 5 === 0 ? null : (i * 7919) % 3001 - 1500, v: 1 }));
+  const df = s.createDataFrame(rows, 'k int, v int', 4);
+  const got = await df.groupBy('k').agg(sum('v').alias('n')).collect();
+  const want = new Map<number | null, number>();
+  for (const r of rows) want.set(r.k, (want.get(r.k) ?? 0) + 1);
+  assert.equal(got.length, want.size);
+  for (const r of got) assert.equal(r.n, BigInt(want.get(r.k as number | null)!), `key ${String(r.k)}`);
+  const joined = await df.join(s.createDataFrame([{ k: 0, w: 'zero' }, { k: -1500, w: 'low' }]), 'k').groupBy('w').count().orderBy('w').collect();
+  assert.deepEqual(joined, [{ w: 'low', count: BigInt(rows.filter(r => r.k === -1500).length) }, { w: 'zero', count: BigInt(rows.filter(r => r.k === 0).length) }]);
+});
+
 test('groupBy by several keys and the shortcuts count/sum/avg', async () => {
   const rows = await sales().groupBy('region', 'item').count().orderBy('region', 'item').collect();
   assert.equal(rows.length, 6);
