@@ -319,6 +319,11 @@ export class GroupTable {
   /** The group id of every row (inserting new keys); `hashes` may be passed when already computed. */
   groupIds(cols: Col[], n: number, hashes?: Uint32Array): Int32Array {
     if (this.intKey) return this.intGroupIds(cols[0], n, true);
+    if (this.types.length === 0) {
+      // No keys (a global aggregate): every row is in group 0.
+      if (n > 0 && this.size === 0) this.size = 1;
+      return new Int32Array(n);
+    }
     hashes ??= hashColumns(cols, this.types, n);
     const out = new Int32Array(n);
     const stores = this.stores;
