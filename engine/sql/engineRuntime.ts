@@ -11,7 +11,7 @@ import { HashPartitioner } from '../rdd/Partitioner.ts';
 import type { RDD } from '../rdd/RDD.ts';
 import { moduleRef } from '../serde/closure.ts';
 import type { Broadcast } from '../broadcast/Broadcast.ts';
-import { SqlInternalError, SqlNotImplementedError } from './errors.ts';
+import { SQL_ERROR_CODES, SqlInternalError, SqlNotImplementedError, SqlUserError } from './errors.ts';
 import type { FragmentTail, Piece } from './fragment.ts';
 import { ipcToBatches } from './ipc.ts';
 import { ExchangeExec } from './operators/ExchangeExec.ts';
@@ -38,6 +38,24 @@ function keyTable(n: number): number[] {
     if (k > n * 10000) throw new SqlInternalError(`no key reaches every one of ${n} hash partitions`);
   }
   return keys;
+}
+
+const USER_CODES = new Set(Object.keys(SQL_ERROR_CODES).filter(c => c !== 'NOT_IMPLEMENTED' && c !== 'INTERNAL'));
+
+/**
+ * Runs a job; when a task failed with an engine/sql user error (a malformed record, a bad type), that error
+ * is raised again as itself (same class and code as in process), with the engine's job failure as its cause.
+ */
+async function job<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    const cause = (err as { cause?: { name?: string; code?: string; message?: string } }).cause;
+    if (cause?.name === 'SqlUserError' && cause.code !== undefined && USER_CODES.has(cause.code)) {
+      throw new SqlUserError(cause.code as never, String(cause.message), { cause: err });
+    }
+    throw err;
+  }
 }
 
 /** Runs DataFrame plans on a FlintContext's executors. */
@@ -75,14 +93,14 @@ export class EngineRuntime implements SqlRuntime {
   async prepareBroadcasts(op: PhysicalOp): Promise<void> {
     for (const c of op.children) await this.prepareBroadcasts(c);
     if (op instanceof ExchangeExec && op.partitioning.kind === 'broadcast' && !this.broadcasts.has(op)) {
-      const rows = (await this.compile(op.child, { mode: 'bytes' }).collect()) as Uint8Array[];
+      const rows = (await job(() => this.compile(op.child, { mode: 'bytes' }).collect())) as Uint8Array[];
       this.broadcasts.set(op, rows);
     }
   }
 
   async collect(op: PhysicalOp): Promise<RecordBatch[][]> {
     await this.prepareBroadcasts(op);
-    const pieces = (await this.compile(op, { mode: 'collect' }).collect()) as [number, Uint8Array][];
+    const pieces = (await job(() => this.compile(op, { mode: 'collect' }).collect())) as [number, Uint8Array][];
     const parts: RecordBatch[][] = Array.from({ length: op.numPartitions }, () => []);
     for (const [p, bytes] of pieces) parts[p].push(...ipcToBatches(bytes));
     return parts;
@@ -90,12 +108,12 @@ export class EngineRuntime implements SqlRuntime {
 
   async count(op: PhysicalOp): Promise<number[]> {
     await this.prepareBroadcasts(op);
-    return (await this.compile(op, { mode: 'count' }).collect()) as number[];
+    return (await job(() => this.compile(op, { mode: 'count' }).collect())) as number[];
   }
 
-  async write(op: PhysicalOp, job: WriteJob): Promise<number[]> {
+  async write(op: PhysicalOp, writeJob: WriteJob): Promise<number[]> {
     await this.prepareBroadcasts(op);
-    return (await this.compile(op, { mode: 'write', job }).collect()) as number[];
+    return (await job(() => this.compile(op, { mode: 'write', job: writeJob }).collect())) as number[];
   }
 
   /**

@@ -1,11 +1,11 @@
 /** DataFrames on a FlintContext: plans run as RDD jobs on executor threads, with columnar shuffles and broadcasts. */
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FlintContext } from '../../../engine/index.ts';
-import { EngineRuntime, col, sum, count, avg, max } from '../../../engine/sql/index.ts';
+import { EngineRuntime, SqlUserError, col, sum, count, avg, max } from '../../../engine/sql/index.ts';
 import '../../../connectors/csv/index.ts';
 import '../../../connectors/parquet/index.ts';
 
@@ -85,4 +85,14 @@ test('columnar shuffles stay correct when the engine spills their pieces', async
   } finally {
     await small.stop();
   }
+});
+
+test('a FAILFAST error on an executor reaches the caller with its own class, code, file and line', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'flint-sql-engine-'));
+  const p = join(dir, 'bad.csv');
+  writeFileSync(p, 'a,b\n1,2\n3\n');
+  const df = await ctx.read.schema('a int, b int').csv(p, { header: true, mode: 'FAILFAST' });
+  await assert.rejects(df.collect(), (e: Error & { code?: string }) =>
+    e instanceof SqlUserError && e.code === 'MALFORMED_RECORD' && e.message.includes(`${p}:3`));
+  assert.throws(() => df.select('zz'), /column 'zz' does not exist; existing columns: \[a, b\]/);
 });
