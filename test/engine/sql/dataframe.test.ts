@@ -36,6 +36,14 @@ test('groupBy-agg computes every aggregate per key, null keys forming one group'
   assert.deepEqual(rows.map(r => (r.qs as number[]).sort()), [[4], [2, 3], [], [1, 7]]);
 });
 
+test('count, sum and avg together (the fused path) agree with the aggregate table, nulls included', async () => {
+  const fused = byKey(await sales().groupBy('region').agg(sum('qty').alias('q'), avg('price').alias('p'), count().alias('n'), count('qty').alias('nq')).collect(), 'region');
+  const table = byKey(await sales().groupBy('region').agg(sum('qty').alias('q'), avg('price').alias('p'), count().alias('n'), count('qty').alias('nq'), first('item')).collect(), 'region');
+  assert.deepEqual(fused, table.map(({ 'first(item)': _f, ...rest }) => rest));
+  assert.deepEqual(fused.map(r => r.q), [4n, 5n, null, 8n]);
+  assert.deepEqual(fused.map(r => r.nq), [1n, 2n, 0n, 2n]);
+});
+
 test('global aggregates give one row, also over an empty input', async () => {
   assert.deepEqual(await sales().agg(sum('qty'), count()).collect(), [{ 'sum(qty)': 17n, 'count(1)': 6n }]);
   assert.deepEqual(await sales().filter(col('qty').gt(100)).agg(sum('qty'), count()).collect(), [{ 'sum(qty)': null, 'count(1)': 0n }]);
