@@ -14,6 +14,7 @@ import type { Broadcast } from '../broadcast/Broadcast.ts';
 import { SQL_ERROR_CODES, SqlInternalError, SqlNotImplementedError, SqlUserError } from './errors.ts';
 import type { FragmentTail, Piece } from './fragment.ts';
 import { ipcToBatches } from './ipc.ts';
+import { CachedExec } from './operators/CachedExec.ts';
 import { ExchangeExec } from './operators/ExchangeExec.ts';
 import type { PhysicalOp } from './operators/plan.ts';
 import { ProjectExec } from './operators/ProjectExec.ts';
@@ -124,6 +125,25 @@ export class EngineRuntime implements SqlRuntime {
     return this.compile(op, { mode: 'bytes' }) as RDD<Uint8Array>;
   }
 
+  private readonly cached = new WeakMap<CachedExec, RDD<Piece>>();
+
+  /** The persisted RDD of a cached DataFrame's IPC batches (built on first use; blocks stay on the executors). */
+  private cachedRdd(op: CachedExec): RDD<Piece> {
+    let rdd = this.cached.get(op);
+    if (rdd === undefined) {
+      rdd = this.compile(op.child, { mode: 'bytes' }).persist();
+      this.cached.set(op, rdd);
+    }
+    return rdd;
+  }
+
+  /** Drops a cached DataFrame's blocks from the executors. */
+  async uncache(op: CachedExec): Promise<void> {
+    const rdd = this.cached.get(op);
+    this.cached.delete(op);
+    if (rdd !== undefined) await rdd.unpersist();
+  }
+
   /** df.rdd: the rows as plain objects. */
   rowsRdd(df: DataFrame): RDD<Record<string, unknown>> {
     const schema = df.plan.schema;
@@ -132,6 +152,11 @@ export class EngineRuntime implements SqlRuntime {
 
   /** An RDD computing `op`'s partitions and ending in `tail`. */
   private compile(op: PhysicalOp, tail: FragmentTail): RDD<Piece> {
+    if (op instanceof CachedExec) {
+      const cached = this.cachedRdd(op);
+      if (tail.mode === 'bytes') return cached;
+      return this.fragment(cached, { op: 'Input', id: 'narrow', schema: op.schema, numPartitions: op.numPartitions }, {}, tail);
+    }
     if (op instanceof UnionExec) {
       const parts: RDD<Piece>[] = [];
       for (const child of op.children) parts.push(this.compile(castTo(child, op), { mode: 'bytes' }));
@@ -141,7 +166,7 @@ export class EngineRuntime implements SqlRuntime {
     }
     const shuffles: ExchangeExec[] = [];
     const broadcasts: Record<string, Uint8Array[]> = {};
-    let narrow: UnionExec | null = null;
+    let narrow: UnionExec | CachedExec | null = null;
     const spec = opToSpec(op, o => {
       if (o instanceof ExchangeExec) {
         const id = `x${o.id}`;
@@ -154,8 +179,8 @@ export class EngineRuntime implements SqlRuntime {
         } else shuffles.push(o);
         return { op: 'Input', id, schema: o.schema, numPartitions: o.numPartitions };
       }
-      if (o instanceof UnionExec && o !== op) {
-        if (narrow !== null) throw new SqlInternalError('a plan fragment reads two unions');
+      if ((o instanceof UnionExec || o instanceof CachedExec) && o !== op) {
+        if (narrow !== null) throw new SqlInternalError('a plan fragment reads two narrow inputs (unions or cached DataFrames)');
         narrow = o;
         return { op: 'Input', id: 'narrow', schema: o.schema, numPartitions: o.numPartitions };
       }

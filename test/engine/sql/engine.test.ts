@@ -96,3 +96,16 @@ test('a FAILFAST error on an executor reaches the caller with its own class, cod
     e instanceof SqlUserError && e.code === 'MALFORMED_RECORD' && e.message.includes(`${p}:3`));
   assert.throws(() => df.select('zz'), /column 'zz' does not exist; existing columns: \[a, b\]/);
 });
+
+test('df.cache() keeps partitions as executor blocks that later jobs reuse', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'flint-sql-engine-'));
+  const p = join(dir, 'c.csv');
+  writeFileSync(p, 'k,v\n1,10\n2,20\n1,30\n');
+  const df = (await ctx.read.csv(p, { header: true, inferSchema: true })).cache();
+  assert.deepEqual(await df.groupBy('k').agg(sum('v').alias('s')).orderBy('k').collect(), [{ k: 1, s: 40n }, { k: 2, s: 20n }]);
+  const { rmSync } = await import('node:fs');
+  rmSync(p);
+  assert.equal(await df.count(), 3);
+  assert.deepEqual(await df.union(df).agg(sum('v')).collect(), [{ 'sum(v)': 120n }]);
+  await df.unpersist();
+});
