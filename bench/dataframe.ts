@@ -73,10 +73,8 @@ await q(`CREATE TABLE dim AS SELECT * FROM read_parquet('${dimPath}')`);
 const ctx = await FlintContext.create({ master: 'local[2]', appName: 'bench-dataframe', conf: { 'flint.ui.showProgress': false } });
 const results: { name: string; flint: number; duck: number; check: string }[] = [];
 try {
-  if (!existsSync(arrowDir)) {
-    await (await ctx.read.parquet(parquetPath)).write.arrow(arrowDir);
-    await (await ctx.read.parquet(dimPath)).write.arrow(dimArrowDir);
-  }
+  if (!existsSync(arrowDir)) await (await ctx.read.parquet(parquetPath)).write.mode('overwrite').arrow(arrowDir);
+  if (!existsSync(dimArrowDir)) await (await ctx.read.parquet(dimPath)).write.mode('overwrite').arrow(dimArrowDir);
   const facts = await ctx.read.arrow(arrowDir, { minPartitions: 2 });
   const dim = await ctx.read.arrow(dimArrowDir);
 

@@ -383,9 +383,15 @@ function timestampMillis(v: unknown, t: DataType): number {
 }
 
 /** A RecordBatch of the schema from columns (each of length numRows). */
+const arrowSchemas = new WeakMap<SchemaSpec, ReturnType<typeof toArrowSchema>>();
+
 export function makeBatch(spec: SchemaSpec, columns: Col[], numRows: number): RecordBatch {
   if (columns.length !== spec.length) throw new SqlInternalError(`makeBatch: ${columns.length} columns for a schema of ${spec.length}`);
-  const schema = toArrowSchema(spec);
+  let schema = arrowSchemas.get(spec);
+  if (schema === undefined) {
+    schema = toArrowSchema(spec);
+    arrowSchemas.set(spec, schema);
+  }
   for (let i = 0; i < columns.length; i++) {
     if (columns[i].length !== numRows) {
       throw new SqlInternalError(`makeBatch: column '${spec[i].name}' has ${columns[i].length} rows, expected ${numRows}`);

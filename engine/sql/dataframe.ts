@@ -8,6 +8,7 @@ import type { SqlSourceModule } from './datasource.ts';
 import { SqlNotImplementedError, SqlUserError, unresolvedColumn } from './errors.ts';
 import { compileExpr } from './eval.ts';
 import { schemaTree, showTable } from './format.ts';
+import { CachedExec } from './operators/CachedExec.ts';
 import { ExchangeExec } from './operators/ExchangeExec.ts';
 import { FilterExec } from './operators/FilterExec.ts';
 import { HashAggregateExec, type AggSpec } from './operators/HashAggregateExec.ts';
@@ -279,6 +280,29 @@ export class DataFrame {
     if (!Number.isInteger(n) || n < 1) throw new SqlUserError('INVALID_ARGUMENT', `repartition: expected a positive integer, got ${n}`);
     const keys = cols.map(c => toColumn(c, 'repartition').expr);
     return this.with(new ExchangeExec(this.plan, keys.length > 0 ? { kind: 'hash', keys, numPartitions: n } : { kind: 'roundRobin', numPartitions: n }));
+  }
+
+  /**
+   * Keeps this DataFrame's partitions once computed: on a FlintContext as persisted RDD blocks of Arrow IPC
+   * batches on the executors, in process as batches in memory. Later actions start from them.
+   */
+  cache(): DataFrame {
+    return this.plan instanceof CachedExec ? this : this.with(new CachedExec(this.plan));
+  }
+
+  /** Same as cache. */
+  persist(): DataFrame {
+    return this.cache();
+  }
+
+  /** Drops what cache() kept; the plan recomputes from its sources afterwards. */
+  async unpersist(): Promise<DataFrame> {
+    if (this.plan instanceof CachedExec) {
+      const rt = this.runtime as SqlRuntime & { uncache?(op: CachedExec): Promise<void> };
+      await rt.uncache?.(this.plan);
+      this.plan.clear();
+    }
+    return this;
   }
 
   // ---- actions ----

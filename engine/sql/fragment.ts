@@ -51,9 +51,11 @@ export async function* runFragment(
     if (list === undefined) { list = []; inputs.set(tag, list); }
     list.push(b);
   };
+  // Pieces are copied on arrival: a shuffle reader may hand out bytes that alias its reusable read
+  // buffer (v8.deserialize returns views of its input), and this task holds all of them before it runs.
   for await (const piece of it) {
-    if (piece instanceof Uint8Array) add('narrow', piece);
-    else if (Array.isArray(piece) && Array.isArray(piece[1])) add(piece[1][0], piece[1][1]);
+    if (piece instanceof Uint8Array) add('narrow', piece.slice());
+    else if (Array.isArray(piece) && Array.isArray(piece[1])) add(piece[1][0], piece[1][1].slice());
   }
   const op = opFromSpec(spec);
   const stream = op.execute(index, new FragmentContext(inputs, conf));

@@ -229,3 +229,29 @@ test('plans are plain data: a structured-cloned plan loads without the model cla
   await assert.rejects(loadGradStep(pp), /expected a 'grad' plan, got a 'predict' plan/);
   for (const s of [remote, local, rt, lt, rp, lp]) await s.dispose();
 });
+
+test('training with dropout is reproducible and resumes from weights plus optimizer state to the same weights', async () => {
+  const { x, y } = toyData(16);
+  const build = () => {
+    nn.manualSeed(21);
+    return new nn.Sequential(new nn.Linear(4, 32), new nn.ReLU(), new nn.Dropout(0.5), new nn.Linear(32, 3));
+  };
+  const a = build();
+  const sa = await compileTrainStep(a, new nn.CrossEntropyLoss(), new optim.Adam({ lr: 0.01 }));
+  const losses = [];
+  for (let i = 0; i < 2; i++) losses.push(await sa.step(x, y, 16, 0.01));
+  const w = sa.getWeights(), st = sa.getOptimState();
+  for (let i = 0; i < 3; i++) losses.push(await sa.step(x, y, 16, 0.01));
+
+  const b = build();
+  const sb = await compileTrainStep(b, new nn.CrossEntropyLoss(), new optim.Adam({ lr: 0.01 }));
+  sb.setWeights(w);
+  sb.setOptimState(st);
+  for (let i = 0; i < 3; i++) assert.equal(await sb.step(x, y, 16, 0.01), losses[2 + i]);
+  assert.deepEqual(sb.getWeights(), sa.getWeights());
+
+  const c = build();
+  const sc = await compileTrainStep(c, new nn.CrossEntropyLoss(), new optim.Adam({ lr: 0.01 }));
+  for (let i = 0; i < 5; i++) assert.equal(await sc.step(x, y, 16, 0.01), losses[i], 'a fresh run repeats the same masks');
+  for (const s of [sa, sb, sc]) await s.dispose();
+});

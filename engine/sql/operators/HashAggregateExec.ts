@@ -8,6 +8,7 @@ import { batchColumns, makeBatch, type Col } from '../columns.ts';
 import { exprName, type AggFnName, type Expr } from '../column.ts';
 import { compileExpr, type Evaluator } from '../eval.ts';
 import { GroupTable } from '../hash.ts';
+import { canFuse, FusedAccumulator } from '../fusedAgg.ts';
 import type { FieldSpec, SchemaSpec, TypeName } from '../types.ts';
 import type { ExecContext, PhysicalOp } from './plan.ts';
 
@@ -77,7 +78,8 @@ export class HashAggregateExec implements PhysicalOp {
 
   async *execute(partition: number, ctx: ExecContext): AsyncIterable<RecordBatch> {
     const table = new GroupTable(this.keyTypes);
-    const states: AggState[] = this.aggs.map((a, i) => AGGREGATES[a.fn].create(this.argTypes[i]));
+    const fused = this.mode !== 'final' && canFuse(this.aggs, this.argTypes) ? new FusedAccumulator(this.aggs, this.argTypes) : null;
+    const states: AggState[] = fused !== null ? [] : this.aggs.map((a, i) => AGGREGATES[a.fn].create(this.argTypes[i]));
     const stateWidths = this.aggs.map((a, i) => AGGREGATES[a.fn].stateTypes(this.argTypes[i]).length);
     const inSchema = this.child.schema;
     for await (const batch of this.child.execute(partition, ctx)) {
@@ -87,7 +89,8 @@ export class HashAggregateExec implements PhysicalOp {
       const keyCols = this.keyEvals.map(e => e.eval(cols, n));
       const gids = table.groupIds(keyCols, n);
       const numGroups = table.size;
-      if (this.mode === 'final') {
+      if (fused !== null) fused.add(gids, n, numGroups, this.argEvals.map(e => e?.eval(cols, n) ?? null));
+      else if (this.mode === 'final') {
         let c = this.keyTypes.length;
         for (let i = 0; i < states.length; i++) {
           states[i].merge(gids, n, numGroups, cols.slice(c, c + stateWidths[i]));
@@ -103,9 +106,14 @@ export class HashAggregateExec implements PhysicalOp {
     if (numGroups === 0) return;
     const keyCols: Col[] = numGroups === table.size ? table.keyColumns() : [];
     const out: Col[] = [...keyCols];
-    for (const s of states) {
-      if (this.mode === 'partial') out.push(...s.state(numGroups));
-      else out.push(s.value(numGroups));
+    const resultTypes = this.aggs.map((a, i) => AGGREGATES[a.fn].resultType(this.argTypes[i]));
+    if (fused !== null) {
+      out.push(...(this.mode === 'partial' ? fused.states(numGroups, resultTypes) : fused.values(numGroups, resultTypes)));
+    } else {
+      for (const s of states) {
+        if (this.mode === 'partial') out.push(...s.state(numGroups));
+        else out.push(s.value(numGroups));
+      }
     }
     yield makeBatch(this.schema, out, numGroups);
   }

@@ -36,10 +36,30 @@ test('groupBy-agg computes every aggregate per key, null keys forming one group'
   assert.deepEqual(rows.map(r => (r.qs as number[]).sort()), [[4], [2, 3], [], [1, 7]]);
 });
 
+test('count, sum and avg together (the fused path) agree with the aggregate table, nulls included', async () => {
+  const fused = byKey(await sales().groupBy('region').agg(sum('qty').alias('q'), avg('price').alias('p'), count().alias('n'), count('qty').alias('nq')).collect(), 'region');
+  const table = byKey(await sales().groupBy('region').agg(sum('qty').alias('q'), avg('price').alias('p'), count().alias('n'), count('qty').alias('nq'), first('item')).collect(), 'region');
+  assert.deepEqual(fused, table.map(({ 'first(item)': _f, ...rest }) => rest));
+  assert.deepEqual(fused.map(r => r.q), [4n, 5n, null, 8n]);
+  assert.deepEqual(fused.map(r => r.nq), [1n, 2n, 0n, 2n]);
+});
+
 test('global aggregates give one row, also over an empty input', async () => {
   assert.deepEqual(await sales().agg(sum('qty'), count()).collect(), [{ 'sum(qty)': 17n, 'count(1)': 6n }]);
   assert.deepEqual(await sales().filter(col('qty').gt(100)).agg(sum('qty'), count()).collect(), [{ 'sum(qty)': null, 'count(1)': 0n }]);
   assert.deepEqual(await sales().select(max('qty')).collect(), [{ 'max(qty)': 7 }]);
+});
+
+test('grouping by an int column puts nulls in one group and keeps every key apart across batches', async () => {
+  const rows = Array.from({ length: 20000 }, (_, i) => ({ k: i % 5 === 0 ? null : (i * 7919) % 3001 - 1500, v: 1 }));
+  const df = s.createDataFrame(rows, 'k int, v int', 4);
+  const got = await df.groupBy('k').agg(sum('v').alias('n')).collect();
+  const want = new Map<number | null, number>();
+  for (const r of rows) want.set(r.k, (want.get(r.k) ?? 0) + 1);
+  assert.equal(got.length, want.size);
+  for (const r of got) assert.equal(r.n, BigInt(want.get(r.k as number | null)!), `key ${String(r.k)}`);
+  const joined = await df.join(s.createDataFrame([{ k: 0, w: 'zero' }, { k: -1500, w: 'low' }]), 'k').groupBy('w').count().orderBy('w').collect();
+  assert.deepEqual(joined, [{ w: 'low', count: BigInt(rows.filter(r => r.k === -1500).length) }, { w: 'zero', count: BigInt(rows.filter(r => r.k === 0).length) }]);
 });
 
 test('groupBy by several keys and the shortcuts count/sum/avg', async () => {
