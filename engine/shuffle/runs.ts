@@ -43,6 +43,12 @@ export function readRange(
 
 const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
 
+/**
+ * Closes the file of a record stream that was dropped without being finished or returned (a
+ * task that failed mid-read), when the stream is garbage-collected.
+ */
+const leakedFds = new FinalizationRegistry<number>((fd) => fs.close(fd, () => {}));
+
 export class RangeRecords implements IterableIterator<Pair> {
   private fd = -1;
   private reader: RangeReader | undefined;
@@ -94,12 +100,14 @@ export class RangeRecords implements IterableIterator<Pair> {
       this.finished = true;
       throw this.onIoError(e);
     }
+    leakedFds.register(this, this.fd, this);
     this.reader = new RangeReader(this.fd, this.start, this.end, this.chunk);
   }
 
   private close(): void {
     this.finished = true;
     if (this.fd >= 0) {
+      leakedFds.unregister(this);
       fs.closeSync(this.fd);
       this.fd = -1;
     }

@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import {
   writeShuffle, readShuffle, removeShuffle, newWriteMetrics, newReadMetrics, ShuffleFetchFailedError, cogroupIterators,
@@ -314,4 +316,18 @@ test('encodeRecordArray round-trips pairs and any other records, and crosses thr
   port1.close();
   assert.deepEqual(decodeRecordArray(got), words(1000, 50, 9));
   assert.throws(() => decodeRecordArray(new Uint8Array([9, 9])), (e: unknown) => (e as { code?: string }).code === 'SHUFFLE_CORRUPT');
+});
+
+test('a shuffle read dropped midway releases its files once collected', { skip: !fs.existsSync('/proc/self/fd') }, async () => {
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as () => void;
+  const openFds = () => fs.readdirSync('/proc/self/fd').length;
+  const { statuses, dir } = runShuffle({ maps: [words(20000, 100, 1)], partitioner: new TestHashPartitioner(1), shuffleId: 12 });
+  const before = openFds();
+  (() => {
+    for (let i = 0; i < 30; i++) readShuffle({ shuffleId: 12, reduceId: 0, statuses, mapSideCombine: false, memoryBytes: 1 << 20, dir }).next();
+  })();
+  assert.ok(openFds() >= before + 30, 'the dropped readers hold their files');
+  for (let i = 0; i < 20 && openFds() > before; i++) { gc(); await new Promise((r) => setTimeout(r, 10)); }
+  assert.ok(openFds() <= before, `${openFds() - before} files still open`);
 });
