@@ -246,13 +246,16 @@ export abstract class RDD<T> {
    * return an iterable, an async iterable (an async generator: await inside, e.g. model inference),
    * or a Promise of an iterable. Its input is a sync iterator while the chain above it is sync.
    */
-  mapPartitions<U>(f: (it: Iterator<T> & Iterable<T>, tc: TaskContext) => Iterable<U> | AsyncIterable<U> | Promise<Iterable<U>>, env?: Env, preservesPartitioning = false): RDD<U> {
-    return new rddKinds.MapPartitionsRDD<U, T>(this, 'partitions', this.ship(f, env, 'mapPartitions'), preservesPartitioning);
+  mapPartitions<U>(f: (it: Iterator<T> & Iterable<T>, tc: TaskContext) => Iterable<U> | AsyncIterable<U> | Promise<Iterable<U>>, env?: Env | boolean, preservesPartitioning: boolean | Env = false): RDD<U> {
+    // Spark's order (f, preservesPartitioning) works too: the env argument is the object one.
+    if (typeof env === 'boolean') [env, preservesPartitioning] = [typeof preservesPartitioning === 'object' ? preservesPartitioning : undefined, env];
+    return new rddKinds.MapPartitionsRDD<U, T>(this, 'partitions', this.ship(f, env, 'mapPartitions'), preservesPartitioning === true);
   }
 
   /** mapPartitions with the partition index first: `f(index, it, tc)`. */
-  mapPartitionsWithIndex<U>(f: (index: number, it: Iterator<T> & Iterable<T>, tc: TaskContext) => Iterable<U> | AsyncIterable<U> | Promise<Iterable<U>>, env?: Env, preservesPartitioning = false): RDD<U> {
-    return new rddKinds.MapPartitionsRDD<U, T>(this, 'withIndex', this.ship(f, env, 'mapPartitionsWithIndex'), preservesPartitioning);
+  mapPartitionsWithIndex<U>(f: (index: number, it: Iterator<T> & Iterable<T>, tc: TaskContext) => Iterable<U> | AsyncIterable<U> | Promise<Iterable<U>>, env?: Env | boolean, preservesPartitioning: boolean | Env = false): RDD<U> {
+    if (typeof env === 'boolean') [env, preservesPartitioning] = [typeof preservesPartitioning === 'object' ? preservesPartitioning : undefined, env];
+    return new rddKinds.MapPartitionsRDD<U, T>(this, 'withIndex', this.ship(f, env, 'mapPartitionsWithIndex'), preservesPartitioning === true);
   }
 
   private internal<U>(mode: 'map' | 'flatMap' | 'filter' | 'partitions' | 'withIndex', f: Function, env: Env, op: string, preserves = false): RDD<U> {
