@@ -23,6 +23,7 @@ import { SourceRDD } from './rdd/SourceRDD.ts';
 import { UnionRDD } from './rdd/UnionRDD.ts';
 import { CheckpointRDD } from './rdd/CheckpointRDD.ts';
 import { registeredFormatUrls } from './sources.ts';
+import { FRAMED_OPS, unframe } from './executor/resultOps.ts';
 import './rdd/all.ts';
 
 /** Options of FlintContext.create. */
@@ -128,7 +129,8 @@ export class FlintContext {
   static async create(opts: FlintContextOptions = {}): Promise<FlintContext> {
     const ctx = new FlintContext(opts);
     // Start every slot's thread, load the executor and the registered formats before the first job, as Spark starts executors.
-    await ctx.controlAll('preload', registeredFormatUrls());
+    const formats = registeredFormatUrls();
+    await Promise.all([ctx.controlAll('preload', formats), ...formats.map((u) => import(u).catch(() => undefined))]);
     return ctx;
   }
 
@@ -299,7 +301,8 @@ export class FlintContext {
     for (const p of parts) {
       if (!Number.isInteger(p) || p < 0 || p >= n) throw engineError('BAD_ARGUMENT', `runJob: partition ${p} does not exist in ${rdd} (${n} partitions)`);
     }
-    const results = await this.dagScheduler.submitJob<R>(rdd, op, params, parts, site);
+    let results = await this.dagScheduler.submitJob<R>(rdd, op, params, parts, site);
+    if (FRAMED_OPS.has(op)) results = results.map(unframe) as R[];
     if (op !== 'checkpoint') await this.writeCheckpoints(rdd);
     return results;
   }
@@ -337,6 +340,14 @@ export class FlintContext {
       rmSync(tmp, { recursive: true, force: true });
       throw e;
     }
+  }
+
+  /**
+   * Fails every running job with JOB_CANCELLED and launches none of their remaining tasks (tasks
+   * already running finish on their slots; their results are dropped).
+   */
+  cancelAllJobs(reason = 'cancelled by the application'): void {
+    this.dagScheduler.cancelAllJobs(reason);
   }
 
   /** Stops the executors, fails running jobs, deletes the local directory. Idempotent. */

@@ -106,7 +106,7 @@ export class TaskScheduler {
 
   /** Forgets a finished plan on the executors that hold it. */
   dropPlan(planId: string): void {
-    for (const [id, k] of this.knows) {
+    for (const k of this.knows.values()) {
       if (k.plans.delete(planId)) k.drop.push(planId);
     }
   }

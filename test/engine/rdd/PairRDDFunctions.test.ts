@@ -13,6 +13,8 @@ after(async () => {
   await ctx.stop();
 });
 
+declare const bump: number;
+
 const sortPairs = <T>(xs: T[]): T[] => [...xs].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : JSON.stringify(a) > JSON.stringify(b) ? 1 : 0));
 
 function shuffleCount(rdd: RDD<unknown>): number {
@@ -156,6 +158,11 @@ describe('partitioning (PartitioningSuite)', () => {
     const d = a.distinct(2);
     assert.equal(shuffleCount(d), 1);
     assert.deepEqual(sortPairs(await d.collect()), [[1, 1], [1, 2], [2, 3]]);
+    const kept = a.mapPartitions((it) => it, true);
+    assert.ok(kept.partitioner?.equals(new HashPartitioner(2)), 'mapPartitions(f, true) keeps the partitioner (Spark\'s argument order)');
+    const keptEnv = a.mapPartitions((it) => [...it].map(([k, v]) => [k, v + bump] as [number, number]), { bump: 1 }, true);
+    assert.ok(keptEnv.partitioner !== undefined);
+    assert.equal(a.mapPartitions((it) => it).partitioner, undefined);
     const mv = a.mapValues((v) => v * 2);
     assert.ok(mv.partitioner?.equals(new HashPartitioner(2)), 'mapValues keeps the partitioner');
     assert.equal(a.map((kv) => kv).partitioner, undefined, 'map drops it');

@@ -1,0 +1,115 @@
+/**
+ * DataFrame benchmark: Flint local[2] against DuckDB (2 threads) in one process on the same generated data,
+ * plus CSV read throughput against `wc -l`.
+ *
+ *   node --import tsx bench/dataframe.ts [--rows 10000000] [--keys 100000] [--csv-mb 1024] [--runs 3] [--scale 0.1]
+ *
+ * --scale multiplies rows and CSV size for a quick run. Data is generated under bench/data/ (git-ignored)
+ * and reused when present. Prints one line per measurement and a Markdown table at the end.
+ */
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { FlintContext } from '../engine/index.ts';
+import { col, sum, avg, count } from '../engine/sql/index.ts';
+import '../connectors/parquet/index.ts';
+import '../connectors/arrow/index.ts';
+import '../connectors/csv/index.ts';
+
+function arg(name: string, dflt: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
+}
+
+const scale = arg('scale', 1);
+const rows = Math.round(arg('rows', 10_000_000) * scale);
+const keys = arg('keys', 100_000);
+const csvMb = Math.round(arg('csv-mb', 1024) * scale);
+const runs = arg('runs', 3);
+const dataDir = join(import.meta.dirname, 'data');
+mkdirSync(dataDir, { recursive: true });
+const tag = `${rows}r-${keys}k`;
+const parquetPath = join(dataDir, `facts-${tag}.parquet`);
+const dimPath = join(dataDir, `dim-${keys}k.parquet`);
+const arrowDir = join(dataDir, `facts-${tag}-arrow`);
+const dimArrowDir = join(dataDir, `dim-${keys}k-arrow`);
+const csvPath = join(dataDir, `facts-${csvMb}mb.csv`);
+
+async function time<T>(f: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const t0 = performance.now();
+  const value = await f();
+  return { ms: performance.now() - t0, value };
+}
+
+/** Median of `runs` timed runs after one warm-up run. */
+async function bench<T>(f: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const warm = await time(f);
+  const ms: number[] = [];
+  for (let i = 0; i < runs; i++) ms.push((await time(f)).ms);
+  ms.sort((a, b) => a - b);
+  return { ms: ms[Math.floor(ms.length / 2)], value: warm.value };
+}
+
+const duck = await DuckDBInstance.create(':memory:', { threads: '2' });
+const conn = await duck.connect();
+const q = async (sql: string) => (await conn.runAndReadAll(sql)).getRows();
+
+if (!existsSync(parquetPath)) {
+  console.log(`generating ${rows} rows with ${keys} keys -> ${parquetPath}`);
+  await q(`COPY (SELECT (hash(i) % ${keys})::INTEGER AS k, random() AS a, random() AS b FROM range(${rows}) r(i)) TO '${parquetPath}' (FORMAT parquet)`);
+}
+if (!existsSync(dimPath)) {
+  await q(`COPY (SELECT i::INTEGER AS k, (i % 97)::DOUBLE AS w FROM range(${keys}) r(i)) TO '${dimPath}' (FORMAT parquet)`);
+}
+if (!existsSync(csvPath)) {
+  const lines = Math.round((csvMb * 1024 * 1024) / 40);
+  console.log(`generating ${csvMb} MB CSV (${lines} lines) -> ${csvPath}`);
+  await q(`COPY (SELECT (hash(i) % ${keys})::INTEGER AS k, round(random(), 9) AS a, round(random() * 1000, 6) AS b, 'row' || (i % 1000) AS s FROM range(${lines}) r(i)) TO '${csvPath}' (HEADER, DELIMITER ',')`);
+}
+await q(`CREATE TABLE facts AS SELECT * FROM read_parquet('${parquetPath}')`);
+await q(`CREATE TABLE dim AS SELECT * FROM read_parquet('${dimPath}')`);
+
+const ctx = await FlintContext.create({ master: 'local[2]', appName: 'bench-dataframe', conf: { 'flint.ui.showProgress': false } });
+const results: { name: string; flint: number; duck: number; check: string }[] = [];
+try {
+  if (!existsSync(arrowDir)) await (await ctx.read.parquet(parquetPath)).write.mode('overwrite').arrow(arrowDir);
+  if (!existsSync(dimArrowDir)) await (await ctx.read.parquet(dimPath)).write.mode('overwrite').arrow(dimArrowDir);
+  const facts = await ctx.read.arrow(arrowDir, { minPartitions: 2 });
+  const dim = await ctx.read.arrow(dimArrowDir);
+
+  const agg = await bench(() => facts.groupBy('k').agg(sum('a'), avg('b'), count()).count());
+  const dAgg = await bench(() => q('SELECT count(*) FROM (SELECT k, sum(a), avg(b), count(*) FROM facts GROUP BY k)'));
+  results.push({ name: `groupBy(k).agg(sum, avg, count), ${rows} rows, ${keys} keys`, flint: agg.ms, duck: dAgg.ms, check: `${agg.value} groups / ${dAgg.value[0][0]}` });
+
+  const scanF = () => facts.filter(col('a').gt(0.5)).select(col('k'), col('a').multiply(2).plus(col('b')).alias('c')).agg(sum('c'), count()).collect();
+  const scan = await bench(scanF);
+  const dScan = await bench(() => q('SELECT sum(c), count(*) FROM (SELECT k, a * 2 + b AS c FROM facts WHERE a > 0.5)'));
+  results.push({ name: `filter(a > 0.5) + projection (a*2+b), ${rows} rows`, flint: scan.ms, duck: dScan.ms, check: `${scan.value[0]['count(1)']} rows / ${dScan.value[0][1]}` });
+
+  const joinF = () => facts.join(dim, 'k').withColumn('aw', col('a').multiply(col('w'))).agg(sum('aw'), count()).collect();
+  const j = await bench(joinF);
+  const dJoin = await bench(() => q('SELECT sum(a * w), count(*) FROM facts JOIN dim USING (k)'));
+  results.push({ name: `inner join ${rows} x ${keys} (broadcast)`, flint: j.ms, duck: dJoin.ms, check: `${j.value[0]['count(1)']} rows / ${dJoin.value[0][1]}` });
+
+  ctx.conf.set('flint.sql.broadcastThresholdBytes', -1);
+  const js = await bench(joinF);
+  ctx.conf.set('flint.sql.broadcastThresholdBytes', 10 * 1024 * 1024);
+  results.push({ name: `inner join ${rows} x ${keys} (shuffle hash join)`, flint: js.ms, duck: dJoin.ms, check: `${js.value[0]['count(1)']} rows` });
+
+  const size = statSync(csvPath).size;
+  const wc = await bench(async () => spawnSync('wc', ['-l', csvPath], { encoding: 'utf8' }).stdout.trim().split(/\s+/)[0]);
+  const csvDf = await ctx.read.schema('k int, a double, b double, s string').csv(csvPath, { header: true });
+  const csv = await bench(() => csvDf.count());
+  const mb = size / (1024 * 1024);
+  console.log(`CSV ${mb.toFixed(0)} MB: Flint ${(mb / (csv.ms / 1000)).toFixed(0)} MB/s (${csv.value} rows), wc -l ${(mb / (wc.ms / 1000)).toFixed(0)} MB/s (${wc.value} lines)`);
+  results.push({ name: `CSV read ${mb.toFixed(0)} MB (MB/s: Flint ${(mb / (csv.ms / 1000)).toFixed(0)}, wc -l ${(mb / (wc.ms / 1000)).toFixed(0)})`, flint: csv.ms, duck: wc.ms, check: `${csv.value} rows / ${Number(wc.value) - 1}` });
+} finally {
+  await ctx.stop();
+  conn.closeSync();
+  duck.closeSync();
+}
+
+console.log('\n| measurement | Flint local[2] ms | baseline ms | ratio | check |');
+console.log('|---|---:|---:|---:|---|');
+for (const r of results) console.log(`| ${r.name} | ${r.flint.toFixed(0)} | ${r.duck.toFixed(0)} | ${(r.flint / r.duck).toFixed(2)} | ${r.check} |`);

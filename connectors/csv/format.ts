@@ -1,0 +1,392 @@
+/**
+ * The CSV format module: line-aligned splits, a byte-level parser (header, delimiter, quote, escape),
+ * schema inference from a sample, Spark's three parse modes, and a part-file writer.
+ *
+ * Quoted newlines: by default a record is one line, so large files split by byte range; a newline inside
+ * quotes then ends the record, which is malformed (unterminated quote). With `multiLine: true` quoted
+ * fields may hold newlines and each file is read whole as one split (Spark's rule).
+ */
+import { closeSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import type { RecordBatch } from 'apache-arrow';
+import { batchColumns, getValue, makeBatch, stringAt, stringsColumn, type Col } from '../../engine/sql/columns.ts';
+import { columnBuilder, type ColumnBuilder } from '../../engine/sql/builders.ts';
+import type { ParseMode } from '../../engine/sql/datasource.ts';
+import { SqlUserError } from '../../engine/sql/errors.ts';
+import { parseScalar } from '../../engine/sql/eval.ts';
+import { listInputFiles } from '../../engine/sql/files.ts';
+import { lineChunks, lineNumberAt, planLineSplits, type FileSplit } from '../../engine/sql/lines.ts';
+import { parseSchema, vectorSize, type SchemaLike, type SchemaSpec, type TypeName } from '../../engine/sql/types.ts';
+import type { InputSplit } from '../../engine/sources.ts';
+
+/** CSV options (Spark's names). */
+export interface CsvOptions {
+  header: boolean;
+  sep: number;
+  quote: number;
+  escape: number;
+  mode: ParseMode;
+  columnNameOfCorruptRecord: string;
+  nullValue: string;
+  inferSchema: boolean;
+  samplingRows: number;
+  multiLine: boolean;
+  batchRows: number;
+}
+
+function byteOption(v: unknown, dflt: string, name: string): number {
+  const s = v === undefined ? dflt : String(v);
+  if (s.length !== 1 || s.charCodeAt(0) > 127) throw new SqlUserError('INVALID_ARGUMENT', `csv option ${name}: expected one ASCII character, got ${JSON.stringify(s)}`);
+  return s.charCodeAt(0);
+}
+
+function boolOption(v: unknown, dflt: boolean): boolean {
+  if (v === undefined) return dflt;
+  return v === true || String(v).toLowerCase() === 'true';
+}
+
+/** Parses the user's options with Spark's defaults (header false, sep ',', quote '"', escape '\\', PERMISSIVE). */
+export function csvOptions(o: Record<string, unknown>): CsvOptions {
+  const mode = String(o.mode ?? 'PERMISSIVE').toUpperCase();
+  if (mode !== 'PERMISSIVE' && mode !== 'DROPMALFORMED' && mode !== 'FAILFAST') {
+    throw new SqlUserError('INVALID_ARGUMENT', `csv option mode: unknown mode '${String(o.mode)}'; use PERMISSIVE, DROPMALFORMED or FAILFAST`);
+  }
+  return {
+    header: boolOption(o.header, false),
+    sep: byteOption(o.sep ?? o.delimiter, ',', 'sep'),
+    quote: byteOption(o.quote, '"', 'quote'),
+    escape: byteOption(o.escape, '\\', 'escape'),
+    mode,
+    columnNameOfCorruptRecord: String(o.columnNameOfCorruptRecord ?? '_corrupt_record'),
+    nullValue: String(o.nullValue ?? ''),
+    inferSchema: boolOption(o.inferSchema, false),
+    samplingRows: Number(o.samplingRows ?? 1000),
+    multiLine: boolOption(o.multiLine, false),
+    batchRows: Number(o.batchRows ?? 65536),
+  };
+}
+
+/** The fields of one record: field k is bytes [start[k], end[k]) of buf[k] (unescaped copies live in their own buffer). */
+class Fields {
+  count = 0;
+  bufs: Uint8Array[] = [];
+  start: number[] = [];
+  end: number[] = [];
+  quoted: boolean[] = [];
+  push(buf: Uint8Array, s: number, e: number, quoted: boolean): void {
+    const k = this.count++;
+    this.bufs[k] = buf; this.start[k] = s; this.end[k] = e; this.quoted[k] = quoted;
+  }
+}
+
+/**
+ * Parses one record starting at `pos` of `b` (up to `limit`) into `out`; returns the position after the
+ * record's line end, and -1 in `out.count` when a quote is not closed. In multi-line mode newlines inside
+ * quotes belong to the field.
+ */
+function parseRecord(b: Uint8Array, pos: number, limit: number, o: CsvOptions, out: Fields): { next: number; bad: boolean } {
+  out.count = 0;
+  const { sep, quote, escape } = o;
+  let i = pos;
+  let bad = false;
+  for (;;) {
+    if (i < limit && b[i] === quote) {
+      // Quoted field: doubled quotes and escape+char stand for the char; copy only when one occurs.
+      let j = i + 1;
+      let copy: number[] | null = null;
+      let closed = false;
+      while (j < limit) {
+        const c = b[j];
+        if (c === escape && escape !== quote && j + 1 < limit && (b[j + 1] === quote || b[j + 1] === escape)) {
+          copy ??= Array.from(b.subarray(i + 1, j));
+          copy.push(b[j + 1]);
+          j += 2;
+          continue;
+        }
+        if (c === quote) {
+          if (j + 1 < limit && b[j + 1] === quote) { copy ??= Array.from(b.subarray(i + 1, j)); copy.push(quote); j += 2; continue; }
+          closed = true;
+          break;
+        }
+        if (c === 10 && !o.multiLine) break;
+        if (copy !== null) copy.push(c);
+        j++;
+      }
+      if (!closed) {
+        // The rest of the line becomes the last field, raw; the record is malformed.
+        let k = i;
+        while (k < limit && b[k] !== 10) k++;
+        out.push(b, i, k > i && b[k - 1] === 13 ? k - 1 : k, false);
+        return { next: k + 1, bad: true };
+      }
+      if (copy !== null) { const u = Uint8Array.from(copy); out.push(u, 0, u.length, true); } else out.push(b, i + 1, j, true);
+      i = j + 1;
+      // After the closing quote only a separator or the line end may follow.
+      while (i < limit && b[i] !== sep && b[i] !== 10 && b[i] !== 13) { bad = true; i++; }
+    } else {
+      let j = i;
+      while (j < limit && b[j] !== sep && b[j] !== 10) j++;
+      let e = j;
+      if (e > i && b[e - 1] === 13 && (j >= limit || b[j] === 10)) e--;
+      out.push(b, i, e, false);
+      i = j;
+    }
+    if (i < limit && b[i] === sep) { i++; continue; }
+    if (i < limit && b[i] === 13) i++;
+    return { next: i + 1, bad };
+  }
+}
+
+/**
+ * The fast path for a record without quotes: appends its fields straight from the bytes. Returns false,
+ * having appended nothing, when a field starts with a quote (the caller then uses parseRecord).
+ */
+function fastRecord(b: Uint8Array, pos: number, limit: number, o: CsvOptions, builders: ColumnBuilder[], nullBytes: Uint8Array, st: { next: number; fields: number; bad: boolean }): boolean {
+  const { sep, quote } = o;
+  const ncols = builders.length;
+  const nullLen = nullBytes.length;
+  let k = 0;
+  let p = pos;
+  let bad = false;
+  for (;;) {
+    if (p < limit && b[p] === quote) {
+      for (let j = 0; j < k && j < ncols; j++) builders[j].dropLast();
+      return false;
+    }
+    let e = p;
+    while (e < limit) {
+      const c = b[e];
+      if (c === sep || c === 10) break;
+      e++;
+    }
+    let fe = e;
+    if (fe > p && b[fe - 1] === 13 && (e >= limit || b[e] === 10)) fe--;
+    if (k < ncols) {
+      const bl = builders[k];
+      let isNullField = fe - p === nullLen;
+      for (let j = 0; isNullField && j < nullLen; j++) if (b[p + j] !== nullBytes[j]) isNullField = false;
+      if (isNullField) bl.appendNull();
+      else if (!bl.appendBytes(b, p, fe)) { bl.appendNull(); bad = true; }
+    }
+    k++;
+    if (e < limit && b[e] === sep) { p = e + 1; continue; }
+    st.next = e + 1;
+    break;
+  }
+  for (let j = k; j < ncols; j++) builders[j].appendNull();
+  st.fields = k;
+  st.bad = bad || k !== ncols;
+  return true;
+}
+
+function isBlankLine(b: Uint8Array, pos: number, limit: number): boolean {
+  return pos < limit && (b[pos] === 10 || (b[pos] === 13 && pos + 1 < limit && b[pos + 1] === 10));
+}
+
+const decoder = new TextDecoder();
+
+function isNull(f: Fields, k: number, nullBytes: Uint8Array): boolean {
+  if (f.quoted[k]) return false;
+  const len = f.end[k] - f.start[k];
+  if (len !== nullBytes.length) return false;
+  const b = f.bufs[k];
+  for (let i = 0; i < len; i++) if (b[f.start[k] + i] !== nullBytes[i]) return false;
+  return true;
+}
+
+/** Planning: line-aligned byte ranges, or whole files in multiLine mode. */
+export async function planSplits(path: string | string[], minPartitions: number, options: Record<string, unknown>): Promise<InputSplit[]> {
+  return planLineSplits(path, minPartitions, options, !csvOptions(options).multiLine);
+}
+
+/** Reads one split as RecordBatches of options.schema. */
+export function* readSplit(split: InputSplit, options: Record<string, unknown>): Generator<RecordBatch> {
+  const fs = split as FileSplit;
+  const o = csvOptions(options);
+  const schema = parseSchema(options.schema as SchemaLike, 'csv schema');
+  const corruptIdx = schema.findIndex(f => f.name === o.columnNameOfCorruptRecord);
+  if (corruptIdx >= 0 && schema[corruptIdx].type !== 'utf8') {
+    throw new SqlUserError('INVALID_SCHEMA', `csv: the corrupt record column '${o.columnNameOfCorruptRecord}' must be a string column, not ${schema[corruptIdx].type}`);
+  }
+  const dataCols = schema.map((_, i) => i).filter(i => i !== corruptIdx);
+  for (const i of dataCols) {
+    if (vectorSize(schema[i].type) > 0 || schema[i].type.startsWith('list')) {
+      throw new SqlUserError('UNSUPPORTED_TYPE', `csv: column '${schema[i].name}' of type ${schema[i].type} cannot be read from CSV`);
+    }
+  }
+  const builders: ColumnBuilder[] = dataCols.map(i => columnBuilder(schema[i].type));
+  const corrupt: (string | null)[] = [];
+  const nullBytes = new TextEncoder().encode(o.nullValue);
+  const fields = new Fields();
+  const fast = { next: 0, fields: 0, bad: false };
+  let rows = 0;
+  let skipHeader = o.header && fs.start === 0;
+
+  const flush = (): RecordBatch => {
+    const cols: Col[] = [];
+    let b = 0;
+    for (let i = 0; i < schema.length; i++) cols.push(i === corruptIdx ? stringsColumn(corrupt) : builders[b++].finish());
+    const batch = makeBatch(schema, cols, rows);
+    rows = 0;
+    corrupt.length = 0;
+    return batch;
+  };
+
+  const chunks: Iterable<{ bytes: Uint8Array; offset: number }> = o.multiLine
+    ? [{ bytes: readFileSync(fs.path), offset: 0 }]
+    : lineChunks(fs);
+  for (const chunk of chunks) {
+    const b = chunk.bytes;
+    const limit = b.length;
+    let pos = 0;
+    while (pos < limit) {
+      if (isBlankLine(b, pos, limit)) { pos += b[pos] === 10 ? 1 : 2; continue; }
+      const recStart = pos;
+      let bad: boolean;
+      let count: number;
+      let badQuote = false;
+      if (!skipHeader && fastRecord(b, pos, limit, o, builders, nullBytes, fast)) {
+        pos = fast.next;
+        bad = fast.bad;
+        count = fast.fields;
+      } else {
+        const r = parseRecord(b, pos, limit, o, fields);
+        pos = r.next;
+        if (skipHeader) { skipHeader = false; continue; }
+        badQuote = r.bad;
+        count = fields.count;
+        bad = badQuote || fields.count !== dataCols.length;
+        const n = Math.min(fields.count, dataCols.length);
+        // Append fields; a field that does not parse becomes null and marks the record malformed.
+        for (let k = 0; k < dataCols.length; k++) {
+          const bl = builders[k];
+          if (k >= n || isNull(fields, k, nullBytes)) { bl.appendNull(); continue; }
+          if (!bl.appendBytes(fields.bufs[k], fields.start[k], fields.end[k])) { bl.appendNull(); bad = true; }
+        }
+      }
+      if (bad) {
+        let recEnd = Math.min(pos, limit);
+        while (recEnd > recStart && (b[recEnd - 1] === 10 || b[recEnd - 1] === 13)) recEnd--;
+        const text = decoder.decode(b.subarray(recStart, recEnd));
+        if (o.mode === 'FAILFAST') {
+          const line = lineNumberAt(fs.path, chunk.offset + recStart);
+          throw new SqlUserError('MALFORMED_RECORD',
+            `csv: malformed record at ${fs.path}:${line}: ${JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}...` : text)} (${describeProblem(count, dataCols.length, badQuote)}); fix the data, or read with mode PERMISSIVE or DROPMALFORMED`);
+        }
+        if (o.mode === 'DROPMALFORMED') {
+          for (const bl of builders) bl.dropLast();
+          continue;
+        }
+        corrupt.push(corruptIdx >= 0 ? text : null);
+      } else corrupt.push(null);
+      rows++;
+      if (rows >= o.batchRows) yield flush();
+    }
+  }
+  if (rows > 0) yield flush();
+}
+
+function describeProblem(count: number, expected: number, badQuote: boolean): string {
+  if (badQuote) return 'unterminated or misplaced quote';
+  if (count !== expected) return `${count} fields, expected ${expected}`;
+  return 'a field does not parse as its column type';
+}
+
+/** Infers a schema from the first `samplingRows` records of the first file: int32, int64, float64, bool, timestamp, else utf8. */
+export async function inferSchema(path: string | string[], options: Record<string, unknown>): Promise<SchemaSpec> {
+  const o = csvOptions(options);
+  const files = listInputFiles(path);
+  if (files.length === 0) throw new SqlUserError('PATH_NOT_FOUND', `csv: no input files at ${String(path)}`);
+  const fd = openSync(files[0].path, 'r');
+  let bytes: Uint8Array;
+  try {
+    const buf = Buffer.alloc(Math.min(files[0].size, 8 << 20));
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    bytes = buf.subarray(0, n);
+  } finally {
+    closeSync(fd);
+  }
+  const fields = new Fields();
+  const rows: string[][] = [];
+  let pos = 0;
+  let names: string[] | null = null;
+  const complete = bytes.length === files[0].size;
+  while (pos < bytes.length && rows.length < o.samplingRows) {
+    if (isBlankLine(bytes, pos, bytes.length)) { pos += bytes[pos] === 10 ? 1 : 2; continue; }
+    const { next, bad } = parseRecord(bytes, pos, bytes.length, o, fields);
+    if (!complete && next >= bytes.length) break;
+    pos = next;
+    const vals: string[] = [];
+    for (let k = 0; k < fields.count; k++) vals.push(fields.quoted[k] || decoder.decode(fields.bufs[k].subarray(fields.start[k], fields.end[k])) !== o.nullValue ? decoder.decode(fields.bufs[k].subarray(fields.start[k], fields.end[k])) : '\u0000null');
+    if (names === null && o.header) { names = vals.map((v, i) => (v === '\u0000null' || v === '' ? `_c${i}` : v)); continue; }
+    if (!bad && (names === null ? rows.length === 0 || vals.length === rows[0].length : vals.length === names.length)) rows.push(vals);
+  }
+  const width = names?.length ?? rows.reduce((m, r) => Math.max(m, r.length), 0);
+  const colNames = names ?? Array.from({ length: width }, (_, i) => `_c${i}`);
+  return colNames.map((name, i) => ({
+    name,
+    type: o.inferSchema ? inferColumn(rows.map(r => r[i])) : 'utf8',
+    nullable: true,
+  }));
+}
+
+const INFER_ORDER: TypeName[] = ['int32', 'int64', 'float64', 'bool', 'timestamp'];
+
+function inferColumn(values: (string | undefined)[]): TypeName {
+  const present = values.filter((v): v is string => v !== undefined && v !== '\u0000null');
+  if (present.length === 0) return 'utf8';
+  for (const t of INFER_ORDER) {
+    if (t === 'timestamp' && present.some(v => !/^\d{4}-\d{2}-\d{2}/.test(v.trim()))) continue;
+    if (present.every(v => parseScalar(v.trim(), t) !== null)) return t;
+  }
+  return 'utf8';
+}
+
+/** Part files are .csv. */
+export const fileExtension = '.csv';
+
+function csvField(s: string, o: CsvOptions): string {
+  const q = String.fromCharCode(o.quote);
+  const needs = s === '' || s.includes(String.fromCharCode(o.sep)) || s.includes(q) || s.includes('\n') || s.includes('\r')
+    || s.trim() !== s || s.includes(String.fromCharCode(o.escape));
+  if (!needs) return s;
+  let body = s.split(q).join(q + q);
+  if (o.escape !== o.quote) body = body.split(String.fromCharCode(o.escape)).join(String.fromCharCode(o.escape, o.escape));
+  return q + body + q;
+}
+
+/**
+ * Writes batches as one CSV file: a header line when `header` is true; null as nullValue (empty), empty
+ * strings as "" so they read back as empty strings; quotes doubled inside quoted fields.
+ */
+export async function writeBatches(batches: AsyncIterable<RecordBatch>, file: string, schema: SchemaSpec, options: Record<string, unknown>): Promise<number> {
+  const o = csvOptions(options);
+  for (const f of schema) {
+    if (vectorSize(f.type) > 0 || f.type.startsWith('list')) {
+      throw new SqlUserError('UNSUPPORTED_TYPE', `csv: column '${f.name}' of type ${f.type} cannot be written as CSV; write parquet or arrow`);
+    }
+  }
+  const sep = String.fromCharCode(o.sep);
+  const fd = openSync(file, 'w');
+  let rows = 0;
+  try {
+    if (o.header) writeSync(fd, `${schema.map(f => csvField(f.name, o)).join(sep)}\n`);
+    for await (const batch of batches) {
+      const cols = batchColumns(batch, schema);
+      const lines: string[] = [];
+      for (let i = 0; i < batch.numRows; i++) {
+        const cells: string[] = [];
+        for (let c = 0; c < schema.length; c++) {
+          const t = schema[c].type;
+          const v = t === 'utf8' ? (cols[c].nullCount > 0 && getValue(cols[c], t, i) === null ? null : stringAt(cols[c], i)) : getValue(cols[c], t, i);
+          cells.push(v === null ? o.nullValue : v instanceof Date ? v.toISOString() : csvField(String(v), o));
+        }
+        lines.push(cells.join(sep));
+      }
+      if (lines.length > 0) writeSync(fd, `${lines.join('\n')}\n`);
+      rows += batch.numRows;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return rows;
+}

@@ -1,0 +1,73 @@
+/** Sort kernels: the permutation that orders a batch's rows by several keys (ascending or descending, nulls first or last). */
+import { bit, type Col } from './columns.ts';
+import { compareUtf8, numbers } from './eval.ts';
+import type { TypeName } from './types.ts';
+
+/** One sort key over a column. */
+export interface SortKey {
+  col: Col;
+  type: TypeName;
+  ascending: boolean;
+  nullsFirst: boolean;
+}
+
+/** Row comparator over sort keys: negative when row i sorts before row j. NaN sorts after every number (as Spark). */
+export function rowComparator(keys: SortKey[]): (i: number, j: number) => number {
+  const cmps = keys.map(k => {
+    const c = k.col;
+    const hasNulls = c.nullCount > 0 && c.nullBitmap !== undefined && c.nullBitmap.length > 0;
+    const bm = c.nullBitmap as Uint8Array;
+    const dir = k.ascending ? 1 : -1;
+    const nullSide = k.nullsFirst ? -1 : 1;
+    let base: (i: number, j: number) => number;
+    if (k.type === 'utf8') base = (i, j) => compareUtf8(c, i, c, j);
+    else if (k.type === 'int64' || k.type === 'timestamp') {
+      const v = c.values as BigInt64Array;
+      base = (i, j) => (v[i] < v[j] ? -1 : v[i] > v[j] ? 1 : 0);
+    } else {
+      const v = numbers(c, k.type);
+      base = (i, j) => {
+        const a = v[i];
+        const b = v[j];
+        if (a < b) return -1;
+        if (a > b) return 1;
+        if (a === b) return 0;
+        return a !== a ? (b !== b ? 0 : 1) : -1;
+      };
+    }
+    return (i: number, j: number): number => {
+      if (hasNulls) {
+        const vi = bit(bm, i);
+        const vj = bit(bm, j);
+        if (!vi || !vj) return vi === vj ? 0 : !vi ? nullSide : -nullSide;
+      }
+      return dir * base(i, j);
+    };
+  });
+  return (i, j) => {
+    for (const c of cmps) {
+      const r = c(i, j);
+      if (r !== 0) return r;
+    }
+    return i - j;
+  };
+}
+
+/** The stable permutation of n rows ordered by the keys. */
+export function sortIndices(keys: SortKey[], n: number): Int32Array {
+  const idx = new Int32Array(n);
+  for (let i = 0; i < n; i++) idx[i] = i;
+  if (keys.length === 1 && keys[0].col.nullCount === 0 && (keys[0].type === 'float64' || keys[0].type === 'int32' || keys[0].type === 'float32')) {
+    const v = keys[0].col.values as Float64Array;
+    const dir = keys[0].ascending ? 1 : -1;
+    return idx.sort((i, j) => {
+      const a = v[i];
+      const b = v[j];
+      if (a < b) return -dir;
+      if (a > b) return dir;
+      if (a === b) return i - j;
+      return (a !== a ? (b !== b ? 0 : 1) : -1) * dir || i - j;
+    });
+  }
+  return idx.sort(rowComparator(keys));
+}

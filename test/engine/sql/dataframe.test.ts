@@ -1,0 +1,199 @@
+/** DataFrame verbs: projection, filtering, grouping with every aggregate, all join types, ordering, limits, distinct, union, and actions. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Table, tableFromArrays } from 'apache-arrow';
+import {
+  SqlSession, InProcessRuntime, col, lit, sum, avg, count, countDistinct, min, max, first, collectList,
+} from '../../../engine/sql/index.ts';
+
+const s = new SqlSession(new InProcessRuntime({ parallelism: 3 }));
+const sales = () => s.createDataFrame([
+  { region: 'north', item: 'a', qty: 3, price: 2.5 },
+  { region: 'south', item: 'b', qty: 1, price: 10 },
+  { region: 'north', item: 'b', qty: 2, price: 10 },
+  { region: null, item: 'a', qty: null, price: 2.5 },
+  { region: 'south', item: 'a', qty: 7, price: null },
+  { region: 'east', item: 'c', qty: 4, price: 1 },
+]);
+
+const byKey = (rows: Record<string, unknown>[], k: string) => [...rows].sort((a, b) => String(a[k]).localeCompare(String(b[k])));
+
+test('groupBy-agg computes every aggregate per key, null keys forming one group', async () => {
+  const rows = byKey(await sales().groupBy('region').agg(
+    sum('qty').alias('q'), avg('price').alias('p'), count().alias('n'), count('qty').alias('nq'),
+    countDistinct('item').alias('items'), min('price').alias('lo'), max('item').alias('hi'),
+    first('item').alias('f'), collectList('qty').alias('qs'),
+  ).collect(), 'region');
+  assert.deepEqual(rows.map(r => r.region), ['east', 'north', null, 'south']);
+  assert.deepEqual(rows.map(r => r.q), [4n, 5n, null, 8n]);
+  assert.deepEqual(rows.map(r => r.p), [1, 6.25, 2.5, 10]);
+  assert.deepEqual(rows.map(r => r.n), [1n, 2n, 1n, 2n]);
+  assert.deepEqual(rows.map(r => r.nq), [1n, 2n, 0n, 2n]);
+  assert.deepEqual(rows.map(r => r.items), [1n, 2n, 1n, 2n]);
+  assert.deepEqual(rows.map(r => r.lo), [1, 2.5, 2.5, 10]);
+  assert.deepEqual(rows.map(r => r.hi), ['c', 'b', 'a', 'b']);
+  assert.deepEqual(rows.map(r => r.f), ['c', 'a', 'a', 'b']);
+  assert.deepEqual(rows.map(r => (r.qs as number[]).sort()), [[4], [2, 3], [], [1, 7]]);
+});
+
+test('count, sum and avg together (the fused path) agree with the aggregate table, nulls included', async () => {
+  const fused = byKey(await sales().groupBy('region').agg(sum('qty').alias('q'), avg('price').alias('p'), count().alias('n'), count('qty').alias('nq')).collect(), 'region');
+  const table = byKey(await sales().groupBy('region').agg(sum('qty').alias('q'), avg('price').alias('p'), count().alias('n'), count('qty').alias('nq'), first('item')).collect(), 'region');
+  assert.deepEqual(fused, table.map(({ 'first(item)': _f, ...rest }) => rest));
+  assert.deepEqual(fused.map(r => r.q), [4n, 5n, null, 8n]);
+  assert.deepEqual(fused.map(r => r.nq), [1n, 2n, 0n, 2n]);
+});
+
+test('global aggregates give one row, also over an empty input', async () => {
+  assert.deepEqual(await sales().agg(sum('qty'), count()).collect(), [{ 'sum(qty)': 17n, 'count(1)': 6n }]);
+  assert.deepEqual(await sales().filter(col('qty').gt(100)).agg(sum('qty'), count()).collect(), [{ 'sum(qty)': null, 'count(1)': 0n }]);
+  assert.deepEqual(await sales().select(max('qty')).collect(), [{ 'max(qty)': 7 }]);
+});
+
+test('grouping by an int column puts nulls in one group and keeps every key apart across batches', async () => {
+  const rows = Array.from({ length: 20000 }, (_, i) => ({ k: i % 5 === 0 ? null : (i * 7919) % 3001 - 1500, v: 1 }));
+  const df = s.createDataFrame(rows, 'k int, v int', 4);
+  const got = await df.groupBy('k').agg(sum('v').alias('n')).collect();
+  const want = new Map<number | null, number>();
+  for (const r of rows) want.set(r.k, (want.get(r.k) ?? 0) + 1);
+  assert.equal(got.length, want.size);
+  for (const r of got) assert.equal(r.n, BigInt(want.get(r.k as number | null)!), `key ${String(r.k)}`);
+  const joined = await df.join(s.createDataFrame([{ k: 0, w: 'zero' }, { k: -1500, w: 'low' }]), 'k').groupBy('w').count().orderBy('w').collect();
+  assert.deepEqual(joined, [{ w: 'low', count: BigInt(rows.filter(r => r.k === -1500).length) }, { w: 'zero', count: BigInt(rows.filter(r => r.k === 0).length) }]);
+});
+
+test('groupBy by several keys and the shortcuts count/sum/avg', async () => {
+  const rows = await sales().groupBy('region', 'item').count().orderBy('region', 'item').collect();
+  assert.equal(rows.length, 6);
+  assert.deepEqual(rows[0], { region: null, item: 'a', count: 1n });
+  const avgRows = await sales().groupBy(col('item')).avg('qty').orderBy('item').collect();
+  assert.deepEqual(avgRows.map(r => r['avg(qty)']), [5, 1.5, 4]);
+});
+
+const left = () => s.createDataFrame([{ k: 1, a: 'x' }, { k: 2, a: 'y' }, { k: 2, a: 'y2' }, { k: null, a: 'n' }, { k: 5, a: 'z' }]);
+const right = () => s.createDataFrame([{ k: 2, b: 20 }, { k: 1, b: 10 }, { k: 3, b: 30 }, { k: null, b: 0 }]);
+
+async function joined(how: string, conf: Record<string, number> = {}) {
+  const sess = new SqlSession(new InProcessRuntime({ parallelism: 2, conf }));
+  const l = sess.createDataFrame(await left().collect());
+  const r = sess.createDataFrame(await right().collect());
+  const df = l.join(r, 'k', how);
+  const rows = await df.collect();
+  return { rows: rows.map(x => JSON.stringify(x)).sort(), plan: df.explain() };
+}
+
+for (const broadcast of [false, true]) {
+  const conf: Record<string, number> = broadcast ? {} : { 'flint.sql.broadcastThresholdBytes': -1 };
+  const label = broadcast ? 'broadcast' : 'shuffle';
+  test(`${label} hash joins: inner, left, semi and anti never match null keys`, async () => {
+    const inner = await joined('inner', conf);
+    assert.equal(/broadcast right/.test(inner.plan), broadcast);
+    assert.deepEqual(inner.rows, ['{"k":1,"a":"x","b":10}', '{"k":2,"a":"y","b":20}', '{"k":2,"a":"y2","b":20}']);
+    assert.deepEqual((await joined('left', conf)).rows, [
+      '{"k":1,"a":"x","b":10}', '{"k":2,"a":"y","b":20}', '{"k":2,"a":"y2","b":20}', '{"k":5,"a":"z","b":null}', '{"k":null,"a":"n","b":null}']);
+    assert.deepEqual((await joined('semi', conf)).rows, ['{"k":1,"a":"x"}', '{"k":2,"a":"y"}', '{"k":2,"a":"y2"}']);
+    assert.deepEqual((await joined('anti', conf)).rows, ['{"k":5,"a":"z"}', '{"k":null,"a":"n"}']);
+  });
+}
+
+test('right and full outer joins keep unmatched rows of each side', async () => {
+  assert.deepEqual((await joined('right')).rows, [
+    '{"k":1,"a":"x","b":10}', '{"k":2,"a":"y","b":20}', '{"k":2,"a":"y2","b":20}', '{"k":3,"a":null,"b":30}', '{"k":null,"a":null,"b":0}']);
+  assert.deepEqual((await joined('full')).rows, [
+    '{"k":1,"a":"x","b":10}', '{"k":2,"a":"y","b":20}', '{"k":2,"a":"y2","b":20}', '{"k":3,"a":null,"b":30}',
+    '{"k":5,"a":"z","b":null}', '{"k":null,"a":"n","b":null}', '{"k":null,"a":null,"b":0}']);
+});
+
+test('join keys of different numeric types are widened; clashing or bad names fail clearly', async () => {
+  const l = s.createDataFrame([{ k: 1n, v: 'a' }, { k: 2n, v: 'b' }]);
+  const r = s.createDataFrame([{ k: 2, w: true }]);
+  assert.deepEqual(await l.join(r, 'k').collect(), [{ k: 2n, v: 'b', w: true }]);
+  assert.throws(() => l.join(l, 'k'), /both sides have column\(s\) \[v\]/);
+  assert.throws(() => l.join(r, 'v'), /join \(right side\): column 'v' does not exist; existing columns: \[k, w\]/);
+  assert.throws(() => l.join(r, 'k', 'sideways'), /unknown join type 'sideways'/);
+});
+
+test('orderBy sorts globally with nulls first ascending and last descending', async () => {
+  const asc = await sales().orderBy('qty').select('qty').collect();
+  assert.deepEqual(asc.map(r => r.qty), [null, 1, 2, 3, 4, 7]);
+  const desc = await sales().orderBy(col('price').desc(), col('item')).select('price', 'item').collect();
+  assert.deepEqual(desc.map(r => [r.price, r.item]), [[10, 'b'], [10, 'b'], [2.5, 'a'], [2.5, 'a'], [1, 'c'], [null, 'a']]);
+  const byName = await sales().sort(col('region').desc()).collect();
+  assert.deepEqual(byName.map(r => r.region), ['south', 'south', 'north', 'north', 'east', null]);
+});
+
+test('limit, distinct, dropDuplicates, union, withColumn, withColumnRenamed and drop', async () => {
+  assert.equal((await sales().limit(4).collect()).length, 4);
+  assert.equal(await sales().limit(0).count(), 0);
+  assert.equal(await sales().select('item').distinct().count(), 3);
+  const dd = await sales().dropDuplicates(['item']).orderBy('item').collect();
+  assert.deepEqual(dd.map(r => r.item), ['a', 'b', 'c']);
+  assert.deepEqual(Object.keys(dd[0]), ['region', 'item', 'qty', 'price']);
+  const u = sales().union(sales());
+  assert.equal(await u.count(), 12);
+  assert.equal(u.numPartitions, 6);
+  const w = sales().withColumn('total', col('qty').multiply(col('price'))).withColumn('qty', lit(0)).withColumnRenamed('item', 'sku').drop('region');
+  assert.deepEqual(w.columns, ['sku', 'qty', 'price', 'total']);
+  assert.deepEqual((await w.first())!, { sku: 'a', qty: 0, price: 2.5, total: 7.5 });
+  assert.throws(() => sales().union(sales().drop('price')), /the sides have 4 and 3 columns/);
+});
+
+test('empty partitions and empty DataFrames flow through every operator', async () => {
+  const sess = new SqlSession(new InProcessRuntime({ parallelism: 8 }));
+  const df = sess.createDataFrame([{ k: 1, v: 1.5 }, { k: 2, v: 2.5 }]);
+  assert.equal(df.numPartitions, 8);
+  assert.equal(await df.count(), 2);
+  assert.deepEqual(await df.groupBy('k').agg(sum('v')).orderBy('k').collect(), [{ k: 1, 'sum(v)': 1.5 }, { k: 2, 'sum(v)': 2.5 }]);
+  const empty = df.filter(col('k').gt(9));
+  assert.deepEqual(await empty.collect(), []);
+  assert.deepEqual(await empty.groupBy('k').count().collect(), []);
+  assert.deepEqual(await empty.orderBy('k').collect(), []);
+  assert.deepEqual(await empty.join(df.withColumnRenamed('v', 'w'), 'k').collect(), []);
+  const t = await empty.toArrow();
+  assert.equal(t.numRows, 0);
+  assert.deepEqual(t.schema.fields.map(f => f.name), ['k', 'v']);
+});
+
+test('createDataFrame takes Arrow tables and explicit schemas; toArrow gives the table back', async () => {
+  const t = tableFromArrays({ x: new Int32Array([1, 2, 3]), y: new Float64Array([0.5, 1.5, 2.5]) });
+  const df = s.createDataFrame(t);
+  const back = await df.toArrow();
+  assert.ok(back instanceof Table);
+  assert.deepEqual([...back.getChild('x')!.toArray()], [1, 2, 3]);
+  const typed = s.createDataFrame([{ a: 1, t: '2024-05-06T07:08:09Z', v: [1, 2] }], 'a long, t timestamp, v vector[2]');
+  const [row] = await typed.collect();
+  assert.equal(row.a, 1n);
+  assert.equal((row.t as Date).toISOString(), '2024-05-06T07:08:09.000Z');
+  assert.deepEqual(Array.from(row.v as Float32Array), [1, 2]);
+  assert.deepEqual(typed.dtypes, [['a', 'long'], ['t', 'timestamp'], ['v', 'array<float>[2]']]);
+});
+
+test('show prints a Spark-style table and printSchema a tree', async () => {
+  const out = await sales().select('region', 'qty', 'price').showString(2);
+  assert.equal(out, [
+    '+------+---+-----+',
+    '|region|qty|price|',
+    '+------+---+-----+',
+    '| north|  3|  2.5|',
+    '| south|  1| 10.0|',
+    '+------+---+-----+',
+    'only showing top 2 rows',
+    '',
+  ].join('\n'));
+  assert.equal(sales().schemaString(), 'root\n |-- region: string (nullable = true)\n |-- item: string (nullable = true)\n |-- qty: integer (nullable = true)\n |-- price: double (nullable = true)\n');
+  const long = await s.createDataFrame([{ t: 'x'.repeat(30) }]).showString();
+  assert.match(long, /\|xxxxxxxxxxxxxxxxx\.\.\.\|/);
+});
+
+test('repartition by key puts equal keys in one partition', async () => {
+  const df = sales().repartition(4, 'item');
+  assert.equal(df.numPartitions, 4);
+  const parts = (await df.runtime.collect(df.plan)).map(batches => {
+    const items = new Set<unknown>();
+    for (const b of batches) for (const r of b.toArray()) items.add((r as unknown as { item: string }).item);
+    return [...items];
+  });
+  const all = parts.flat();
+  assert.equal(all.length, new Set(all).size);
+  assert.equal(await df.count(), 6);
+});
