@@ -147,14 +147,23 @@ export function shipFunction(fn: unknown, env: Record<string, unknown> | undefin
       ` (data, Broadcast handles, functions, or moduleRef(pkgOrPath, exportName) for module-level helpers)`);
   }
   const encoded: Record<string, EnvValue> = {};
+  const handles: object[] = [];
   for (const [name, value] of Object.entries(env ?? {})) {
     if (!IDENT.test(name)) {
       throw engineError('CLOSURE_NOT_SHIPPABLE', `${op}: env key '${name}' is not a valid identifier; the function sees env values as variables`);
     }
     encoded[name] = encodeEnvValue(value, `${op} env '${name}'`, site);
+    if (encoded[name].t === 'bc' || encoded[name].t === 'acc') handles.push(value as object);
   }
-  return { $fn: true, src, env: encoded, op, site };
+  const shipped: ShippedFn = { $fn: true, src, env: encoded, op, site };
+  // The shipped function keeps the Broadcast/accumulator handles it names alive (under a symbol key,
+  // which plans and structured clone ignore): the context cleaner must not delete a broadcast that
+  // an RDD still uses just because the caller dropped the handle.
+  if (handles.length > 0) Object.defineProperty(shipped, KEEP_ALIVE, { value: handles });
+  return shipped;
 }
+
+const KEEP_ALIVE = Symbol('flint.keepAlive');
 
 function encodeEnvValue(value: unknown, what: string, site: string): EnvValue {
   if (typeof value === 'function' && typeof (value as { [SHIP]?: unknown })[SHIP] === 'function') {
