@@ -59,7 +59,8 @@ export function parseMaster(master: string): MasterSpec {
     if (executors < 1 || cores < 1 || memMB < 64) {
       throw engineError('BAD_MASTER', `master '${master}': local-cluster[N,cores,memMB] needs N >= 1 executors, cores >= 1 and memMB >= 64`);
     }
-    return { kind: 'local-cluster', executors, cores, memMB, slots: executors * cores, maxFailures: 1 };
+    // As a Spark cluster (spark.task.maxFailures = 4): executor processes can be lost and replaced.
+    return { kind: 'local-cluster', executors, cores, memMB, slots: executors * cores, maxFailures: 4 };
   }
   if (/^local-cluster/.test(master)) {
     throw engineError('BAD_MASTER', `master '${master}' is not valid; write local-cluster[N,cores,memMB], e.g. local-cluster[2,1,1024]`);

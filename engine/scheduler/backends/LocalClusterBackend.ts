@@ -18,6 +18,7 @@ class ExecutorProcess {
   readonly pending = new Map<number, Pending>();
   slots: string[] = [];
   exited = false;
+  ready = false;
   constructor(readonly index: number, readonly child: ChildProcess) {}
 }
 
@@ -25,8 +26,7 @@ class ExecutorProcess {
  * Runs the same executor runtime as `local`, but in separate processes (as Spark's local-cluster), so
  * nothing may rely on sharing the driver's heap. Shuffle files, broadcast values and shared blocks
  * are files in the application's local directory, which every process on the host reads. A process
- * that dies fails its running tasks (they are retried on the remaining slots' turn; its slots keep
- * failing: executor replacement is not implemented).
+ * that dies fails its running tasks, which are retried, and is replaced under the same slot ids.
  */
 export class LocalClusterBackend implements SchedulerBackend {
   readonly name = 'local-cluster';
@@ -35,6 +35,10 @@ export class LocalClusterBackend implements SchedulerBackend {
   private readonly bySlot = new Map<string, ExecutorProcess>();
   private nextId = 0;
   private stopping = false;
+  /** Executor processes replaced after they died. */
+  restarts = 0;
+  /** Replacements being started, by process index: requests for their slots wait for them. */
+  private readonly restarting = new Map<number, Promise<void>>();
 
   private constructor() {}
 
@@ -53,6 +57,7 @@ export class LocalClusterBackend implements SchedulerBackend {
     return new Promise<void>((resolve, reject) => {
       child.on('message', (m: FromExecutorProcess) => {
         if (m.type === 'ready') {
+          proc.ready = true;
           proc.slots = m.slots;
           for (const s of m.slots) this.bySlot.set(s, proc);
           resolve();
@@ -74,7 +79,24 @@ export class LocalClusterBackend implements SchedulerBackend {
         const why = engineError('INTERNAL', `executor process ${index} exited (${signal ?? `code ${code}`})`);
         for (const p of proc.pending.values()) p.reject(why);
         proc.pending.clear();
-        if (!this.stopping) reject(why);
+        if (this.stopping) return;
+        if (!proc.ready) {
+          reject(why);
+          return;
+        }
+        // A lost executor is replaced under the same slot ids: its running tasks failed (and are
+        // retried), its caches are gone (the scheduler resends plans, recomputes blocks); map outputs
+        // are files on this host and survive.
+        this.restarts++;
+        const replacement = this.startOne(index, cores, memMB, base);
+        this.restarting.set(index, replacement);
+        replacement.then(
+          () => this.restarting.delete(index),
+          (e) => {
+            this.restarting.delete(index);
+            process.emitWarning(`flint: could not restart executor process ${index}: ${(e as Error).message}`, 'FlintExecutorWarning');
+          },
+        );
       });
       child.on('error', reject);
       const init: ToExecutorProcess = { type: 'init', cores, prefix: `exec${index}`, base };
@@ -82,10 +104,19 @@ export class LocalClusterBackend implements SchedulerBackend {
     });
   }
 
-  private request(executorId: string, msg: unknown): Promise<unknown> {
-    const proc = this.bySlot.get(executorId);
-    if (proc === undefined) return Promise.reject(engineError('INTERNAL', `no executor ${executorId} in the local-cluster backend`));
-    if (proc.exited) return Promise.reject(engineError('INTERNAL', `executor process ${proc.index} (slot ${executorId}) has exited`));
+  private async request(executorId: string, msg: unknown): Promise<unknown> {
+    let proc = this.bySlot.get(executorId);
+    if (proc === undefined) throw engineError('INTERNAL', `no executor ${executorId} in the local-cluster backend`);
+    const replacement = proc.exited ? this.restarting.get(proc.index) : undefined;
+    if (replacement !== undefined) {
+      await replacement;
+      proc = this.bySlot.get(executorId)!;
+    }
+    if (proc.exited) throw engineError('INTERNAL', `executor process ${proc.index} (slot ${executorId}) has exited`);
+    return this.send(proc, executorId, msg);
+  }
+
+  private send(proc: ExecutorProcess, executorId: string, msg: unknown): Promise<unknown> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       proc.pending.set(id, { resolve, reject });

@@ -13,7 +13,7 @@ after(async () => {
 });
 
 test('master local-cluster[N,cores,memMB] parses; bad forms are clear errors', () => {
-  assert.deepEqual(parseMaster('local-cluster[2,3,512]'), { kind: 'local-cluster', executors: 2, cores: 3, memMB: 512, slots: 6, maxFailures: 1 });
+  assert.deepEqual(parseMaster('local-cluster[2,3,512]'), { kind: 'local-cluster', executors: 2, cores: 3, memMB: 512, slots: 6, maxFailures: 4 });
   assert.throws(() => parseMaster('local-cluster[2,3]'), /local-cluster\[N,cores,memMB\]/);
   assert.equal(ctx.defaultParallelism, 2);
   assert.deepEqual([...ctx.backend.slots].sort(), ['exec0-0', 'exec1-0']);
@@ -46,8 +46,22 @@ test('moduleRef and failures behave as in local mode', async () => {
   const out = await ctx.parallelize([1, 2]).map((x) => double(x), { double: moduleRef('./test/fixtures/engine/helpers.ts', 'double') }).collect();
   assert.deepEqual(out, [2, 4]);
   await assert.rejects(ctx.parallelize([1, 2], 2).map((x) => { if (x === 2) throw new TypeError('in a process'); return x; }).collect(),
-    (e: Error & { code?: string }) => e.code === 'JOB_FAILED' && /TypeError: in a process/.test(e.message));
+    (e: Error & { code?: string }) => e.code === 'JOB_FAILED' && /failed 4 times.*TypeError: in a process/s.test(e.message));
   ctx.dagScheduler.assertDataStructuresEmpty();
 });
 
 declare const double: (x: number) => number;
+
+test('a lost executor process is replaced; its running task is retried and the job succeeds', async () => {
+  const pairs = ctx.parallelize([1, 2, 3, 4], 2).map((x) => [x % 2, x] as [number, number]).reduceByKey((a, b) => a + b, 2);
+  assert.equal(await pairs.count(), 2);
+  const out = await pairs.mapPartitions((it, tc) => {
+    if (tc.partitionId === 0 && tc.attemptNumber === 0) process.kill(process.pid, 'SIGKILL');
+    return [...it];
+  }).collect();
+  assert.deepEqual(out.sort(), [[0, 6], [1, 4]]);
+  assert.equal((ctx.backend as unknown as { restarts: number }).restarts, 1);
+  const pids = await ctx.parallelize([1, 2, 3, 4], 4).mapPartitions(() => [process.pid]).collect();
+  assert.equal(new Set(pids).size, 2, 'both executors serve tasks again');
+  ctx.dagScheduler.assertDataStructuresEmpty();
+});
