@@ -22,7 +22,7 @@ import { EmptyRDD } from './rdd/EmptyRDD.ts';
 import { SourceRDD } from './rdd/SourceRDD.ts';
 import { UnionRDD } from './rdd/UnionRDD.ts';
 import { CheckpointRDD } from './rdd/CheckpointRDD.ts';
-import { registeredFormatUrls } from './sources.ts';
+import { lookupFormat, registeredFormatUrls } from './sources.ts';
 import { FRAMED_OPS, unframe } from './executor/resultOps.ts';
 import './rdd/all.ts';
 
@@ -129,9 +129,25 @@ export class FlintContext {
   static async create(opts: FlintContextOptions = {}): Promise<FlintContext> {
     const ctx = new FlintContext(opts);
     // Start every slot's thread, load the executor and the registered formats before the first job, as Spark starts executors.
-    const formats = registeredFormatUrls();
+    const formats = ctx.preloadFormatUrls();
     await Promise.all([ctx.controlAll('preload', formats), ...formats.map((u) => import(u).catch(() => undefined))]);
     return ctx;
+  }
+
+  /** Module URLs of the registered formats named by flint.executor.preloadFormats (unregistered names are skipped). */
+  private preloadFormatUrls(): string[] {
+    const names = this.conf.getString('flint.executor.preloadFormats').split(',').map((n) => n.trim()).filter((n) => n !== '');
+    const registered = new Set(registeredFormatUrls());
+    const urls: string[] = [];
+    for (const name of names) {
+      try {
+        const url = lookupFormat(name);
+        if (registered.has(url)) urls.push(url);
+      } catch {
+        // A format that is not registered in this process is simply not preloaded.
+      }
+    }
+    return urls;
   }
 
   /** Default partition count of parallelize and shuffles: flint.default.parallelism, else the number of task slots. */

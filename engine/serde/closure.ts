@@ -128,7 +128,7 @@ export function shipFunction(fn: unknown, env: Record<string, unknown> | undefin
     throw engineError('BAD_ARGUMENT', `${op}: the env argument must be a plain object of named values, like { k }; got ${Array.isArray(env) ? 'an array' : typeof env}`);
   }
   const src = functionSource(fn, op);
-  const free = freeVariables(src);
+  const free = cachedFreeVariables(src);
   const envKeys = new Set(Object.keys(env ?? {}));
   const missing = free.filter((n) => !envKeys.has(n) && !isGlobal(n));
   if (missing.includes('this')) {
@@ -190,6 +190,20 @@ class Scope {
     for (let s: Scope | null = this; s !== null; s = s.parent) if (s.names.has(name)) return true;
     return false;
   }
+}
+
+/** Parsed free-variable lists by source text: the same functions are shipped again and again (per job, per iteration). */
+const freeCache = new Map<string, string[]>();
+const FREE_CACHE_MAX = 2000;
+
+function cachedFreeVariables(src: string): string[] {
+  let free = freeCache.get(src);
+  if (free === undefined) {
+    free = freeVariables(src);
+    if (freeCache.size >= FREE_CACHE_MAX) freeCache.delete(freeCache.keys().next().value as string);
+    freeCache.set(src, free);
+  }
+  return free;
 }
 
 /** Names the expression `src` reads from outside itself, in first-use order. */
