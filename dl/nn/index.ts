@@ -9,6 +9,7 @@ export { BatchNorm1d, BatchNorm2d, LayerNorm } from './norm.ts';
 export { Flatten, Reshape } from './shape.ts';
 export { Embedding } from './embedding.ts';
 export { LSTM, Select, type LSTMOptions } from './lstm.ts';
+export { OnnxModule } from './onnx-module.ts';
 export { Graph, GraphNode, Input, node, MergeModule, JoinTable, CAddTable, CMulTable } from './graph.ts';
 export { Loss, CrossEntropyLoss, NLLLoss, ClassNLLCriterion, MSELoss, BCELoss, BCEWithLogitsLoss, SmoothL1Loss } from './loss.ts';
 export { manualSeed, uniform, normal, kaimingUniform, kaimingUniformDefault, xavierUniform } from './init.ts';
