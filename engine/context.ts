@@ -16,10 +16,13 @@ import type { SchedulerBackend } from './scheduler/backends/SchedulerBackend.ts'
 import { ConsoleProgressBar } from './ui/ConsoleProgressBar.ts';
 import { removeShuffle } from './shuffle/index.ts';
 import { RDD } from './rdd/RDD.ts';
-import { EmptyRDD, ParallelCollectionRDD, RangeRDD } from './rdd/ParallelCollectionRDD.ts';
+import { ParallelCollectionRDD } from './rdd/ParallelCollectionRDD.ts';
+import { RangeRDD } from './rdd/RangeRDD.ts';
+import { EmptyRDD } from './rdd/EmptyRDD.ts';
 import { SourceRDD } from './rdd/SourceRDD.ts';
 import { UnionRDD } from './rdd/UnionRDD.ts';
 import { CheckpointRDD } from './rdd/CheckpointRDD.ts';
+import { registeredFormatUrls } from './sources.ts';
 import './rdd/all.ts';
 
 /** Options of FlintContext.create. */
@@ -81,7 +84,20 @@ export class FlintContext {
   private nextOutputId = 0;
   private stopped = false;
   private _checkpointDir: string | undefined;
-  private readonly persistent = new Map<number, WeakRef<RDD<unknown>>>();
+  /**
+   * The context cleaner (Spark's ContextCleaner): when a shuffled RDD or a persisted RDD is garbage
+   * collected, its shuffle files and map statuses, or its cached blocks, are removed everywhere.
+   */
+  private readonly cleaner = new FinalizationRegistry<{ kind: 'shuffle' | 'rdd' | 'broadcast'; id: number; location?: string }>((what) => {
+    if (this.stopped) return;
+    if (what.kind === 'rdd') void this.removeRdd(what.id).catch(() => undefined);
+    else if (what.kind === 'shuffle') void this.removeShuffleEverywhere(what.id).catch(() => undefined);
+    else {
+      this.broadcastFactory.remove(what.location!);
+      void this.controlAll('dropBroadcast', what.id).catch(() => undefined);
+    }
+  });
+  private readonly persisted = new Set<number>();
 
   private constructor(opts: FlintContextOptions) {
     this.conf = opts.conf instanceof FlintConf ? opts.conf : new FlintConf(opts.conf);
@@ -111,8 +127,8 @@ export class FlintContext {
   /** Starts a context: parses the master and starts its task slots. */
   static async create(opts: FlintContextOptions = {}): Promise<FlintContext> {
     const ctx = new FlintContext(opts);
-    // Start every slot's thread and load the executor before the first job, as Spark starts executors.
-    await ctx.controlAll('stats');
+    // Start every slot's thread, load the executor and the registered formats before the first job, as Spark starts executors.
+    await ctx.controlAll('preload', registeredFormatUrls());
     return ctx;
   }
 
@@ -189,7 +205,9 @@ export class FlintContext {
   /** A read-only value shipped at most once to each executor. */
   broadcast<T>(value: T): Broadcast<T> {
     this.assertRunning();
-    return new Broadcast<T>(this.nextBroadcastId++, value, this.broadcastFactory, async (id) => { await this.controlAll('dropBroadcast', id); });
+    const b = new Broadcast<T>(this.nextBroadcastId++, value, this.broadcastFactory, async (id) => { await this.controlAll('dropBroadcast', id); });
+    this.cleaner.register(b, { kind: 'broadcast', id: b.id, location: b.location });
+    return b;
   }
 
   longAccumulator(name?: string): LongAccumulator {
@@ -228,17 +246,30 @@ export class FlintContext {
 
   /** Called by persist(). */
   registerPersistent(rdd: RDD<unknown>): void {
-    this.persistent.set(rdd.id, new WeakRef(rdd));
+    if (this.persisted.has(rdd.id)) return;
+    this.persisted.add(rdd.id);
+    this.cleaner.register(rdd, { kind: 'rdd', id: rdd.id });
+  }
+
+  /** Called by the RDDs that own a shuffle: its files go when the RDD is garbage collected. */
+  registerShuffle(owner: object, shuffleId: number): void {
+    this.cleaner.register(owner, { kind: 'shuffle', id: shuffleId });
+  }
+
+  private async removeShuffleEverywhere(shuffleId: number): Promise<void> {
+    this.tracker.unregister(shuffleId);
+    removeShuffle(shuffleId, join(this.localDir, 'shuffle'));
+    await this.controlAll('dropShuffle', shuffleId);
   }
 
   /** Drops RDD `rddId`'s cached blocks from every executor. */
   async removeRdd(rddId: number): Promise<void> {
-    this.persistent.delete(rddId);
+    this.persisted.delete(rddId);
     this.dagScheduler.forgetRdd(rddId);
     if (!this.stopped) await this.controlAll('removeRdd', rddId);
   }
 
-  private async controlAll(op: 'removeRdd' | 'dropBroadcast' | 'clearObjects' | 'stats', arg?: unknown): Promise<unknown[]> {
+  private async controlAll(op: 'removeRdd' | 'dropBroadcast' | 'clearObjects' | 'stats' | 'preload' | 'dropShuffle', arg?: unknown): Promise<unknown[]> {
     if (this.stopped) return [];
     return Promise.all(this.taskScheduler.executorIds.map((id) => this.backend.control(id, { kind: 'control', op, arg })));
   }

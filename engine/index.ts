@@ -2,6 +2,13 @@
 export { FlintContext, parseMaster, type FlintContextOptions, type MasterSpec } from './context.ts';
 export { FlintConf, ENGINE_CONF_DEFAULTS } from './conf.ts';
 export { RDD, defaultPartitioner, type Partition, type Env, type Comparator } from './rdd/RDD.ts';
+export { Dependency, NarrowDependency, OneToOneDependency, RangeDependency, ListDependency, ShuffleDependency } from './rdd/Dependency.ts';
+export { MapPartitionsRDD } from './rdd/MapPartitionsRDD.ts';
+export { ShuffledRDD } from './rdd/ShuffledRDD.ts';
+export { CoGroupedRDD } from './rdd/CoGroupedRDD.ts';
+export { UnionRDD } from './rdd/UnionRDD.ts';
+export type { Iter } from './rdd/iter.ts';
+export { registerShippable } from './serde/plan.ts';
 export { HashPartitioner, RangePartitioner, type Partitioner } from './rdd/Partitioner.ts';
 export { StatCounter } from './rdd/StatCounter.ts';
 export { StorageLevel } from './storage/StorageLevel.ts';

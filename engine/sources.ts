@@ -42,6 +42,11 @@ export function lookupFormat(name: string): string {
   return url;
 }
 
+/** The module URLs of every registered format (executors preload them when they start). */
+export function registeredFormatUrls(): string[] {
+  return [...new Set(formats.values())];
+}
+
 /** Imports the module of a registered format (or a module URL) and returns its SourceModule exports. */
 export async function loadFormat<T = unknown>(nameOrUrl: string): Promise<SourceModule<T>> {
   const url = nameOrUrl.includes(':') && !formats.has(nameOrUrl) ? nameOrUrl : lookupFormat(nameOrUrl);

@@ -47,7 +47,7 @@ export interface TaskMessage {
 /** Executor housekeeping the driver asks for. */
 export interface ControlMessage {
   kind: 'control';
-  op: 'removeRdd' | 'dropBroadcast' | 'clearObjects' | 'dropPlans' | 'stats' | 'dropShuffle';
+  op: 'removeRdd' | 'dropBroadcast' | 'clearObjects' | 'dropPlans' | 'stats' | 'dropShuffle' | 'preload';
   arg?: unknown;
 }
 
@@ -210,7 +210,9 @@ export class ExecutorRuntime implements ExecutorEnv, ExecutorServices {
     } catch (e) {
       try { await tc.complete(); } catch { /* the task's own error is the one to report */ }
       tc.leave();
-      return { ok: false, error: toTaskError(e), blockUpdates: this.blockManager.takeUpdates() };
+      // A restarted thread lost the map statuses the driver believes it has: ask for a resend.
+      const missing = (e as { code?: string }).code === 'SHUFFLE_OUTPUT_MISSING' ? 'plan' as const : undefined;
+      return { ok: false, error: toTaskError(e), blockUpdates: this.blockManager.takeUpdates(), missing };
     }
   }
 
@@ -237,6 +239,11 @@ export class ExecutorRuntime implements ExecutorEnv, ExecutorServices {
       case 'clearObjects': await this.objectCache.clear((msg.arg as string | undefined) ?? ''); return null;
       case 'dropPlans': for (const id of msg.arg as string[]) this.plans.delete(id); return null;
       case 'dropShuffle': this.statuses.delete(msg.arg as number); return null;
+      case 'preload':
+        // Loading (and compiling) format modules before the first job keeps it out of job time; a
+        // module that fails to load here fails again, with its error, in the task that needs it.
+        for (const url of msg.arg as string[]) await this.importModule(url).catch(() => undefined);
+        return null;
       case 'stats': return {
         executorId: this.executorId,
         broadcastFetches: this.broadcastFetches,

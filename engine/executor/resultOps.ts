@@ -145,13 +145,22 @@ export const RESULT_OPS: Record<string, ResultOp> = {
       renameSync(tmp, join(dir, name));
       return null;
     };
-    const r = each(it, (x) => {
-      const line = `${String(x)}\n`;
-      chunk.push(line);
-      size += line.length;
-      if (size > 1 << 20) flush();
-    });
-    if (r instanceof Promise) return r.then(done, (e) => { closeSync(fd); throw e; });
+    const fail = (e: unknown): never => {
+      closeSync(fd);
+      throw e;
+    };
+    let r: void | Promise<void>;
+    try {
+      r = each(it, (x) => {
+        const line = `${String(x)}\n`;
+        chunk.push(line);
+        size += line.length;
+        if (size > 1 << 20) flush();
+      });
+    } catch (e) {
+      return fail(e);
+    }
+    if (r instanceof Promise) return r.then(done, fail);
     return done();
   },
   checkpoint(it, p, tc) {

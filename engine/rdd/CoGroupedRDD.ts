@@ -2,18 +2,53 @@
 import type { TaskContext } from '../executor/TaskContext.ts';
 import type { Partitioner } from '../shuffle/api.ts';
 import { readShuffle } from '../shuffle/index.ts';
-import { KeyMap } from '../serde/keys.ts';
+import { compareKeys } from '../serde/keys.ts';
 import { registerShippable } from '../serde/plan.ts';
 import type { FlintContext } from '../context.ts';
 import { Dependency, OneToOneDependency, ShuffleDependency } from './Dependency.ts';
-import { ArrayIter, forEachRecord, type Iter } from './iter.ts';
+import { ArrayIter, drain, type Iter } from './iter.ts';
 import { rddKinds } from './kinds.ts';
 import { RDD, type Partition } from './RDD.ts';
+
+/** The current record of one sorted input of the merge. */
+interface Head<K> {
+  it: Iterator<[K, unknown]>;
+  cur: IteratorResult<[K, unknown]>;
+}
+
+/** Merges inputs sorted by compareKeys into [key, [values of input 0, values of input 1, ...]], one key in memory at a time. */
+function* mergeGroups<K>(inputs: Iterator<[K, unknown]>[]): Generator<[K, unknown[][]]> {
+  const heads: Head<K>[] = inputs.map((it) => ({ it, cur: it.next() }));
+  for (;;) {
+    let min: K | undefined;
+    let any = false;
+    for (const h of heads) {
+      if (h.cur.done) continue;
+      if (!any || compareKeys(h.cur.value[0], min) < 0) min = h.cur.value[0];
+      any = true;
+    }
+    if (!any) return;
+    const groups: unknown[][] = heads.map(() => []);
+    heads.forEach((h, i) => {
+      while (!h.cur.done && compareKeys(h.cur.value[0], min) === 0) {
+        groups[i].push(h.cur.value[1]);
+        h.cur = h.it.next();
+      }
+    });
+    yield [min as K, groups];
+  }
+}
+
+function sortedByKey<K>(records: [K, unknown][]): Iterator<[K, unknown]> {
+  return new ArrayIter(records.sort((a, b) => compareKeys(a[0], b[0])));
+}
 
 /**
  * Record i is [key, [values of parent 0, values of parent 1, ...]]. Executor fields: `narrow[i]` is
  * parent i when it is read narrowly (same partitioner), else null and `shuffleIds[i]` names its shuffle.
- * A partition holds one KeyMap of all its keys in memory (cogroup does not spill yet).
+ * Shuffled parents are written sorted by key (compareKeys) and read as sorted streams (the shuffle
+ * spills past its budget); narrow parents are sorted in memory; a merge then holds one key's values
+ * at a time, so cogroup and the joins built on it stay within the shuffle's memory budget.
  */
 export class CoGroupedRDD<K> extends RDD<[K, unknown[][]]> {
   readonly narrow: (RDD<[K, unknown]> | null)[];
@@ -32,9 +67,10 @@ export class CoGroupedRDD<K> extends RDD<[K, unknown[][]]> {
         this._cgDeps.push(new OneToOneDependency(r));
       } else {
         const id = ctx.newShuffleId();
+        ctx.registerShuffle(this, id);
         this.narrow.push(null);
         this.shuffleIds.push(id);
-        this._cgDeps.push(new ShuffleDependency(r, id, _part, undefined, false, undefined, false));
+        this._cgDeps.push(new ShuffleDependency(r, id, _part, undefined, false, undefined, true));
       }
     }
   }
@@ -59,37 +95,25 @@ export class CoGroupedRDD<K> extends RDD<[K, unknown[][]]> {
   }
 
   compute(split: Partition, tc: TaskContext): Iter<[K, unknown[][]]> {
-    const n = this.narrow.length;
-    const groups = new KeyMap<K, unknown[][]>();
     const parents = split.parents as (Partition | null)[];
-    const pending: Promise<void>[] = [];
-    for (let i = 0; i < n; i++) {
-      const add = (kv: [K, unknown]) => {
-        let g = groups.get(kv[0]);
-        if (g === undefined) {
-          g = Array.from({ length: n }, () => []);
-          groups.set(kv[0], g);
-        }
-        g[i].push(kv[1]);
-      };
-      const rdd = this.narrow[i];
-      const it: Iter<[K, unknown]> = rdd !== null
-        ? rdd.iterator(parents[i]!, tc)
-        : readShuffle<K, unknown, unknown>({
+    const inputs: (Iterator<[K, unknown]> | Promise<Iterator<[K, unknown]>>)[] = this.narrow.map((rdd, i) => {
+      if (rdd === null) {
+        return readShuffle<K, unknown, unknown>({
           shuffleId: this.shuffleIds[i]!,
           reduceId: split.index,
           statuses: tc.executor.mapStatuses(this.shuffleIds[i]!),
           mapSideCombine: false,
+          keyOrdering: compareKeys,
           memoryBytes: tc.executor.shuffleMemoryBytes,
           dir: tc.executor.spillDir,
-        }) as Iter<[K, unknown]>;
-      const r = forEachRecord(it, add);
-      if (r instanceof Promise) pending.push(r);
-    }
-    if (pending.length === 0) return new ArrayIter([...groups.entries()]);
+        }) as Iterator<[K, unknown]>;
+      }
+      const all = drain(rdd.iterator(parents[i]!, tc));
+      return all instanceof Promise ? all.then(sortedByKey) : sortedByKey(all);
+    });
+    if (inputs.every((x) => !(x instanceof Promise))) return mergeGroups(inputs as Iterator<[K, unknown]>[]);
     return (async function* () {
-      await Promise.all(pending);
-      yield* groups.entries();
+      yield* mergeGroups(await Promise.all(inputs));
     })();
   }
 }

@@ -4,7 +4,7 @@ import type { Partitioner } from '../shuffle/api.ts';
 import type { ShippedFn } from '../serde/closure.ts';
 import { registerShippable } from '../serde/plan.ts';
 import { Dependency, OneToOneDependency } from './Dependency.ts';
-import { fuse, isAsyncIter, toIter, type ElemOp, type Iter } from './iter.ts';
+import { ArrayIter, asAsync, drain, fuse, isAsyncIter, toIter, type ElemOp, type Iter } from './iter.ts';
 import { rddKinds } from './kinds.ts';
 import { RDD, type Partition } from './RDD.ts';
 
@@ -31,6 +31,8 @@ export class MapPartitionsRDD<U, T> extends RDD<U> {
     readonly mode: MapMode,
     readonly f: ShippedFn,
     readonly preservesPartitioning: boolean,
+    /** Engine-internal partition functions loop synchronously: an async parent is drained into memory first. */
+    readonly syncInput = false,
   ) {
     super(prev.context);
   }
@@ -53,21 +55,25 @@ export class MapPartitionsRDD<U, T> extends RDD<U> {
 
   compute(split: Partition, tc: TaskContext): Iter<U> {
     const f = this.f as unknown as (...args: any[]) => any;
-    switch (this.mode) {
-      case 'partitions':
-        return toIter<U>(f(iterableOf(this.prev.iterator(split, tc)), tc), `mapPartitions function (${this.f.op})`);
-      case 'withIndex':
-        return toIter<U>(f(split.index, iterableOf(this.prev.iterator(split, tc)), tc), `mapPartitionsWithIndex function (${this.f.op})`);
-      default: {
-        const ops: ElemOp[] = [{ kind: this.mode, f }];
-        let base: RDD<unknown> = this.prev;
-        while (base instanceof MapPartitionsRDD && base.isElementwise && !base.storageLevel.isValid && base.planSubstitute() === undefined) {
-          ops.unshift({ kind: base.mode as ElemOp['kind'], f: base.f as unknown as ElemOp['f'] });
-          base = base.prev;
-        }
-        return fuse<U>(base.iterator(split, tc), ops);
+    if (this.mode === 'partitions' || this.mode === 'withIndex') {
+      const input = this.prev.iterator(split, tc);
+      const apply = (it: Iter<T>): Iter<U> => (this.mode === 'partitions'
+        ? toIter<U>(f(iterableOf(it), tc), `mapPartitions function (${this.f.op})`)
+        : toIter<U>(f(split.index, iterableOf(it), tc), `mapPartitionsWithIndex function (${this.f.op})`));
+      if (this.syncInput && isAsyncIter(input)) {
+        return (async function* () {
+          yield* asAsync(apply(new ArrayIter(await (drain(input) as Promise<T[]>))));
+        })();
       }
+      return apply(input);
     }
+    const ops: ElemOp[] = [{ kind: this.mode, f }];
+    let base: RDD<unknown> = this.prev;
+    while (base instanceof MapPartitionsRDD && base.isElementwise && !base.storageLevel.isValid && base.planSubstitute() === undefined) {
+      ops.unshift({ kind: base.mode as ElemOp['kind'], f: base.f as unknown as ElemOp['f'] });
+      base = base.prev;
+    }
+    return fuse<U>(base.iterator(split, tc), ops);
   }
 
   get isElementwise(): boolean {

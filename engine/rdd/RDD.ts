@@ -128,11 +128,17 @@ export abstract class RDD<T> {
 
   /** Prepares this RDD and its lineage (idempotent). The engine calls it before each job. */
   prepare(): Promise<void> {
-    return (this._prepared ??= (async () => {
-      for (const dep of this.dependencies) await dep.rdd.prepare();
-      await this.doPrepare();
-      void this.partitions;
-    })());
+    if (this._prepared === undefined) {
+      const p = (async () => {
+        for (const dep of this.dependencies) await dep.rdd.prepare();
+        await this.doPrepare();
+        void this.partitions;
+      })();
+      this._prepared = p;
+      // A failed plan (a missing input file) is retried by the next action, not remembered.
+      p.catch(() => { if (this._prepared === p) this._prepared = undefined; });
+    }
+    return this._prepared;
   }
 
   /** The partition count once known synchronously, else undefined (a lazily planned source). */
@@ -250,7 +256,7 @@ export abstract class RDD<T> {
   }
 
   private internal<U>(mode: 'map' | 'flatMap' | 'filter' | 'partitions' | 'withIndex', f: Function, env: Env, op: string, preserves = false): RDD<U> {
-    return new rddKinds.MapPartitionsRDD<U, T>(this, mode, shipInternal(f, env, op), preserves);
+    return new rddKinds.MapPartitionsRDD<U, T>(this, mode, shipInternal(f, env, op), preserves, true);
   }
 
   /** Each partition as one array. */

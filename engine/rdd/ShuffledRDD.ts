@@ -51,6 +51,7 @@ export class ShuffledRDD<K, V, C> extends RDD<[K, C]> {
   ) {
     super(_prev.context);
     this.shuffleId = this._ctx.newShuffleId();
+    this._ctx.registerShuffle(this, this.shuffleId);
     this.sorted = _sort !== undefined;
     let ordering = _sort?.ordering;
     if (_sort !== undefined && !_sort.ascending) {

@@ -3,7 +3,7 @@ import type { TaskContext } from '../executor/TaskContext.ts';
 import type { Partitioner } from '../shuffle/api.ts';
 import { registerShippable } from '../serde/plan.ts';
 import type { FlintContext } from '../context.ts';
-import { Dependency, OneToOneDependency, RangeDependency } from './Dependency.ts';
+import { Dependency, ListDependency, OneToOneDependency } from './Dependency.ts';
 import { asAsync, isAsyncIter, type Iter } from './iter.ts';
 import { rddKinds } from './kinds.ts';
 import { RDD, type Partition } from './RDD.ts';
@@ -56,13 +56,16 @@ export class UnionRDD<T> extends RDD<T> {
 
   protected getDependencies(): Dependency[] {
     if (this.aligned) return this.rdds.map((r) => new OneToOneDependency(r));
-    let pos = 0;
-    return this.rdds.map((r) => {
-      const n = r.partitions.length;
-      const d = new RangeDependency(r, 0, pos, n);
-      pos += n;
-      return d;
-    });
+    // Offsets need the parents' partition counts, known only once they are prepared: computed lazily.
+    const offsets = () => {
+      const out = [0];
+      for (const r of this.rdds) out.push(out[out.length - 1] + r.partitions.length);
+      return out;
+    };
+    return this.rdds.map((r, i) => new ListDependency(r, (id) => {
+      const o = offsets();
+      return id >= o[i] && id < o[i + 1] ? [id - o[i]] : [];
+    }));
   }
 
   protected getPartitions(): Partition[] {

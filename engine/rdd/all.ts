@@ -8,6 +8,8 @@ import './ZippedPartitionsRDD.ts';
 import './ZippedWithIndexRDD.ts';
 import './CoalescedRDD.ts';
 import './ParallelCollectionRDD.ts';
+import './RangeRDD.ts';
+import './EmptyRDD.ts';
 import './SourceRDD.ts';
 import './CheckpointRDD.ts';
 import './Partitioner.ts';

@@ -6,6 +6,9 @@ import type { SchedulerBackend } from './backends/SchedulerBackend.ts';
 import type { Partition } from '../rdd/RDD.ts';
 import type { DAGEvent } from './events.ts';
 
+/** Resends of one task to an executor that lost its caches, before it counts as a failure. */
+const MAX_RESENDS = 3;
+
 /** One task of a task set. */
 export interface TaskSpec {
   partitionId: number;
@@ -22,6 +25,8 @@ export class TaskSetManager {
   readonly running = new Map<number, number>();
   readonly successful: boolean[];
   readonly failures: number[];
+  /** Times a task was resent because its executor had lost the plan or map statuses. */
+  readonly resends: number[];
   numSucceeded = 0;
   /** Once true (finished, aborted or superseded) no task is launched and late results are ignored. */
   zombie = false;
@@ -40,6 +45,7 @@ export class TaskSetManager {
     for (let i = 0; i < tasks.length; i++) this.pending.push(i);
     this.successful = new Array(tasks.length).fill(false);
     this.failures = new Array(tasks.length).fill(0);
+    this.resends = new Array(tasks.length).fill(0);
   }
 
   get key(): string {
@@ -191,7 +197,7 @@ export class TaskScheduler {
       (r) => this.onResult(ts, index, executorId, r),
       (e) => this.onResult(ts, index, executorId, {
         ok: false,
-        error: { name: (e as Error)?.name ?? 'Error', message: `task could not run or return its result: ${(e as Error)?.message ?? String(e)}`, stack: (e as Error)?.stack ?? '', code: (e as Error)?.name === 'DataCloneError' ? 'TASK_RESULT_NOT_CLONABLE' : undefined },
+        error: { name: (e as Error)?.name ?? 'Error', message: `task could not run or return its result: ${(e as Error)?.message ?? String(e)}${/Promise/.test(String((e as Error)?.message)) ? '; a function returned a Promise: await inside mapPartitions with an async generator instead' : ''}`, stack: (e as Error)?.stack ?? '', code: (e as Error)?.name === 'DataCloneError' ? 'TASK_RESULT_NOT_CLONABLE' : undefined },
         blockUpdates: [],
       }),
     );
@@ -204,7 +210,8 @@ export class TaskScheduler {
     this.free.push(executorId);
     if (this.stopped) return;
     if (r.blockUpdates.length > 0) this.post({ type: 'BlockUpdates', updates: r.blockUpdates });
-    if (!r.ok && r.missing === 'plan') {
+    if (!r.ok && r.missing === 'plan' && ts.resends[index] < MAX_RESENDS) {
+      ts.resends[index]++;
       // The executor lost its cache (a restarted thread): resend everything; not the task's fault.
       const k = this.knows.get(executorId)!;
       k.plans.clear();

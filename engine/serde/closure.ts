@@ -131,6 +131,12 @@ export function shipFunction(fn: unknown, env: Record<string, unknown> | undefin
   const free = freeVariables(src);
   const envKeys = new Set(Object.keys(env ?? {}));
   const missing = free.filter((n) => !envKeys.has(n) && !isGlobal(n));
+  if (missing.includes('this')) {
+    const where = site ? ` (at ${site})` : '';
+    throw engineError('CLOSURE_FREE_VARIABLE',
+      `${op} function${where} uses 'this' of its enclosing scope, which does not travel to executors; ` +
+      `copy the fields it reads into env instead: const { scale } = this; .${op}(x => x * scale, { scale })`);
+  }
   if (missing.length > 0) {
     const where = site ? ` (at ${site})` : '';
     const list = missing.map((n) => `'${n}'`).join(', ');
@@ -251,8 +257,11 @@ function hoistBlock(body: Node[], scope: Scope): void {
 
 function visitFunction(node: Node, scope: Scope, use: (n: string, s: Scope) => void): void {
   const fnScope = new Scope(scope);
-  if (node.type === 'FunctionExpression' && node.id) fnScope.names.add(node.id.name);
-  if (node.type !== 'ArrowFunctionExpression') fnScope.names.add('arguments');
+  if (node.id) fnScope.names.add(node.id.name);
+  if (node.type !== 'ArrowFunctionExpression') {
+    fnScope.names.add('arguments');
+    fnScope.names.add('this');
+  }
   const defaults: Node[] = [];
   for (const p of node.params) declarePattern(p, fnScope, use, defaults);
   for (const d of defaults) visit(d, fnScope, use);
@@ -274,6 +283,7 @@ function visit(node: Node | null, scope: Scope, use: (n: string, s: Scope) => vo
     case 'ClassDeclaration': case 'ClassExpression': {
       const cls = new Scope(scope);
       if (node.id) cls.names.add(node.id.name);
+      cls.names.add('this');
       visit(node.superClass, cls, use);
       for (const m of node.body.body) {
         if (m.computed) visit(m.key, cls, use);
@@ -328,8 +338,9 @@ function visit(node: Node | null, scope: Scope, use: (n: string, s: Scope) => vo
       if (node.value) visit(node.value, scope, use);
       return;
     case 'LabeledStatement': visit(node.body, scope, use); return;
+    case 'ThisExpression': use('this', scope); return;
     case 'BreakStatement': case 'ContinueStatement': case 'MetaProperty': case 'Literal':
-    case 'ThisExpression': case 'Super': case 'PrivateIdentifier': return;
+    case 'Super': case 'PrivateIdentifier': return;
     case 'AssignmentPattern': case 'ObjectPattern': case 'ArrayPattern': case 'RestElement': {
       // An assignment target outside a declaration: names are uses of existing bindings.
       const defaults: Node[] = [];

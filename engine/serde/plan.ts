@@ -9,13 +9,20 @@ import { rebuildFunction, type ExecutorServices } from './rebuild.ts';
  */
 const byName = new Map<string, Function>();
 const byCtor = new Map<Function, string>();
+const moduleOf = new Map<string, string>();
 
-/** Registers a class under a stable name so its instances can travel in plans. Registering a name twice throws. */
-export function registerShippable(name: string, ctor: Function): void {
+/**
+ * Registers a class under a stable name so its instances can travel in plans. Registering a name
+ * twice throws. Classes outside engine/rdd (a DataFrame scan, a DL training RDD) pass their module's
+ * URL (`import.meta.url`): executors import it before decoding a plan that uses the class, which
+ * registers it there too. Their methods then run as compiled code, not shipped text.
+ */
+export function registerShippable(name: string, ctor: Function, moduleUrl?: string): void {
   const prev = byName.get(name);
   if (prev !== undefined && prev !== ctor) throw engineError('INTERNAL', `shippable class name '${name}' registered twice`);
   byName.set(name, ctor);
   byCtor.set(ctor, name);
+  if (moduleUrl !== undefined) moduleOf.set(name, moduleUrl);
 }
 
 /** Anything that decodes specially on an executor after its fields are set (e.g. a source importing its format module). */
@@ -29,6 +36,8 @@ export interface EncodedPlan {
   objects: { cls: string; fields: Record<string, unknown> }[];
   /** Encoded root value (usually { root, op, params }). */
   root: unknown;
+  /** Modules executors import first: they register the classes this plan uses from outside the engine. */
+  modules: string[];
 }
 
 /** RDD-like values carry an `id` and may be replaced in plans (a checkpointed RDD travels as its checkpoint reader). */
@@ -39,6 +48,7 @@ export interface PlanSubstitute {
 /** Encodes `root`: registered class instances by fields (shared instances once), shipped functions and plain data as they are. */
 export function encodePlan(root: unknown): EncodedPlan {
   const objects: EncodedPlan['objects'] = [];
+  const modules = new Set<string>();
   const index = new Map<object, number>();
   const enc = (v: unknown): unknown => {
     if (v === null || typeof v !== 'object') {
@@ -57,6 +67,8 @@ export function encodePlan(root: unknown): EncodedPlan {
       index.set(v, i);
       const fields: Record<string, unknown> = {};
       objects.push({ cls, fields });
+      const url = moduleOf.get(cls);
+      if (url !== undefined) modules.add(url);
       for (const key of Object.keys(v)) {
         if (key.startsWith('_') || key === 'ctx') continue;
         fields[key] = enc((v as Record<string, unknown>)[key]);
@@ -72,11 +84,12 @@ export function encodePlan(root: unknown): EncodedPlan {
     return v; // typed arrays, Maps, Dates...: structured clone carries them
   };
   const encodedRoot = enc(root);
-  return { objects, root: encodedRoot };
+  return { objects, root: encodedRoot, modules: [...modules] };
 }
 
 /** Rebuilds a plan on an executor: class instances with their prototypes, shipped functions live. */
 export async function decodePlan(plan: EncodedPlan, svc: ExecutorServices): Promise<any> {
+  for (const url of plan.modules) await svc.importModule(url);
   const shells = plan.objects.map((o) => {
     const ctor = byName.get(o.cls);
     if (ctor === undefined) throw engineError('INTERNAL', `plan names an unregistered class '${o.cls}'`);

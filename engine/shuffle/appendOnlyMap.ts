@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import type { Aggregator } from './api.ts';
 import { KeyMap, hashKey, keyEquals } from '../serde/keys.ts';
 import type { Pair } from './codec.ts';
-import { tempPath } from './files.ts';
+import { mergeChunk, tempPath } from './files.ts';
 import { readRange, writeRun, type RunFile } from './runs.ts';
 import { mergeSorted } from './merge.ts';
 import { MapSizer } from './sizing.ts';
@@ -67,7 +67,8 @@ export class ExternalAppendOnlyMap<K, V, C> {
         yield* this.map.entries();
         return;
       }
-      const sources: Iterator<Hashed>[] = this.runs.map((r) => withHashes(readRange(r.path, 0, r.offsets[1])));
+      const chunk = mergeChunk(this.memoryBytes, this.runs.length);
+      const sources: Iterator<Hashed>[] = this.runs.map((r) => withHashes(readRange(r.path, 0, r.offsets[1], undefined, chunk)));
       sources.push(hashSorted(this.map)[Symbol.iterator]());
       this.map = new KeyMap<K, C>();
       // Records of one hash arrive together; among them, equal keys are combined.

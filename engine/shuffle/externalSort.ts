@@ -1,7 +1,7 @@
 /** Sorting a record stream of any size by key: in-memory sorted runs spilled to disk past the budget, then a k-way merge. */
 import fs from 'node:fs';
 import type { Pair } from './codec.ts';
-import { tempPath } from './files.ts';
+import { mergeChunk, tempPath } from './files.ts';
 import { readRange, writeRun, type RunFile } from './runs.ts';
 import { mergeSorted } from './merge.ts';
 import { ListSizer } from './sizing.ts';
@@ -34,7 +34,8 @@ export function* externalSort<K>(
       yield* buffer;
       return;
     }
-    const sources: Iterator<Pair>[] = runs.map((r) => readRange(r.path, 0, r.offsets[1]));
+    const chunk = mergeChunk(memoryBytes, runs.length);
+    const sources: Iterator<Pair>[] = runs.map((r) => readRange(r.path, 0, r.offsets[1], undefined, chunk));
     sources.push(buffer[Symbol.iterator]());
     buffer = [];
     yield* mergeSorted(sources, byKey);

@@ -111,9 +111,9 @@ export class RangeReader {
   private limit = 0;
   private filePos: number;
 
-  constructor(private readonly fd: number, from: number, private readonly end: number) {
+  constructor(private readonly fd: number, from: number, private readonly end: number, chunk = READ_CHUNK) {
     this.filePos = from;
-    this.buf = Buffer.allocUnsafe(Math.max(64, Math.min(READ_CHUNK, end - from)));
+    this.buf = Buffer.allocUnsafe(Math.max(64, Math.min(chunk, end - from)));
   }
 
   /** File offset of the next unread byte (for error messages). */
@@ -157,6 +157,14 @@ export class RangeReader {
   hasMore(): boolean {
     return this.start < this.limit || this.filePos < this.end;
   }
+}
+
+/**
+ * Read buffer size for each of `streams` files merged at once: their buffers together take about
+ * half of `memoryBytes`, between 64 KiB and 1 MiB each.
+ */
+export function mergeChunk(memoryBytes: number, streams: number): number {
+  return Math.max(64 << 10, Math.min(READ_CHUNK, Math.floor(memoryBytes / (2 * Math.max(1, streams)))));
 }
 
 let tempCounter = 0;

@@ -2,6 +2,7 @@
 import type { MapStatus, ShuffleReadSpec } from './api.ts';
 import type { Pair } from './codec.ts';
 import { readRange } from './runs.ts';
+import { mergeChunk } from './files.ts';
 import { mergeSorted } from './merge.ts';
 import { ExternalAppendOnlyMap, type SpillMetrics } from './appendOnlyMap.ts';
 import { externalSort } from './externalSort.ts';
@@ -43,13 +44,13 @@ function validateReadSpec(spec: ShuffleReadSpec<any, any, any>): void {
   if (spec.mapSideCombine && spec.aggregator === undefined) throw badSpec(`shuffle ${spec.shuffleId} says mapSideCombine without an aggregator`);
 }
 
-function segment(spec: ShuffleReadSpec<any, any, any>, s: MapStatus, metrics: ShuffleReadMetrics): Iterator<Pair> {
+function segment(spec: ShuffleReadSpec<any, any, any>, s: MapStatus, metrics: ShuffleReadMetrics, chunk?: number): Iterator<Pair> {
   const start = s.offsets[spec.reduceId], end = s.offsets[spec.reduceId + 1];
   metrics.bytesRead += end - start;
   metrics.recordsRead += s.recordCounts[spec.reduceId];
   return readRange(s.dataFile, start, end, (e) =>
     new ShuffleFetchFailedError(spec.shuffleId, s.mapId, spec.reduceId, s.executorId,
-      `${s.dataFile}: ${(e as Error).message ?? String(e)}`, e));
+      `${s.dataFile}: ${(e as Error).message ?? String(e)}`, e), chunk);
 }
 
 function* read<K, V, C>(spec: ShuffleReadSpec<K, V, C>, metrics: ShuffleReadMetrics): Generator<Pair, void, undefined> {
@@ -61,7 +62,8 @@ function* read<K, V, C>(spec: ShuffleReadSpec<K, V, C>, metrics: ShuffleReadMetr
       for (const s of live) yield* iterable(segment(spec, s, metrics));
       return;
     }
-    const sources = live.map((s) => segment(spec, s, metrics));
+    const chunk = mergeChunk(spec.memoryBytes, live.length);
+    const sources = live.map((s) => segment(spec, s, metrics, chunk));
     yield* mergeSorted(sources, (a, b) => ord(a[0] as K, b[0] as K), (rank) => unsortedSegment(live[rank].dataFile));
     return;
   }

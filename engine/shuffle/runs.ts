@@ -32,10 +32,10 @@ export function writeRun(path: string, buckets: readonly (readonly Pair[])[]): R
 
 /**
  * Streams the records of bytes [start, end) of `path`. I/O failures (a missing or short file) go
- * through `onIoError`; undecodable frames raise SHUFFLE_CORRUPT.
+ * through `onIoError`; undecodable frames raise SHUFFLE_CORRUPT. `chunk` is the read buffer size.
  */
 export function* readRange(
-  path: string, start: number, end: number, onIoError: (e: unknown) => Error = (e) => e as Error,
+  path: string, start: number, end: number, onIoError: (e: unknown) => Error = (e) => e as Error, chunk?: number,
 ): Generator<Pair, void, undefined> {
   if (end <= start) return;
   let fd: number;
@@ -45,7 +45,7 @@ export function* readRange(
     throw onIoError(e);
   }
   try {
-    const r = new RangeReader(fd, start, end);
+    const r = new RangeReader(fd, start, end, chunk);
     const where = (detail: string): Error => corrupt(path, r.offset, detail);
     for (;;) {
       let batch: Pair[] | undefined;

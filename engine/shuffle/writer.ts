@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import type { Aggregator, MapStatus, Partitioner, ShuffleWriteSpec } from './api.ts';
 import { KeyMap } from '../serde/keys.ts';
 import { encodeRecords, type Pair } from './codec.ts';
-import { BlockWriter, copyRange, tempPath } from './files.ts';
+import { BlockWriter, copyRange, mergeChunk, tempPath } from './files.ts';
 import { readRange, writeRun, type RunFile } from './runs.ts';
 import { mergeSorted } from './merge.ts';
 import { ListSizer, MapSizer } from './sizing.ts';
@@ -171,7 +171,8 @@ class MapOutputSorter<K, V, C> {
           for (let i = 0; i < this.spills.length; i++) copyRange(fds[i], this.spills[i].offsets[p], this.spills[i].offsets[p + 1], out);
           encodeRecords(out, mem, 0, mem.length);
         } else {
-          const sources: Iterator<Pair>[] = this.spills.map((s) => readRange(s.path, s.offsets[p], s.offsets[p + 1]));
+          const chunk = mergeChunk(this.spec.memoryBytes, this.spills.length);
+          const sources: Iterator<Pair>[] = this.spills.map((s) => readRange(s.path, s.offsets[p], s.offsets[p + 1], undefined, chunk));
           sources.push(mem[Symbol.iterator]());
           writeStream(out, mergeSorted(sources, this.ordering));
         }

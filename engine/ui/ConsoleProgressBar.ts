@@ -41,7 +41,7 @@ export class ConsoleProgressBar {
       if (!this.firstSeen.has(s.stageId)) this.firstSeen.set(s.stageId, now);
       return now - this.firstSeen.get(s.stageId)! >= FIRST_DELAY_MS;
     });
-    const line = renderProgress(stages, Math.min(this.out.columns ?? WIDTH, WIDTH));
+    const line = renderProgress(stages, Math.min(this.out.columns || WIDTH, WIDTH));
     if (line === this.lastLine) return;
     this.out.write(`\r${line.padEnd(this.lastLine.length)}${line === '' ? '\r' : ''}`);
     this.lastLine = line;

@@ -223,6 +223,15 @@ describe('shuffles larger than memory', () => {
       const sorted = await small.range(0, n, 1, 4).map((i) => [(i * 7919) % n, 'y'.repeat(30)] as [number, string], { n }).sortByKey(true, 3).keys().collect();
       assert.equal(sorted.length, n);
       assert.ok(sorted.every((k, i) => k === i));
+      const left = small.range(0, n, 1, 4).map((i) => [i % 10000, `L${i}-${'z'.repeat(20)}`] as [number, string]);
+      const right = small.range(0, 10000, 1, 3).map((i) => [i, i * 2] as [number, number]);
+      const joined = left.join(right, 3);
+      assert.equal(await joined.count(), n, 'every left record meets its one right record');
+      const sample = await joined.filter(([k]) => k === 1234).collect();
+      assert.equal(sample.length, 4);
+      assert.ok(sample.every(([, [l, r]]) => l.startsWith('L') && r === 2468));
+      const outer = await small.range(0, 30000, 1, 2).map((i) => [i, i] as [number, number]).fullOuterJoin(small.range(15000, 45000, 1, 2).map((i) => [i, -i] as [number, number])).count();
+      assert.equal(outer, 45000);
       small.dagScheduler.assertDataStructuresEmpty();
     } finally {
       await small.stop();

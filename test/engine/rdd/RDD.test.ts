@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FlintContext, StorageLevel, TaskContext, type RDD } from '../../../engine/index.ts';
+import { FlintContext, StorageLevel, TaskContext } from '../../../engine/index.ts';
 
 let ctx: FlintContext;
 const scratch = mkdtempSync(join(tmpdir(), 'flint-rdd-test-'));
@@ -26,7 +26,7 @@ describe('basic operations (RDDSuite "basic operations")', () => {
     const nums = ctx.parallelize([1, 2, 3, 4], 2);
     assert.equal(await nums.getNumPartitions(), 2);
     assert.deepEqual(await nums.collect(), [1, 2, 3, 4]);
-    assert.deepEqual([...(await nums.toLocalIterator().toArrayCompat())], [1, 2, 3, 4]);
+    assert.deepEqual(await arrayOf(nums.toLocalIterator()), [1, 2, 3, 4]);
     assert.equal(await nums.count(), 4);
     assert.equal(await nums.reduce((a, b) => a + b), 10);
     assert.equal(await nums.fold(0, (a, b) => a + b), 10);
@@ -292,19 +292,44 @@ describe('textFile and wholeTextFiles through the source registry', () => {
   });
 });
 
-declare global {
-  interface AsyncGenerator<T = unknown, TReturn = any, TNext = unknown> {
-    toArrayCompat(): Promise<T[]>;
-  }
+async function arrayOf<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
 }
 
-Object.defineProperty(Object.getPrototypeOf(Object.getPrototypeOf((async function* () {})())), 'toArrayCompat', {
-  value: async function (this: AsyncIterable<unknown>) {
-    const out: unknown[] = [];
-    for await (const x of this) out.push(x);
-    return out;
-  },
-  configurable: true,
-});
+describe('operations over async chains and lazily planned sources', () => {
+  test('engine-internal partition steps (glom, distinct, sample, repartition) accept an async upstream', async () => {
+    const asyncRdd = ctx.parallelize([3, 1, 3, 2], 2).mapPartitions(async function* (it) { for (const x of it) yield x; });
+    assert.deepEqual(await asyncRdd.glom().collect(), [[3, 1], [3, 2]]);
+    assert.deepEqual((await asyncRdd.distinct().collect()).sort(), [1, 2, 3]);
+    assert.equal(await asyncRdd.repartition(3).count(), 4);
+    assert.equal(await asyncRdd.sample(false, 1, 1).count(), 4);
+    assert.equal(await asyncRdd.treeAggregate(0, (a, x) => a + x, (a, b) => a + b), 9);
+    done();
+  });
 
-export type { RDD };
+  test('union of sources whose partitions are planned lazily', async () => {
+    await import('../../../connectors/text/index.ts');
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    const dir = join(scratch, 'union-src');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'a.txt'), 'x\ny\n');
+    writeFileSync(join(dir, 'b.txt'), 'z\n');
+    const u = ctx.textFile(join(dir, 'a.txt')).union(ctx.textFile(join(dir, 'b.txt')));
+    assert.deepEqual(await u.collect(), ['x', 'y', 'z']);
+    assert.equal(await u.map((l) => [l, 1] as [string, number]).reduceByKey((a, b) => a + b).count(), 3);
+    assert.deepEqual(await u.zipWithIndex().collect(), [['x', 0], ['y', 1], ['z', 2]]);
+    done();
+  });
+
+  test('a missing input fails the action clearly, and a later action retries the planning', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const file = join(scratch, 'appears-later.txt');
+    const rdd = ctx.textFile(file);
+    await assert.rejects(rdd.count(), /appears-later\.txt/);
+    writeFileSync(file, 'now\nhere\n');
+    assert.equal(await rdd.count(), 2);
+    done();
+  });
+});

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  writeShuffle, readShuffle, removeShuffle, newWriteMetrics, newReadMetrics, ShuffleFetchFailedError,
+  writeShuffle, readShuffle, removeShuffle, newWriteMetrics, newReadMetrics, ShuffleFetchFailedError, cogroupIterators,
   type Aggregator, type MapStatus, type Partitioner,
 } from '../../../engine/shuffle/index.ts';
 import { hashKey, compareKeys, KeyMap, estimateSize } from '../../../engine/serde/keys.ts';
@@ -266,4 +266,28 @@ test('removeShuffle deletes the files of one shuffle only', () => {
   assert.equal(removeShuffle(1, dir), 1);
   assert.deepEqual(filesIn(dir), ['shuffle_10_0.data']);
   assert.equal(removeShuffle(1, path.join(dir, 'missing')), 0);
+});
+
+test('cogroupIterators groups several inputs by value-equal keys and spills past its budget exactly', () => {
+  const small = [...cogroupIterators<unknown>([
+    ([[[1, 'a'], 'x'], [2, 'y'], [[1, 'a'], 'z']] as [unknown, unknown][])[Symbol.iterator](),
+    ([[2, 10], [3, 11]] as [unknown, unknown][])[Symbol.iterator](),
+  ], { memoryBytes: 1 << 20, dir: tmpDir(), stem: 'shuffle_9_cg' })].sort((a, b) => compareKeys(a[0], b[0]));
+  assert.deepEqual(small, [[2, [['y'], [10]]], [3, [[], [11]]], [[1, 'a'], [['x', 'z'], []]]]);
+
+  const dir = tmpDir();
+  const r = rng(5);
+  const left: [number, number][] = Array.from({ length: 30000 }, (_, i) => [Math.floor(r() * 8000), i]);
+  const right: [number, number][] = Array.from({ length: 30000 }, (_, i) => [Math.floor(r() * 8000), -i]);
+  const metrics = { spillCount: 0, spilledBytes: 0 };
+  const got = [...cogroupIterators([left[Symbol.iterator](), right[Symbol.iterator]()], { memoryBytes: 64 << 10, dir, stem: 'shuffle_9_cg' }, metrics)];
+  assert.ok(metrics.spillCount >= 2, `spilled ${metrics.spillCount}`);
+  const want = new Map<number, [number[], number[]]>();
+  for (const [k, v] of left) { const g = want.get(k) ?? [[], []]; g[0].push(v); want.set(k, g); }
+  for (const [k, v] of right) { const g = want.get(k) ?? [[], []]; g[1].push(v); want.set(k, g); }
+  assert.equal(got.length, want.size);
+  for (const [k, [a, b]] of got) {
+    assert.deepEqual([(a as number[]).slice().sort(), (b as number[]).slice().sort()], [want.get(k)![0].slice().sort(), want.get(k)![1].slice().sort()]);
+  }
+  assert.deepEqual(fs.readdirSync(dir), [], 'spill files are deleted');
 });

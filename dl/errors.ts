@@ -1,0 +1,38 @@
+/** The deep-learning training catalogue of coded errors (Optimizer, triggers, metrics, schedules, checkpoints, Model). */
+import { FlintInternalError, FlintNotImplementedError, FlintUserError } from '../engine/errors.ts';
+
+/**
+ * Stable codes of dl/ training errors. User errors: the caller's data, arguments or files were wrong.
+ * - DL_BAD_ARGUMENT: an option of a public constructor or call is missing or out of range.
+ * - DL_BAD_SAMPLE: a Sample has the wrong feature length or a label of the wrong kind.
+ * - DL_LABEL_OUT_OF_RANGE: a class label is not an integer in [0, numClasses).
+ * - DL_NAN_LOSS: training produced a non-finite loss; the message names the iteration and the last good checkpoint.
+ * - DL_BAD_CHECKPOINT: a checkpoint file is missing, truncated or belongs to another model.
+ * - DL_BAD_ONNX: an ONNX file cannot be loaded or has inputs/outputs Flint cannot drive.
+ * - DL_EMPTY_DATA: training or evaluation data has no samples.
+ * Not implemented: DL_NOT_IMPLEMENTED. Internal: DL_INTERNAL.
+ */
+export type DlErrorCode =
+  | 'DL_BAD_ARGUMENT' | 'DL_BAD_SAMPLE' | 'DL_LABEL_OUT_OF_RANGE' | 'DL_NAN_LOSS'
+  | 'DL_BAD_CHECKPOINT' | 'DL_BAD_ONNX' | 'DL_EMPTY_DATA';
+
+/** A training or inference input was wrong; the message names it and the fix. */
+export class DlUserError extends FlintUserError {
+  constructor(code: DlErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
+
+/** A valid request dl/ does not support yet. */
+export class DlNotImplementedError extends FlintNotImplementedError {
+  constructor(message: string) {
+    super('DL_NOT_IMPLEMENTED', message);
+  }
+}
+
+/** A broken invariant inside dl/. */
+export class DlInternalError extends FlintInternalError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('DL_INTERNAL', message, options);
+  }
+}

@@ -1,0 +1,25 @@
+/** Batched evaluation: runs a predictor over samples and merges each metric's per-batch results. */
+import { MiniBatcher, type SampleLayout } from './minibatch.ts';
+import { ValidationResult, type ValidationMethod } from './metrics.ts';
+import type { Sample } from './sample.ts';
+
+/** Anything that maps a batch of inputs to outputs (a compiled Predictor, an ORT session wrapper). */
+export interface BatchRunner {
+  run(x: Float32Array, batch: number): Promise<Float32Array>;
+}
+
+/** Scores `samples` with every metric, `batchSize` samples per run; results merge as sum + count. */
+export async function evaluateSamples(
+  runner: BatchRunner, samples: readonly Sample[], layout: SampleLayout, metrics: readonly ValidationMethod[], batchSize: number,
+): Promise<ValidationResult[]> {
+  const batcher = new MiniBatcher(samples, layout, Math.min(batchSize, samples.length));
+  let results = metrics.map((m) => new ValidationResult(m.name, 0, 0));
+  for (let start = 0; start < samples.length; start += batchSize) {
+    const n = Math.min(batchSize, samples.length - start);
+    const { x, y } = batcher.fill(null, start, n);
+    const output = await runner.run(x, n);
+    const outDim = output.length / n;
+    results = results.map((r, i) => r.merge(metrics[i].evaluate({ output, outDim, targets: y, targetDim: layout.labelLength, batch: n })));
+  }
+  return results;
+}

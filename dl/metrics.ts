@@ -1,0 +1,150 @@
+/** Validation metrics (Top1Accuracy, Top5Accuracy, Loss, MAE) whose per-batch results merge as sum + count, so partitions can score separately. */
+import { batchLossFor } from './criterion-eval.ts';
+import { DlUserError } from './errors.ts';
+
+/**
+ * The mergeable result of one metric over some samples: `value` is `sum / count`.
+ * Results from different batches or partitions of the same metric combine with `merge`.
+ */
+export class ValidationResult {
+  constructor(readonly name: string, readonly sum: number, readonly count: number) {}
+
+  get value(): number {
+    return this.count === 0 ? NaN : this.sum / this.count;
+  }
+
+  merge(other: ValidationResult): ValidationResult {
+    if (other.name !== this.name) {
+      throw new DlUserError('DL_BAD_ARGUMENT', `cannot merge a '${other.name}' result into a '${this.name}' result`);
+    }
+    return new ValidationResult(this.name, this.sum + other.sum, this.count + other.count);
+  }
+
+  /** Plain data, structured-clonable, for results that travel between executors and the driver. */
+  toJSON(): { name: string; sum: number; count: number } {
+    return { name: this.name, sum: this.sum, count: this.count };
+  }
+
+  static fromJSON(o: { name: string; sum: number; count: number }): ValidationResult {
+    return new ValidationResult(o.name, o.sum, o.count);
+  }
+
+  toString(): string {
+    return `${this.name}: ${this.value.toFixed(4)} (${this.count})`;
+  }
+}
+
+/**
+ * One batch handed to a metric. `output` is [batch, outDim] row-major model output; `targets` is
+ * [batch, targetDim] (targetDim 1 holds a class index or scalar target per sample).
+ */
+export interface EvalBatch {
+  output: Float32Array;
+  outDim: number;
+  targets: Float32Array;
+  targetDim: number;
+  batch: number;
+}
+
+/** A validation metric: scores a batch into a mergeable result. `higherIsBetter` orders scores (maxScore, plateau). */
+export interface ValidationMethod {
+  readonly name: string;
+  readonly higherIsBetter: boolean;
+  evaluate(b: EvalBatch): ValidationResult;
+}
+
+/** Fraction of samples whose highest-scoring output is the label (one output: score > 0.5 means class 1, as BigDL). */
+export class Top1Accuracy implements ValidationMethod {
+  readonly name = 'Top1Accuracy';
+  readonly higherIsBetter = true;
+
+  evaluate({ output, outDim, targets, batch }: EvalBatch): ValidationResult {
+    let correct = 0;
+    for (let b = 0; b < batch; b++) {
+      const label = targets[b];
+      if (outDim === 1) {
+        if ((output[b] > 0.5 ? 1 : 0) === label) correct++;
+        continue;
+      }
+      if (argmax(output, b * outDim, outDim) === label) correct++;
+    }
+    return new ValidationResult(this.name, correct, batch);
+  }
+}
+
+/** Fraction of samples whose label is among the five highest-scoring outputs. */
+export class Top5Accuracy implements ValidationMethod {
+  readonly name = 'Top5Accuracy';
+  readonly higherIsBetter = true;
+
+  evaluate({ output, outDim, targets, batch }: EvalBatch): ValidationResult {
+    let correct = 0;
+    for (let b = 0; b < batch; b++) {
+      const off = b * outDim;
+      const label = targets[b];
+      const v = output[off + label];
+      // the label is in the top 5 when fewer than 5 outputs beat it (ties go to the lower index, as argmax)
+      let better = 0;
+      for (let j = 0; j < outDim && better < 5; j++) {
+        const o = output[off + j];
+        if (o > v || (o === v && j < label)) better++;
+      }
+      if (better < 5) correct++;
+    }
+    return new ValidationResult(this.name, correct, batch);
+  }
+}
+
+/**
+ * Mean of a criterion's loss over the validation data. Without a criterion it uses the one the
+ * Optimizer trains with (in `model.evaluate`, CrossEntropyLoss).
+ */
+export class Loss implements ValidationMethod {
+  readonly name = 'Loss';
+  readonly higherIsBetter = false;
+  private fn: ReturnType<typeof batchLossFor> | undefined;
+
+  constructor(readonly criterion?: unknown) {
+    if (criterion !== undefined) this.fn = batchLossFor(criterion);
+  }
+
+  /** A Loss bound to `criterion` when this one has none (the Optimizer calls it with its criterion). */
+  withDefaultCriterion(criterion: unknown): Loss {
+    return this.criterion === undefined ? new Loss(criterion) : this;
+  }
+
+  evaluate({ output, outDim, targets, targetDim, batch }: EvalBatch): ValidationResult {
+    this.fn ??= batchLossFor('CrossEntropyLoss');
+    const { sum, count } = this.fn(output, outDim, targets, targetDim, batch);
+    return new ValidationResult(this.name, sum, count);
+  }
+}
+
+/** Mean absolute error between outputs and targets, over all output elements. */
+export class MAE implements ValidationMethod {
+  readonly name = 'MAE';
+  readonly higherIsBetter = false;
+
+  evaluate({ output, outDim, targets, targetDim, batch }: EvalBatch): ValidationResult {
+    let sum = 0;
+    const n = batch * outDim;
+    for (let i = 0; i < n; i++) {
+      const t = targetDim === outDim ? targets[i] : targets[Math.floor(i / outDim)];
+      sum += Math.abs(output[i] - t);
+    }
+    return new ValidationResult(this.name, sum, n);
+  }
+}
+
+/** Index of the largest of `n` values from `off` (the first one on ties). */
+export function argmax(a: Float32Array, off: number, n: number): number {
+  let best = 0;
+  let bv = a[off];
+  for (let j = 1; j < n; j++) {
+    if (a[off + j] > bv) {
+      bv = a[off + j];
+      best = j;
+    }
+  }
+  return best;
+}

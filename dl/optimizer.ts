@@ -1,0 +1,254 @@
+/**
+ * The Optimizer: BigDL's training driver. Its loop (triggers, learning-rate schedule, validation,
+ * checkpoints, NaN checks) drives a TrainingMode: local mode (dl/local-training.ts) trains on an array of
+ * Samples or an RDD collected to the driver; the distributed mode will plug in as another TrainingMode.
+ */
+import { DlUserError } from './errors.ts';
+import { loadCheckpoint, removeOtherCheckpoints, saveCheckpoint, type CheckpointState } from './checkpoint.ts';
+import { isClassCriterion } from './criterion-eval.ts';
+import { evaluateSamples } from './evaluate.ts';
+import { Loss, ValidationResult, type ValidationMethod } from './metrics.ts';
+import { checkSamples, type SampleLayout } from './minibatch.ts';
+import { LocalTraining, type TrainingMode } from './local-training.ts';
+import { Model } from './model.ts';
+import type { LearningRateSchedule } from './optim/schedules.ts';
+import { singleFeatures, type Sample } from './sample.ts';
+import { Trigger, type TrainingState } from './trigger.ts';
+import type { DlBackend, Predictor, TrainStep } from './backend.ts';
+import { defaultBackend } from './default-backend.ts';
+
+/** Data the Optimizer accepts: an array of Samples or anything with `collect()` (an RDD<Sample>). */
+export type SampleData = readonly Sample[] | { collect(): Promise<Sample[]> };
+
+/** When and on what to validate. `batchSize` defaults to the training batch size. */
+export interface ValidationConfig {
+  trigger: Trigger;
+  data: SampleData;
+  metrics: ValidationMethod[];
+  batchSize?: number;
+}
+
+/** Where and when to checkpoint. `overwrite: true` keeps only the newest checkpoint file. */
+export interface CheckpointConfig {
+  path: string;
+  trigger: Trigger;
+  overwrite?: boolean;
+}
+
+/** The Optimizer's options (ARCHITECTURE.md's API). */
+export interface OptimizerOptions {
+  /** An nn.Module. */
+  model: unknown;
+  data: SampleData;
+  /** An nn loss (CrossEntropyLoss, MSELoss, ...). */
+  criterion: unknown;
+  batchSize: number;
+  /** An optim method (SGD, Adam, ...): its `lr` is the base rate that schedules scale. */
+  optimMethod: unknown;
+  /** When training ends (default Trigger.maxEpoch(10), as BigDL). */
+  endWhen?: Trigger;
+  validation?: ValidationConfig;
+  checkpoint?: CheckpointConfig;
+  learningRateSchedule?: LearningRateSchedule;
+  /** Seed of the per-epoch shuffles (default 0). Same seed, same data, same initial weights: same run. */
+  seed?: number;
+  /** Shuffle the samples every epoch (default true). */
+  shuffle?: boolean;
+  /** A checkpoint file, or a checkpoint directory (its newest file), to continue training from. */
+  resumeFrom?: string;
+  /** Intra-op threads of the compiled step (default: the backend's choice). */
+  threads?: number;
+  /** Receives one progress line per logged event (default: silent). */
+  log?: (line: string) => void;
+  /** Log the loss every this many iterations (default 0: only validations and checkpoints). */
+  logEvery?: number;
+  /** The compute backend (default dl/compile.ts on onnxruntime-node). */
+  backend?: DlBackend;
+}
+
+/** One validation's results, with when it ran. */
+export interface ValidationRecord {
+  iteration: number;
+  epoch: number;
+  results: ValidationResult[];
+}
+
+/** What `optimize()` did: final counters, the last loss, every validation, the last checkpoint. */
+export interface TrainingSummary {
+  iteration: number;
+  epoch: number;
+  loss: number;
+  samplesTrained: number;
+  /** Seconds inside the compiled train step, and of the whole loop (batches, triggers, validation, checkpoints). */
+  trainSeconds: number;
+  loopSeconds: number;
+  validations: ValidationRecord[];
+  lastCheckpoint: string | undefined;
+}
+
+/** Trains a model (BigDL's Optimizer): `await new Optimizer({...}).optimize()` returns the trained Model. */
+export class Optimizer {
+  readonly options: OptimizerOptions;
+  /** Filled by `optimize()`. */
+  summary: TrainingSummary | undefined;
+
+  constructor(options: OptimizerOptions) {
+    checkOptions(options);
+    this.options = options;
+  }
+
+  /** Runs training until `endWhen` fires and returns the trained Model. */
+  async optimize(): Promise<Model> {
+    const o = this.options;
+    const backend = o.backend ?? (await defaultBackend());
+    const samples = await collectSamples(o.data, 'training data');
+    const valSamples = o.validation ? await collectSamples(o.validation.data, 'validation data') : undefined;
+    const classification = isClassCriterion(o.criterion);
+    const threads = o.threads;
+
+    if (samples.length === 0) throw new DlUserError('DL_EMPTY_DATA', 'training data has no samples; give at least one Sample');
+    backend.ensureInputShape?.(o.model, singleFeatures(samples[0], 0).length);
+    let predictor: Predictor | undefined;
+    let step: TrainStep | undefined;
+    try {
+      // The model's output width bounds the class labels. The predictor reads the module's current
+      // weights on every run, so this one also serves every validation.
+      predictor = classification || o.validation ? await backend.compilePredictor(o.model, { threads }) : undefined;
+      const numClasses = classification && predictor ? predictor.outputShape[predictor.outputShape.length - 1] : undefined;
+      const layout = checkSamples(samples, 'training data', numClasses);
+      let valLayout: SampleLayout | undefined;
+      if (valSamples) {
+        valLayout = checkSamples(valSamples, 'validation data', numClasses);
+        if (valLayout.featureLength !== layout.featureLength) {
+          throw new DlUserError('DL_BAD_SAMPLE',
+            `validation samples have ${valLayout.featureLength} features but training samples have ${layout.featureLength}`);
+        }
+      }
+      const metrics = (o.validation?.metrics ?? []).map((m) => (m instanceof Loss ? m.withDefaultCriterion(o.criterion) : m));
+      step = await backend.compileTrainStep(o.model, o.criterion, o.optimMethod, { threads });
+      const mode = new LocalTraining(backend, o.model, step, samples, layout, o.batchSize, o.seed ?? 0, o.shuffle !== false);
+      return await this.drive(backend, mode, predictor, layout, valSamples, valLayout, metrics);
+    } finally {
+      await step?.dispose();
+      await predictor?.dispose();
+    }
+  }
+
+  /** The driver loop shared by every training mode: triggers, schedules, validation, checkpoints. */
+  private async drive(
+    backend: DlBackend, mode: TrainingMode, predictor: Predictor | undefined, layout: SampleLayout,
+    valSamples: readonly Sample[] | undefined, valLayout: SampleLayout | undefined, metrics: ValidationMethod[],
+  ): Promise<Model> {
+    const o = this.options;
+    const log = o.log ?? (() => {});
+    const n = mode.numSamples;
+    const endWhen = o.endWhen ?? Trigger.maxEpoch(10);
+    const schedule = o.learningRateSchedule;
+    const baseLr = backend.baseLearningRate(o.optimMethod);
+
+    let iteration = 0;
+    let epoch = 0;
+    let loss = NaN;
+    let score: number | undefined;
+    let lastCheckpoint: string | undefined;
+    const validations: ValidationRecord[] = [];
+
+    if (o.resumeFrom !== undefined) {
+      const c = loadCheckpoint(o.resumeFrom);
+      if (c.numSamples !== n || c.featureLength !== layout.featureLength) {
+        throw new DlUserError('DL_BAD_CHECKPOINT',
+          `checkpoint ${o.resumeFrom} was written for ${c.numSamples} samples of ${c.featureLength} features, but this run has ${n} of ${layout.featureLength}; resume with the same training data`);
+      }
+      if (c.buffers.length > 0 && !backend.setModelBuffers) {
+        throw new DlUserError('DL_BAD_CHECKPOINT', `checkpoint ${o.resumeFrom} holds model buffers this backend cannot restore`);
+      }
+      mode.restore(c);
+      ({ iteration, epoch, loss, score } = c);
+      if (schedule && c.scheduleState) schedule.setState(c.scheduleState);
+      lastCheckpoint = o.resumeFrom;
+      log(`resumed from ${o.resumeFrom} at iteration ${iteration}, epoch ${epoch}`);
+    }
+
+    const state = (epochEnded: boolean): TrainingState => ({ iteration, epoch, epochEnded, loss, score });
+    let samplesTrained = 0;
+    let computeMs = 0;
+    const loopStart = performance.now();
+
+    let lastEnded = false;
+    while (!endWhen.fires(state(lastEnded))) {
+      const lr = schedule ? schedule.getLr(baseLr) : baseLr;
+      const r = await mode.runIteration(lr);
+      loss = r.loss;
+      computeMs += r.computeMs;
+      if (!Number.isFinite(loss)) {
+        throw new DlUserError('DL_NAN_LOSS',
+          `training loss is ${loss} at iteration ${iteration + 1} (epoch ${epoch + 1}); ` +
+          (lastCheckpoint ? `the last good checkpoint is ${lastCheckpoint} (resume with resumeFrom)` : 'no checkpoint was written before it (set checkpoint: { path, trigger })') +
+          '; lower the learning rate or check the data for NaN/huge values');
+      }
+      iteration++;
+      samplesTrained += r.count;
+      const epochEnded = r.epochEnded;
+      if (epochEnded) epoch++;
+      if (o.logEvery && iteration % o.logEvery === 0) log(`iteration ${iteration} epoch ${epoch + (epochEnded ? 0 : 1)} loss ${loss.toFixed(5)} lr ${lr}`);
+      if (schedule && (schedule.stepOn === 'iteration' || (schedule.stepOn === 'epoch' && epochEnded))) schedule.step();
+
+      const s = state(epochEnded);
+      if (o.validation && valSamples && valLayout && predictor && o.validation.trigger.fires(s)) {
+        mode.syncModel();
+        const results = await evaluateSamples(predictor, valSamples, valLayout, metrics, o.validation.batchSize ?? o.batchSize);
+        validations.push({ iteration, epoch, results });
+        score = results[0]?.value;
+        log(`validation at iteration ${iteration} (epoch ${epoch}): ${results.map(String).join(', ')}`);
+        if (schedule && schedule.stepOn === 'validation' && score !== undefined) schedule.step(score);
+      }
+      if (o.checkpoint && o.checkpoint.trigger.fires(state(epochEnded))) {
+        const c: CheckpointState = {
+          ...mode.checkpoint(), iteration, epoch, loss, score,
+          scheduleState: schedule?.getState(), numSamples: n, featureLength: layout.featureLength,
+        };
+        lastCheckpoint = saveCheckpoint(o.checkpoint.path, c);
+        if (o.checkpoint.overwrite) removeOtherCheckpoints(o.checkpoint.path, lastCheckpoint);
+        log(`checkpoint ${lastCheckpoint}`);
+      }
+      lastEnded = epochEnded;
+    }
+
+    mode.syncModel();
+    this.summary = {
+      iteration, epoch, loss, samplesTrained, trainSeconds: computeMs / 1000, loopSeconds: (performance.now() - loopStart) / 1000, validations, lastCheckpoint,
+    };
+    return Model.fromModule(o.model, backend, { threads: o.threads });
+  }
+}
+
+async function collectSamples(data: SampleData, what: string): Promise<readonly Sample[]> {
+  if (Array.isArray(data)) return data;
+  if (data !== null && typeof data === 'object' && typeof (data as { collect?: unknown }).collect === 'function') {
+    return (data as { collect(): Promise<Sample[]> }).collect();
+  }
+  throw new DlUserError('DL_BAD_ARGUMENT', `${what} must be an array of Samples or an RDD<Sample>, got ${typeof data}`);
+}
+
+function checkOptions(o: OptimizerOptions): void {
+  if (o === null || typeof o !== 'object') throw new DlUserError('DL_BAD_ARGUMENT', 'new Optimizer({ model, data, criterion, batchSize, optimMethod, ... }) needs an options object');
+  for (const k of ['model', 'data', 'criterion', 'optimMethod'] as const) {
+    if (o[k] === undefined || o[k] === null) throw new DlUserError('DL_BAD_ARGUMENT', `Optimizer: option '${k}' is required`);
+  }
+  if (!Number.isInteger(o.batchSize) || o.batchSize < 1) {
+    throw new DlUserError('DL_BAD_ARGUMENT', `Optimizer: batchSize must be a positive integer, got ${o.batchSize}`);
+  }
+  if (o.endWhen !== undefined && !(o.endWhen instanceof Trigger)) throw new DlUserError('DL_BAD_ARGUMENT', 'Optimizer: endWhen must be a Trigger (e.g. Trigger.maxEpoch(5))');
+  if (o.validation !== undefined) {
+    const v = o.validation;
+    if (!(v.trigger instanceof Trigger)) throw new DlUserError('DL_BAD_ARGUMENT', 'Optimizer: validation.trigger must be a Trigger (e.g. Trigger.everyEpoch())');
+    if (!Array.isArray(v.metrics) || v.metrics.length === 0 || v.metrics.some((m) => typeof m?.evaluate !== 'function')) {
+      throw new DlUserError('DL_BAD_ARGUMENT', 'Optimizer: validation.metrics must be a non-empty array of metrics (e.g. [new Top1Accuracy()])');
+    }
+  }
+  if (o.checkpoint !== undefined) {
+    if (typeof o.checkpoint.path !== 'string' || o.checkpoint.path === '') throw new DlUserError('DL_BAD_ARGUMENT', 'Optimizer: checkpoint.path must be a directory path');
+    if (!(o.checkpoint.trigger instanceof Trigger)) throw new DlUserError('DL_BAD_ARGUMENT', 'Optimizer: checkpoint.trigger must be a Trigger (e.g. Trigger.everyEpoch())');
+  }
+  if (o.seed !== undefined && !Number.isInteger(o.seed)) throw new DlUserError('DL_BAD_ARGUMENT', `Optimizer: seed must be an integer, got ${o.seed}`);
+}

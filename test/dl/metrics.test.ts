@@ -1,0 +1,60 @@
+/** Validation metrics score batches by hand-computed values and merge across batches as sum + count. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Loss, MAE, Top1Accuracy, Top5Accuracy, ValidationResult } from '../../dl/metrics.ts';
+
+const out = new Float32Array([
+  0.1, 0.7, 0.2, 0, 0, 0,
+  0.5, 0.1, 0.0, 0.3, 0.05, 0.2,
+]);
+
+test('Top1Accuracy counts argmax hits', () => {
+  const r = new Top1Accuracy().evaluate({ output: out, outDim: 6, targets: new Float32Array([1, 3]), targetDim: 1, batch: 2 });
+  assert.equal(r.sum, 1);
+  assert.equal(r.count, 2);
+  assert.equal(r.value, 0.5);
+});
+
+test('Top1Accuracy with one output thresholds at 0.5', () => {
+  const r = new Top1Accuracy().evaluate({ output: new Float32Array([0.7, 0.2, 0.6]), outDim: 1, targets: new Float32Array([1, 1, 0]), targetDim: 1, batch: 3 });
+  assert.equal(r.sum, 1);
+});
+
+test('Top5Accuracy counts labels among the five best outputs', () => {
+  // sample 0: label 1 is best; sample 1: label 2 (0.0) is the smallest of six -> miss, label 4 (0.05) is fifth -> hit
+  const m = new Top5Accuracy();
+  assert.equal(m.evaluate({ output: out, outDim: 6, targets: new Float32Array([1, 2]), targetDim: 1, batch: 2 }).sum, 1);
+  assert.equal(m.evaluate({ output: out, outDim: 6, targets: new Float32Array([1, 4]), targetDim: 1, batch: 2 }).sum, 2);
+});
+
+test('Loss defaults to cross-entropy over logits', () => {
+  const logits = new Float32Array([1, 2, 3, 0, 0, 0]);
+  const r = new Loss().evaluate({ output: logits, outDim: 3, targets: new Float32Array([2, 0]), targetDim: 1, batch: 2 });
+  const ce0 = Math.log(Math.exp(1) + Math.exp(2) + Math.exp(3)) - 3;
+  assert.ok(Math.abs(r.value - (ce0 + Math.log(3)) / 2) < 1e-6);
+});
+
+test('Loss uses the given criterion, MSE averaging over elements', () => {
+  class MSELoss {}
+  const r = new Loss(new MSELoss()).evaluate({ output: new Float32Array([1, 2, 3, 4]), outDim: 2, targets: new Float32Array([0, 2, 3, 6]), targetDim: 2, batch: 2 });
+  assert.equal(r.value, (1 + 0 + 0 + 4) / 4);
+});
+
+test('Loss rejects a criterion it cannot evaluate', () => {
+  class MyFancyLoss {}
+  assert.throws(() => new Loss(new MyFancyLoss()), /cannot evaluate criterion 'MyFancyLoss'/);
+});
+
+test('MAE averages absolute errors, broadcasting scalar targets', () => {
+  const r = new MAE().evaluate({ output: new Float32Array([1, -1, 3]), outDim: 1, targets: new Float32Array([0, 0, 1]), targetDim: 1, batch: 3 });
+  assert.equal(r.value, 4 / 3);
+});
+
+test('results merge as sum and count and survive a JSON round trip', () => {
+  const a = new ValidationResult('Top1Accuracy', 3, 4);
+  const b = ValidationResult.fromJSON(JSON.parse(JSON.stringify(new ValidationResult('Top1Accuracy', 1, 4))));
+  const m = a.merge(b);
+  assert.equal(m.value, 0.5);
+  assert.equal(m.count, 8);
+  assert.throws(() => a.merge(new ValidationResult('Loss', 1, 1)), /cannot merge a 'Loss' result/);
+});

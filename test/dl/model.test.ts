@@ -1,0 +1,74 @@
+/** Model.loadOnnx runs ONNX files made elsewhere: a PyTorch-exported CNN gives PyTorch's outputs. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Model } from '../../dl/model.ts';
+import { Top1Accuracy, Loss } from '../../dl/metrics.ts';
+
+const dir = fileURLToPath(new URL('../fixtures/torch/', import.meta.url));
+const ref = JSON.parse(readFileSync(join(dir, 'small-cnn.json'), 'utf8')) as { input: number[]; output: number[]; batch: number; inputShape: number[] };
+const per = ref.inputShape.reduce((a, b) => a * b, 1);
+const rows = Array.from({ length: ref.batch }, (_, i) => Float32Array.from(ref.input.slice(i * per, (i + 1) * per)));
+
+test("a PyTorch-exported model gives PyTorch's outputs", async () => {
+  const model = await Model.loadOnnx(join(dir, 'small-cnn.onnx'));
+  try {
+    const out = await model.predict(rows, { batchSize: 3 });
+    assert.equal(out.length, ref.batch);
+    const flat = out.flatMap((o) => [...o]);
+    assert.equal(flat.length, ref.output.length);
+    for (let i = 0; i < flat.length; i++) assert.ok(Math.abs(flat[i] - ref.output[i]) < 1e-5, `output ${i}: ${flat[i]} vs ${ref.output[i]}`);
+    const classes = await model.predictClass(rows.map((f) => ({ features: f, label: 0 })));
+    const want = Array.from({ length: ref.batch }, (_, i) => {
+      const r = ref.output.slice(i * 5, i * 5 + 5);
+      return r.indexOf(Math.max(...r));
+    });
+    assert.deepEqual(classes, want);
+    const samples = rows.map((f, i) => ({ features: f, label: want[i] }));
+    const [acc, loss] = await model.evaluate(samples, [new Top1Accuracy(), new Loss()]);
+    assert.equal(acc.value, 1);
+    assert.ok(loss.value > 0 && Number.isFinite(loss.value));
+  } finally {
+    await model.dispose();
+  }
+});
+
+test('saveOnnx writes the bytes that loadOnnx reads back', async () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'flint-model-'));
+  try {
+    const model = await Model.loadOnnx(join(dir, 'small-cnn.onnx'));
+    await model.saveOnnx(join(tmp, 'sub', 'copy.onnx'));
+    await model.dispose();
+    const again = await Model.loadOnnx(join(tmp, 'sub', 'copy.onnx'));
+    const a = await again.predict(rows.slice(0, 2));
+    assert.ok(Math.abs(a[1][3] - ref.output[8]) < 1e-5);
+    await again.dispose();
+  } finally {
+    rmSync(tmp, { recursive: true });
+  }
+});
+
+test('loading a missing or corrupt ONNX file fails naming the file', async () => {
+  await assert.rejects(Model.loadOnnx('/nonexistent/m.onnx'), (e: Error & { code?: string }) => e.code === 'DL_BAD_ONNX' && e.message.includes('/nonexistent/m.onnx'));
+  const tmp = mkdtempSync(join(tmpdir(), 'flint-model-'));
+  try {
+    writeFileSync(join(tmp, 'bad.onnx'), 'not a model');
+    await assert.rejects(Model.loadOnnx(join(tmp, 'bad.onnx')), (e: Error & { code?: string }) => e.code === 'DL_BAD_ONNX' && e.message.includes('bad.onnx'));
+  } finally {
+    rmSync(tmp, { recursive: true });
+  }
+});
+
+test('a model with a fixed batch runs any number of rows, padding the last chunk', async () => {
+  const model = await Model.loadOnnx(join(dir, 'small-cnn-batch4.onnx'));
+  try {
+    const out = await model.predict(rows);
+    assert.equal(out.length, 7);
+    for (let i = 0; i < 7; i++) for (let j = 0; j < 5; j++) assert.ok(Math.abs(out[i][j] - ref.output[i * 5 + j]) < 1e-5);
+  } finally {
+    await model.dispose();
+  }
+});
