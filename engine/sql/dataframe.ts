@@ -213,7 +213,11 @@ export class DataFrame {
       keys, type, false));
   }
 
-  /** Sorts all rows (a global order: rows gather into one partition). Columns sort ascending unless given as col(x).desc(). */
+  /**
+   * Sorts all rows: a range exchange (bounds from a sample of the keys) puts each key range in one
+   * partition, then each partition is sorted, so partition order is the global order. Columns sort
+   * ascending unless given as col(x).desc().
+   */
   orderBy(...cols: (ColumnLike | ColumnLike[])[]): DataFrame {
     const orders: SortOrder[] = cols.flat().map(c => {
       const e = toColumn(c, 'orderBy').expr;
@@ -221,7 +225,9 @@ export class DataFrame {
     });
     if (orders.length === 0) throw new SqlUserError('INVALID_ARGUMENT', 'orderBy: give at least one column');
     for (const o of orders) compileExpr(o.expr, this.plan.schema, 'orderBy');
-    return this.with(new SortExec(this.single(this.plan), orders));
+    if (this.plan.numPartitions <= 1) return this.with(new SortExec(this.plan, orders));
+    const ranged = new ExchangeExec(this.plan, { kind: 'range', orders, numPartitions: this.shufflePartitions(), bounds: null });
+    return this.with(new SortExec(ranged, orders));
   }
 
   /** Same as orderBy. */
@@ -374,8 +380,8 @@ export class DataFrame {
 
   /** The rows as an RDD of plain objects, after running the build sides of broadcast joins. */
   async toRdd(): Promise<RDD<Record<string, unknown>>> {
-    const rt = this.runtime as SqlRuntime & { prepareBroadcasts?(op: PhysicalOp): Promise<void> };
-    await rt.prepareBroadcasts?.(this.plan);
+    const rt = this.runtime as SqlRuntime & { prepare?(op: PhysicalOp): Promise<void> };
+    await rt.prepare?.(this.plan);
     return this.rowsRdd();
   }
 

@@ -122,6 +122,20 @@ test('orderBy sorts globally with nulls first ascending and last descending', as
   assert.deepEqual(byName.map(r => r.region), ['south', 'south', 'north', 'north', 'east', null]);
 });
 
+test('orderBy range-partitions the rows: every partition is sorted and partitions follow each other', async () => {
+  const rows = Array.from({ length: 5000 }, (_, i) => ({ k: (i * 7919) % 5003, s: `s${(i * 31) % 97}`, n: i % 11 === 0 ? null : i }));
+  const df = s.createDataFrame(rows, undefined, 4);
+  const sorted = df.orderBy(col('n').desc(), 'k');
+  assert.equal(sorted.numPartitions, 3);
+  assert.match(sorted.explain(), /range\(n, k\) into 3/);
+  const parts = (await sorted.runtime.collect(sorted.plan)).map(bs => bs.reduce((a, b) => a + b.numRows, 0));
+  assert.ok(parts.filter(n => n > 0).length >= 2, `rows spread over partitions: ${parts}`);
+  const got = await sorted.collect();
+  const want = [...rows].sort((a, b) => (a.n === null ? (b.n === null ? a.k - b.k : 1) : b.n === null ? -1 : b.n - a.n || a.k - b.k));
+  assert.deepEqual(got, want);
+  assert.deepEqual(await df.orderBy('s', 'k').limit(3).collect(), [...rows].sort((a, b) => (a.s < b.s ? -1 : a.s > b.s ? 1 : a.k - b.k)).slice(0, 3));
+});
+
 test('limit, distinct, dropDuplicates, union, withColumn, withColumnRenamed and drop', async () => {
   assert.equal((await sales().limit(4).collect()).length, 4);
   assert.equal(await sales().limit(0).count(), 0);
