@@ -50,13 +50,14 @@ export async function* runFragment(
 ): AsyncGenerator<Piece> {
   const inputs = new Map<string, Uint8Array[]>(Object.entries(broadcasts));
   const shuffled = new Map<string, [number, number, Uint8Array][]>();
-  // Pieces are copied on arrival: a shuffle reader may hand out bytes that alias its reusable read
+  // Shuffle pieces are copied on arrival: a shuffle reader may hand out bytes that alias its reusable read
   // buffer (v8.deserialize returns views of its input), and this task holds all of them before it runs.
+  // Narrow inputs (a union's or a cached DataFrame's batches) come from task output or memory blocks.
   for await (const piece of it) {
     if (piece instanceof Uint8Array) {
       let list = inputs.get('narrow');
       if (list === undefined) { list = []; inputs.set('narrow', list); }
-      list.push(piece.slice());
+      list.push(piece);
     } else if (Array.isArray(piece) && Array.isArray(piece[1])) {
       const [tag, bytes, mapIndex, seq] = piece[1];
       let list = shuffled.get(tag);
