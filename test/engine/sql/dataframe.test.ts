@@ -96,6 +96,15 @@ for (const broadcast of [false, true]) {
   });
 }
 
+test('a build side with repeated keys pairs each probe row with every match', async () => {
+  const l = s.createDataFrame([{ k: 1, a: 'x' }, { k: 2, a: 'y' }, { k: 4, a: 'w' }]);
+  const r = s.createDataFrame([{ k: 2, b: 1 }, { k: 2, b: 2 }, { k: 1, b: 3 }, { k: 3, b: 4 }]);
+  const rows = (await l.join(r, 'k', 'left').collect()).map(x => JSON.stringify(x)).sort();
+  assert.deepEqual(rows, ['{"k":1,"a":"x","b":3}', '{"k":2,"a":"y","b":1}', '{"k":2,"a":"y","b":2}', '{"k":4,"a":"w","b":null}']);
+  const full = (await l.join(r, 'k', 'full').collect()).map(x => JSON.stringify(x)).sort();
+  assert.deepEqual(full, ['{"k":1,"a":"x","b":3}', '{"k":2,"a":"y","b":1}', '{"k":2,"a":"y","b":2}', '{"k":3,"a":null,"b":4}', '{"k":4,"a":"w","b":null}']);
+});
+
 test('right and full outer joins keep unmatched rows of each side', async () => {
   assert.deepEqual((await joined('right')).rows, [
     '{"k":1,"a":"x","b":10}', '{"k":2,"a":"y","b":20}', '{"k":2,"a":"y2","b":20}', '{"k":3,"a":null,"b":30}', '{"k":null,"a":null,"b":0}']);
