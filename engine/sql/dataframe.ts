@@ -200,11 +200,19 @@ export class DataFrame {
       right = recast(right);
     }
     const threshold = Number(this.runtime.conf('flint.sql.broadcastThresholdBytes') ?? DEFAULT_BROADCAST_THRESHOLD);
-    const rightBytes = right.estimatedBytes();
-    const broadcast = threshold >= 0 && rightBytes !== null && rightBytes <= threshold && type !== 'right' && type !== 'full';
+    const fits = (p: PhysicalOp): boolean => {
+      const b = p.estimatedBytes();
+      return threshold >= 0 && b !== null && b <= threshold;
+    };
     const keyExprs: Expr[] = keys.map(k => ({ op: 'col', name: k }));
-    if (broadcast) {
+    if (fits(right) && type !== 'right' && type !== 'full') {
       return this.with(new HashJoinExec(left, new ExchangeExec(right, { kind: 'broadcast' }), keys, type, true));
+    }
+    if (type === 'inner' && fits(left)) {
+      // A small left side of an inner join is broadcast instead: join with the sides swapped, then restore the column order.
+      const swapped = new HashJoinExec(right, new ExchangeExec(left, { kind: 'broadcast' }), keys, 'inner', true);
+      const order = [...keys, ...left.schema.map(f => f.name).filter(n => !keys.includes(n)), ...right.schema.map(f => f.name).filter(n => !keys.includes(n))];
+      return this.with(new ProjectExec(swapped, order.map(n => ({ op: 'col', name: n }) as Expr), order));
     }
     const n = this.shufflePartitions();
     return this.with(new HashJoinExec(

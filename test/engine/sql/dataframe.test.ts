@@ -96,6 +96,19 @@ for (const broadcast of [false, true]) {
   });
 }
 
+test('an inner join broadcasts a small left side and keeps the left-then-right column order', async () => {
+  const small = s.createDataFrame([{ k: 1, a: 'x' }, { k: 2, a: 'y' }]);
+  const big = new SqlSession(new InProcessRuntime({ parallelism: 2 })).createDataFrame([{ k: 2, b: 20 }, { k: 1, b: 10 }, { k: 2, b: 21 }]);
+  const bigUnknown = s.createDataFrame(await big.collect()).filter(col('b').gt(0));
+  const j = small.join(bigUnknown.join(s.createDataFrame([{ k: 1, z: 0 }, { k: 2, z: 0 }]).drop('z'), 'k'), 'k');
+  const plan = j.explain().split('\n');
+  assert.match(plan[0], /^Project \[k, a, b\]/);
+  assert.match(plan[1], /HashJoin inner using \[k\] \(broadcast right\)/);
+  assert.match(plan[plan.length - 1], /LocalBatches \[k, a\]/);
+  assert.deepEqual(j.columns, ['k', 'a', 'b']);
+  assert.deepEqual((await j.collect()).map(x => JSON.stringify(x)).sort(), ['{"k":1,"a":"x","b":10}', '{"k":2,"a":"y","b":20}', '{"k":2,"a":"y","b":21}']);
+});
+
 test('a build side with repeated keys pairs each probe row with every match', async () => {
   const l = s.createDataFrame([{ k: 1, a: 'x' }, { k: 2, a: 'y' }, { k: 4, a: 'w' }]);
   const r = s.createDataFrame([{ k: 2, b: 1 }, { k: 2, b: 2 }, { k: 1, b: 3 }, { k: 3, b: 4 }]);
