@@ -158,6 +158,23 @@ test('orderBy range-partitions the rows: every partition is sorted and partition
   assert.deepEqual(await df.orderBy('s', 'k').limit(3).collect(), [...rows].sort((a, b) => (a.s < b.s ? -1 : a.s > b.s ? 1 : a.k - b.k)).slice(0, 3));
 });
 
+test('a sort past its memory budget spills sorted runs and merges them into the same order', async () => {
+  const { readdirSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const sortDirs = () => readdirSync(tmpdir()).filter(n => n.startsWith('flint-sort-')).length;
+  const before = sortDirs();
+  const small = new SqlSession(new InProcessRuntime({ parallelism: 2, conf: { 'flint.sql.sort.memoryBytes': 4096 } }));
+  const rows = Array.from({ length: 6000 }, (_, i) => ({ g: `g${(i * 13) % 17}`, x: i % 7 === 0 ? null : (i * 7919) % 1009, i }));
+  const df = small.createDataFrame(rows, undefined, 6);
+  const got = await df.orderBy('g', col('x').desc(), 'i').collect();
+  const want = [...rows].sort((a, b) => (a.g < b.g ? -1 : a.g > b.g ? 1 : 0)
+    || (a.x === null ? (b.x === null ? 0 : 1) : b.x === null ? -1 : b.x - a.x) || a.i - b.i);
+  assert.deepEqual(got, want);
+  const stable = await small.createDataFrame(rows, undefined, 1).orderBy('g').select('i').collect();
+  assert.deepEqual(stable.map(r => r.i), [...rows].sort((a, b) => (a.g < b.g ? -1 : a.g > b.g ? 1 : 0) || a.i - b.i).map(r => r.i));
+  assert.equal(sortDirs(), before);
+});
+
 test('limit, distinct, dropDuplicates, union, withColumn, withColumnRenamed and drop', async () => {
   assert.equal((await sales().limit(4).collect()).length, 4);
   assert.equal(await sales().limit(0).count(), 0);
