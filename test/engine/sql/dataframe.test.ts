@@ -44,6 +44,20 @@ test('count, sum and avg together (the fused path) agree with the aggregate tabl
   assert.deepEqual(fused.map(r => r.nq), [1n, 2n, 0n, 2n]);
 });
 
+test('a partial aggregation past its group limit emits early and the final step still merges every key', async () => {
+  const small = new SqlSession(new InProcessRuntime({ parallelism: 2, conf: { 'flint.sql.aggregate.partialMaxGroups': 50 } }));
+  const rows = Array.from({ length: 3000 }, (_, i) => ({ k: `k${(i * 37) % 400}`, v: i % 3 === 0 ? null : 1.5 }));
+  const df = small.createDataFrame(rows, undefined, 3);
+  const got = await df.groupBy('k').agg(count().alias('n'), sum('v').alias('s'), collectList('v').alias('l')).collect();
+  assert.equal(got.length, 400);
+  for (const r of got) {
+    const mine = rows.filter(x => x.k === r.k);
+    assert.equal(r.n, BigInt(mine.length));
+    assert.equal(r.s, mine.filter(x => x.v !== null).length * 1.5);
+    assert.equal((r.l as unknown[]).length, mine.filter(x => x.v !== null).length);
+  }
+});
+
 test('global aggregates give one row, also over an empty input', async () => {
   assert.deepEqual(await sales().agg(sum('qty'), count()).collect(), [{ 'sum(qty)': 17n, 'count(1)': 6n }]);
   assert.deepEqual(await sales().filter(col('qty').gt(100)).agg(sum('qty'), count()).collect(), [{ 'sum(qty)': null, 'count(1)': 0n }]);
