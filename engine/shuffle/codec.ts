@@ -182,7 +182,7 @@ class MemorySink implements FrameSink {
 }
 
 /** A FrameSource over bytes already in memory. */
-class MemorySource implements FrameSource {
+export class MemorySource implements FrameSource {
   buf: Buffer;
   private at = 0;
   constructor(bytes: Uint8Array) {

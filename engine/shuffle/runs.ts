@@ -1,6 +1,6 @@
 /** Sorted runs on disk: writing record buckets to a file and streaming a byte range of one back as records. */
 import fs from 'node:fs';
-import { encodeRecords, readBatch, type Pair } from './codec.ts';
+import { MemorySource, encodeRecords, readBatch, type Pair } from './codec.ts';
 import { BlockWriter, RangeReader } from './files.ts';
 import { corrupt } from './errors.ts';
 
@@ -122,4 +122,64 @@ export class RangeRecords implements IterableIterator<Pair> {
   [Symbol.iterator](): IterableIterator<Pair> {
     return this;
   }
+}
+
+/** The records of a segment already in memory (a map output fetched from another executor). */
+export class BytesRecords implements IterableIterator<Pair> {
+  private readonly src: MemorySource;
+  private batch: Pair[] = [];
+  private i = 0;
+
+  constructor(bytes: Uint8Array, private readonly what: string) {
+    this.src = new MemorySource(bytes);
+  }
+
+  next(): IteratorResult<Pair, undefined> {
+    while (this.i >= this.batch.length) {
+      const batch = readBatch(this.src, (detail) => corrupt(this.what, this.src.offset, detail));
+      if (batch === undefined) return DONE;
+      this.batch = batch;
+      this.i = 0;
+    }
+    return { done: false, value: this.batch[this.i++] };
+  }
+
+  return(): IteratorResult<Pair, undefined> {
+    this.batch = [];
+    this.i = 0;
+    return DONE;
+  }
+
+  [Symbol.iterator](): IterableIterator<Pair> {
+    return this;
+  }
+}
+
+/**
+ * The bytes of reduce partition `reduceId` in a map output's data file: what an executor serves
+ * when another executor fetches that segment. Throws ShuffleFetchFailedError-worthy I/O errors
+ * through `onIoError`.
+ */
+export function readSegmentFile(path: string, start: number, end: number, onIoError: (e: unknown) => Error): Buffer {
+  const out = Buffer.allocUnsafe(end - start);
+  let fd: number;
+  try {
+    fd = fs.openSync(path, 'r');
+  } catch (e) {
+    throw onIoError(e);
+  }
+  try {
+    let at = 0;
+    while (at < out.length) {
+      const n = fs.readSync(fd, out, at, out.length - at, start + at);
+      if (n <= 0) throw onIoError(new Error(`unexpected end of file at byte ${start + at} (wanted up to ${end})`));
+      at += n;
+    }
+  } catch (e) {
+    if ((e as { code?: string }).code === 'SHUFFLE_FETCH_FAILED') throw e;
+    throw onIoError(e);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return out;
 }

@@ -9,7 +9,7 @@ import vm from 'node:vm';
 import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import {
   writeShuffle, readShuffle, removeShuffle, newWriteMetrics, newReadMetrics, ShuffleFetchFailedError, cogroupIterators,
-  encodeRecordArray, decodeRecordArray,
+  encodeRecordArray, decodeRecordArray, readSegmentBytes,
   type Aggregator, type MapStatus, type Partitioner,
 } from '../../../engine/shuffle/index.ts';
 import { hashKey, compareKeys, KeyMap, estimateSize } from '../../../engine/serde/keys.ts';
@@ -330,4 +330,21 @@ test('a shuffle read dropped midway releases its files once collected', { skip: 
   assert.ok(openFds() >= before + 30, 'the dropped readers hold their files');
   for (let i = 0; i < 20 && openFds() > before; i++) { gc(); await new Promise((r) => setTimeout(r, 10)); }
   assert.ok(openFds() <= before, `${openFds() - before} files still open`);
+});
+
+test('segments fetched from another executor are read from memory, with the same result as from files', () => {
+  const maps = [words(3000, 200, 41), words(3000, 200, 42)];
+  const part = new TestHashPartitioner(3);
+  const { statuses, partitions } = runShuffle({ maps, partitioner: part, aggregator: sumAgg, mapSideCombine: true, shuffleId: 13 });
+  for (let reduceId = 0; reduceId < 3; reduceId++) {
+    const fetched = new Map(statuses.map((s) => [s.mapId, readSegmentBytes(13, s, reduceId)] as [number, Uint8Array]));
+    const remote = statuses.map((s) => ({ ...s, dataFile: `/nonexistent/${path.basename(s.dataFile)}` }));
+    const spec = { shuffleId: 13, reduceId, statuses: remote, aggregator: sumAgg, mapSideCombine: true, memoryBytes: 1 << 20, dir: tmpDir() };
+    assert.deepEqual([...readShuffle(spec, newReadMetrics(), fetched)], partitions[reduceId]);
+    const short = new Map([[0, fetched.get(0)!.subarray(1)]]);
+    assert.throws(() => [...readShuffle({ ...spec, statuses }, newReadMetrics(), short)],
+      (e: unknown) => e instanceof ShuffleFetchFailedError && e.mapId === 0 && /fetched/.test(e.message));
+  }
+  fs.rmSync(statuses[0].dataFile);
+  assert.throws(() => readSegmentBytes(13, statuses[0], 0), (e: unknown) => e instanceof ShuffleFetchFailedError && e.mapId === 0);
 });
