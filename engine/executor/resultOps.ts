@@ -1,5 +1,5 @@
 /** What a result task does with its partition's records: one entry per action (collect, count, reduce, ...), run on executors. */
-import { mkdirSync, renameSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { renameSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { serialize } from 'node:v8';
 import { KeyMap, compareKeys } from '../serde/keys.ts';
@@ -169,8 +169,9 @@ export const RESULT_OPS: Record<string, ResultOp> = {
   },
   saveText(it, p, tc) {
     // Task commit: write to an attempt file, then rename to part-NNNNN in the job's temporary directory.
+    // The driver made `dir`; a task must not recreate it: after a failed job the driver deletes it
+    // while other tasks of that job may still run, and their writes must then fail, not resurrect it.
     const dir = p.dir as string;
-    mkdirSync(dir, { recursive: true });
     const name = `part-${String(tc.partitionId).padStart(5, '0')}`;
     const tmp = join(dir, `.${name}.attempt-${tc.attemptNumber}-${tc.taskId}`);
     const fd = openSync(tmp, 'w');

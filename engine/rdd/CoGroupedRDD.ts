@@ -71,7 +71,7 @@ export class CoGroupedRDD<K> extends RDD<[K, unknown[][]]> {
           mapSideCombine: false,
           memoryBytes: ex.shuffleMemoryBytes,
           dir: ex.spillDir,
-        }) as Iterator<[K, unknown]>;
+        }, tc.shuffleRead) as Iterator<[K, unknown]>;
       }
       // The grouping map pulls sync iterators; an async parent (rare) is drained first.
       const it = rdd.iterator(parents[i]!, tc);
@@ -83,9 +83,9 @@ export class CoGroupedRDD<K> extends RDD<[K, unknown[][]]> {
       dir: ex.spillDir,
       stem: `${first !== undefined && first !== null ? `shuffle_${first}_` : ''}cogroup_rdd${this.id}_p${split.index}_t${tc.taskId}`,
     };
-    if (inputs.every((x) => !(x instanceof Promise))) return cogroupIterators(inputs as Iterator<[K, unknown]>[], spec);
+    if (inputs.every((x) => !(x instanceof Promise))) return cogroupIterators(inputs as Iterator<[K, unknown]>[], spec, tc.shuffleRead);
     return (async function* () {
-      yield* cogroupIterators(await Promise.all(inputs), spec);
+      yield* cogroupIterators(await Promise.all(inputs), spec, tc.shuffleRead);
     })();
   }
 }

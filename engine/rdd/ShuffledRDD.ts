@@ -133,7 +133,7 @@ export class ShuffledRDD<K, V, C> extends RDD<[K, C]> {
       keyOrdering: keyOrdering ?? (this.sorted ? compareKeys : undefined),
       memoryBytes: ex.shuffleMemoryBytes,
       dir: ex.spillDir,
-    }) as Iter<[K, C]>;
+    }, tc.shuffleRead) as Iter<[K, C]>;
   }
 }
 

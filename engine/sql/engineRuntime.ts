@@ -14,6 +14,7 @@ import type { Broadcast } from '../broadcast/Broadcast.ts';
 import { SQL_ERROR_CODES, SqlInternalError, SqlNotImplementedError, SqlUserError } from './errors.ts';
 import type { FragmentTail, Piece } from './fragment.ts';
 import { ipcToBatches } from './ipc.ts';
+import { sampleRangeBounds } from './rangeBounds.ts';
 import { CachedExec } from './operators/CachedExec.ts';
 import { ExchangeExec } from './operators/ExchangeExec.ts';
 import type { PhysicalOp } from './operators/plan.ts';
@@ -90,9 +91,13 @@ export class EngineRuntime implements SqlRuntime {
     return t;
   }
 
-  /** Runs the children of the plan's broadcast exchanges (deepest first) and broadcasts their output. */
-  async prepareBroadcasts(op: PhysicalOp): Promise<void> {
-    for (const c of op.children) await this.prepareBroadcasts(c);
+  /**
+   * Runs what a plan needs before it can be cut into tasks, deepest first: the children of broadcast
+   * exchanges (their output is broadcast) and the key samples of range exchanges (their bounds).
+   */
+  async prepare(op: PhysicalOp): Promise<void> {
+    for (const c of op.children) await this.prepare(c);
+    if (op instanceof ExchangeExec && op.partitioning.kind === 'range') await sampleRangeBounds(op, o => this.collect(o));
     if (op instanceof ExchangeExec && op.partitioning.kind === 'broadcast' && !this.broadcasts.has(op)) {
       const rows = (await job(() => this.compile(op.child, { mode: 'bytes' }).collect())) as Uint8Array[];
       this.broadcasts.set(op, rows);
@@ -100,7 +105,7 @@ export class EngineRuntime implements SqlRuntime {
   }
 
   async collect(op: PhysicalOp): Promise<RecordBatch[][]> {
-    await this.prepareBroadcasts(op);
+    await this.prepare(op);
     const pieces = (await job(() => this.compile(op, { mode: 'collect' }).collect())) as [number, Uint8Array][];
     const parts: RecordBatch[][] = Array.from({ length: op.numPartitions }, () => []);
     for (const [p, bytes] of pieces) parts[p].push(...ipcToBatches(bytes));
@@ -108,12 +113,12 @@ export class EngineRuntime implements SqlRuntime {
   }
 
   async count(op: PhysicalOp): Promise<number[]> {
-    await this.prepareBroadcasts(op);
+    await this.prepare(op);
     return (await job(() => this.compile(op, { mode: 'count' }).collect())) as number[];
   }
 
   async write(op: PhysicalOp, writeJob: WriteJob): Promise<number[]> {
-    await this.prepareBroadcasts(op);
+    await this.prepare(op);
     return (await job(() => this.compile(op, { mode: 'write', job: writeJob }).collect())) as number[];
   }
 
@@ -176,7 +181,12 @@ export class EngineRuntime implements SqlRuntime {
             throw new SqlNotImplementedError('this DataFrame has a broadcast join, whose build side must run first: use `await df.toRdd()` instead of df.rdd');
           }
           broadcasts[id] = b;
-        } else shuffles.push(o);
+        } else {
+          if (o.partitioning.kind === 'range' && o.partitioning.bounds === null) {
+            throw new SqlNotImplementedError('this DataFrame has a global sort, whose range bounds are sampled by a job first: use `await df.toRdd()` instead of df.rdd');
+          }
+          shuffles.push(o);
+        }
         return { op: 'Input', id, schema: o.schema, numPartitions: o.numPartitions };
       }
       if ((o instanceof UnionExec || o instanceof CachedExec) && o !== op) {

@@ -17,8 +17,9 @@ export class LocalBackend implements SchedulerBackend {
   private readonly pools = new Map<string, Piscina>();
   private stopping = false;
 
-  constructor(numSlots: number, base: Omit<ExecutorConfig, 'executorId'>) {
-    this.slots = Array.from({ length: numSlots }, (_, i) => `local-${i}`);
+  /** `idPrefix` names the slots (`local-0`, ...; an executor process of local-cluster uses its own). */
+  constructor(numSlots: number, base: Omit<ExecutorConfig, 'executorId'>, idPrefix = 'local') {
+    this.slots = Array.from({ length: numSlots }, (_, i) => `${idPrefix}-${i}`);
     for (const id of this.slots) {
       const pool = new Piscina({
         filename: WORKER_URL,

@@ -21,6 +21,9 @@ export interface AggSpec {
 
 export type AggMode = 'partial' | 'final' | 'complete';
 
+/** Default `flint.sql.aggregate.partialMaxGroups`: groups a partial aggregation holds before it emits them. */
+export const DEFAULT_PARTIAL_MAX_GROUPS = 1 << 20;
+
 /** What a final aggregation needs from its partial step: the key and argument types it saw. */
 export interface PartialInfo {
   keyTypes: TypeName[];
@@ -77,11 +80,15 @@ export class HashAggregateExec implements PhysicalOp {
   }
 
   async *execute(partition: number, ctx: ExecContext): AsyncIterable<RecordBatch> {
-    const table = new GroupTable(this.keyTypes);
-    const fused = this.mode !== 'final' && canFuse(this.aggs, this.argTypes) ? new FusedAccumulator(this.aggs, this.argTypes) : null;
-    const states: AggState[] = fused !== null ? [] : this.aggs.map((a, i) => AGGREGATES[a.fn].create(this.argTypes[i]));
+    // A partial aggregation may emit its states early and start over: the final step merges repeated keys.
+    // That bounds its memory at `flint.sql.aggregate.partialMaxGroups` groups.
+    const maxGroups = this.mode === 'partial' ? Number(ctx.conf('flint.sql.aggregate.partialMaxGroups') ?? DEFAULT_PARTIAL_MAX_GROUPS) : Infinity;
+    const fusable = this.mode !== 'final' && canFuse(this.aggs, this.argTypes);
     const stateWidths = this.aggs.map((a, i) => AGGREGATES[a.fn].stateTypes(this.argTypes[i]).length);
     const inSchema = this.child.schema;
+    let table = new GroupTable(this.keyTypes);
+    let fused = fusable ? new FusedAccumulator(this.aggs, this.argTypes) : null;
+    let states: AggState[] = fused !== null ? [] : this.aggs.map((a, i) => AGGREGATES[a.fn].create(this.argTypes[i]));
     for await (const batch of this.child.execute(partition, ctx)) {
       const n = batch.numRows;
       if (n === 0) continue;
@@ -99,13 +106,23 @@ export class HashAggregateExec implements PhysicalOp {
       } else {
         for (let i = 0; i < states.length; i++) states[i].add(gids, n, numGroups, this.argEvals[i]?.eval(cols, n) ?? null);
       }
+      if (table.size >= maxGroups) {
+        yield this.output(table, table.size, fused, states);
+        table = new GroupTable(this.keyTypes);
+        fused = fusable ? new FusedAccumulator(this.aggs, this.argTypes) : null;
+        states = fused !== null ? [] : this.aggs.map((a, i) => AGGREGATES[a.fn].create(this.argTypes[i]));
+      }
     }
     let numGroups = table.size;
     // A global aggregate (no keys) yields one row even over no input, as SQL does, but only once: in its final step.
     if (this.keyTypes.length === 0 && numGroups === 0 && this.mode !== 'partial' && partition === 0) numGroups = 1;
     if (numGroups === 0) return;
-    const keyCols: Col[] = numGroups === table.size ? table.keyColumns() : [];
-    const out: Col[] = [...keyCols];
+    yield this.output(table, numGroups, fused, states);
+  }
+
+  /** The batch of groups [0, numGroups): keys, then partial states or final values. */
+  private output(table: GroupTable, numGroups: number, fused: FusedAccumulator | null, states: AggState[]): RecordBatch {
+    const out: Col[] = numGroups === table.size ? table.keyColumns() : [];
     const resultTypes = this.aggs.map((a, i) => AGGREGATES[a.fn].resultType(this.argTypes[i]));
     if (fused !== null) {
       out.push(...(this.mode === 'partial' ? fused.states(numGroups, resultTypes) : fused.values(numGroups, resultTypes)));
@@ -115,8 +132,9 @@ export class HashAggregateExec implements PhysicalOp {
         else out.push(s.value(numGroups));
       }
     }
-    yield makeBatch(this.schema, out, numGroups);
+    return makeBatch(this.schema, out, numGroups);
   }
+
   estimatedBytes(): number | null {
     return this.child.estimatedBytes();
   }

@@ -6,7 +6,7 @@
  */
 import type { RecordBatch } from 'apache-arrow';
 import { batchColumns, concatBatches, concatColumns, isValid, makeBatch, nullColumn, take, type Col } from '../columns.ts';
-import { hashColumns, GroupTable } from '../hash.ts';
+import { GroupTable } from '../hash.ts';
 import type { FieldSpec, SchemaSpec, TypeName } from '../types.ts';
 import type { ExecContext, PhysicalOp } from './plan.ts';
 
@@ -19,6 +19,8 @@ interface BuildSide {
   table: GroupTable;
   head: Int32Array;
   next: Int32Array;
+  /** Whether no key has two build rows. */
+  unique: boolean;
 }
 
 export class HashJoinExec implements PhysicalOp {
@@ -66,12 +68,14 @@ export class HashJoinExec implements PhysicalOp {
     const gids = table.groupIds(keyCols, n);
     const head = new Int32Array(table.size).fill(-1);
     const next = new Int32Array(n).fill(-1);
+    let unique = true;
     for (let i = n - 1; i >= 0; i--) {
       if (!keyCols.every(c => isValid(c, i))) continue;
+      if (head[gids[i]] >= 0) unique = false;
       next[i] = head[gids[i]];
       head[gids[i]] = i;
     }
-    return { cols, n, table, head, next };
+    return { cols, n, table, head, next, unique };
   }
 
   async *execute(partition: number, ctx: ExecContext): AsyncIterable<RecordBatch> {
@@ -86,7 +90,7 @@ export class HashJoinExec implements PhysicalOp {
       if (n === 0) continue;
       const cols = batchColumns(batch, this.left.schema);
       const keyCols = this.leftKeyIdx.map(i => cols[i]);
-      const gids = side.table.lookup(keyCols, n, hashColumns(keyCols, this.keyTypes, n));
+      const gids = side.table.lookup(keyCols, n);
       for (const c of keyCols) if (c.nullCount > 0) for (let i = 0; i < n; i++) if (!isValid(c, i)) gids[i] = -1;
       if (this.how === 'semi' || this.how === 'anti') {
         const want = this.how === 'semi';
@@ -101,6 +105,19 @@ export class HashJoinExec implements PhysicalOp {
       const outer = this.how === 'left' || this.how === 'full';
       const head = side.head;
       const next = side.next;
+      if (side.unique) {
+        // Every build key has one row: a probe row yields at most one pair (at most n in all).
+        for (let i = 0; i < n; i++) {
+          const g = gids[i];
+          const r = g >= 0 ? head[g] : -1;
+          if (r < 0 && !outer) continue;
+          li[m] = i;
+          ri[m++] = r;
+          if (r >= 0 && matchedRight !== null) matchedRight[r] = 1;
+        }
+        if (m > 0) yield this.output(cols, side.cols, li.subarray(0, m), ri.subarray(0, m), false, m === n && isIdentity(li, m));
+        continue;
+      }
       for (let i = 0; i < n; i++) {
         const g = gids[i];
         let r = g >= 0 ? head[g] : -1;

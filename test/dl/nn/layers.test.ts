@@ -189,3 +189,16 @@ test('Sequential pools before a monotonic activation: same values and training a
   close(results[0].out, results[1].out, 1e-6);
   close(results[0].w, results[1].w, 1e-6);
 });
+
+test('ConvTranspose2d produces PyTorch output sizes and inverts a strided Conv2d shape', async () => {
+  const up = new nn.ConvTranspose2d(2, 3, 3, { stride: 2, padding: 1, outputPadding: 1 });
+  assert.deepEqual(up.weight.shape, [2, 3, 3, 3]);
+  assert.deepEqual(up.outputShape([2, 4, 5]), [3, 8, 10]);
+  const one = new nn.ConvTranspose2d(1, 1, 2, { bias: false });
+  one.weight.data = Float32Array.from([1, 1, 1, 1]);
+  close((await forward(one, [1, 2, 2], [1, 2, 3, 4])).out, [1, 3, 2, 4, 10, 6, 3, 7, 4]);
+  assert.throws(() => new nn.ConvTranspose2d(2, 2, 3, { stride: 2, outputPadding: 2 }), /outputPadding/);
+});
+test('gradient check: ConvTranspose2d with stride, padding, output padding and groups', async () => {
+  await checkModule(new nn.ConvTranspose2d(2, 4, 3, { stride: 2, padding: 1, outputPadding: 1, groups: 2 }), [1, 2, 3, 3]);
+});

@@ -216,12 +216,14 @@ describe('shuffles larger than memory', () => {
     const small = await FlintContext.create({ master: 'local[2]', conf: { 'flint.shuffle.memoryBytes': budget, 'flint.ui.showProgress': false } });
     try {
       const n = 40000;
+      const spillsBefore = small.dagScheduler.metrics.spillCount;
       const rdd = small.range(0, n, 1, 4).map((i) => [i % 5000, `value-${i}-${'x'.repeat(20)}`] as [number, string]);
       const grouped = await rdd.groupByKey(3).mapValues((vs) => vs.length).collect();
       assert.equal(grouped.length, 5000);
       assert.ok(grouped.every(([, c]) => c === 8));
-      const approxBytes = n * 60;
-      assert.ok(approxBytes >= 5 * budget, `input ${approxBytes} bytes vs budget ${budget}`);
+      const m = small.dagScheduler.metrics;
+      assert.ok(m.shuffleBytesWritten >= 5 * budget, `shuffled ${m.shuffleBytesWritten} bytes vs budget ${budget}`);
+      assert.ok(m.spillCount > spillsBefore, `the shuffle spilled (${m.spillCount} spills, ${m.spilledBytes} bytes)`);
       const sums = await small.range(0, n, 1, 4).map((i) => [`k${i % 7000}`, i] as [string, number]).reduceByKey((a, b) => a + b, 3).collectAsMap();
       assert.equal(sums.size, 7000);
       let expected = 0;

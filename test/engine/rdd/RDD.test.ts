@@ -264,6 +264,31 @@ describe('persistence and checkpoints', () => {
     done();
   });
 
+  test('later tasks run on the slot that holds their cached partition', async () => {
+    const rdd = ctx.parallelize(Array.from({ length: 8 }, (_, i) => i), 8).map((x) => x * 3).cache();
+    assert.equal(await rdd.count(), 8);
+    const holder = new Map<number, string>();
+    for (const s of await ctx.executorStats()) {
+      for (const b of s.blocks) if (b.startsWith(`rdd_${rdd.id}_`)) holder.set(Number(b.split('_')[2]), s.executorId);
+    }
+    assert.equal(holder.size, 8);
+    const ranOn = await rdd.mapPartitions((it, tc) => [[tc.partitionId, tc.executorId]]).collect();
+    for (const [p, e] of ranOn) assert.equal(e, holder.get(p as number), `partition ${p} ran where its block is`);
+    await rdd.unpersist();
+    done();
+  });
+
+  test('DISK_ONLY persistence computes once and reads back from disk', async () => {
+    const computed = ctx.longAccumulator();
+    const rdd = ctx.parallelize([1, 2, 3, 4], 2).map((x) => { computed.add(1); return { x }; }, { computed }).persist(StorageLevel.DISK_ONLY);
+    assert.deepEqual(await rdd.collect(), [{ x: 1 }, { x: 2 }, { x: 3 }, { x: 4 }]);
+    assert.deepEqual(await rdd.collect(), [{ x: 1 }, { x: 2 }, { x: 3 }, { x: 4 }]);
+    assert.equal(computed.value, 4);
+    assert.throws(() => rdd.persist(StorageLevel.MEMORY_ONLY), /already persisted at DISK_ONLY/);
+    await rdd.unpersist();
+    done();
+  });
+
   test('persist on disk survives a memory budget too small for it', async () => {
     const small = await FlintContext.create({ master: 'local[1]', conf: { 'flint.storage.memoryBytes': 2000, 'flint.ui.showProgress': false } });
     try {
@@ -312,6 +337,8 @@ describe('saveAsTextFile', () => {
     const out = join(scratch, 'out2');
     await assert.rejects(ctx.parallelize([1, 2, 3, 4], 4).map((x) => { if (x === 4) throw new Error('boom'); return x; }).saveAsTextFile(out), /boom/);
     assert.equal(existsSync(out), false);
+    // Tasks of the failed job that were still running finish now; they must not recreate the temporary directory.
+    await ctx.parallelize([0, 1], 2).count();
     assert.deepEqual(readdirSync(scratch).filter((n) => n.startsWith('out2')), []);
     done();
   });

@@ -53,6 +53,16 @@ test('orderBy, limit, distinct and union run on the engine', async () => {
   assert.deepEqual(await u.agg(max('k')).collect(), [{ 'max(k)': 100 }]);
 });
 
+test('a global sort on the engine samples range bounds and keeps the order through limit', async () => {
+  const df = ctx.createDataFrame(rows, undefined, 4);
+  const sorted = await df.orderBy(col('y').desc(), 'x').select('y', 'x').collect();
+  const want = [...rows].sort((a, b) => (a.y === null ? (b.y === null ? a.x - b.x : 1) : b.y === null ? -1 : b.y - a.y || a.x - b.x)).map(r => ({ y: r.y, x: r.x }));
+  assert.deepEqual(sorted, want);
+  assert.deepEqual(await df.orderBy('x').limit(4).select('x').collect(), [{ x: 0 }, { x: 0.5 }, { x: 1 }, { x: 1.5 }]);
+  await assert.rejects(async () => df.orderBy('x').rdd, /toRdd/);
+  assert.equal((await (await df.orderBy('x').toRdd()).collect()).length, 500);
+});
+
 test('df.rdd gives the rows as an RDD of objects', async () => {
   const df = ctx.createDataFrame(rows, undefined, 2).filter(col('k').eq(0)).select('x');
   const xs = await df.rdd.map((r: Record<string, unknown>) => r.x as number).collect();
