@@ -73,6 +73,9 @@ export function parseMaster(master: string): MasterSpec {
 
 let nextAppId = 0;
 
+/** How long stop() waits for executors to dispose their cached objects. */
+const STOP_DISPOSE_WAIT_MS = 2000;
+
 /**
  * The driver-side context. Create with `await FlintContext.create(...)` and `await ctx.stop()` when
  * done (it stops the executor threads and deletes the local directory).
@@ -399,9 +402,13 @@ export class FlintContext {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.dagScheduler.cancelAllJobs(`FlintContext ${this.appId} was stopped`);
+    this.taskScheduler.stop();
+    // Dispose executors' cached objects (ORT sessions...) before their threads go; a slot still busy
+    // with a cancelled job's task gets STOP_DISPOSE_WAIT_MS, then its thread is terminated anyway.
+    const disposed = this.controlAll('clearObjects', '').catch(() => undefined);
+    await Promise.race([disposed, new Promise((r) => setTimeout(r, STOP_DISPOSE_WAIT_MS).unref())]);
     this.stopped = true;
     this.progressBar?.stop();
-    this.taskScheduler.stop();
     await this.backend.stop();
     for (const id of this.tracker.shuffleIds()) removeShuffle(id, join(this.localDir, 'shuffle'));
     rmSync(this.localDir, { recursive: true, force: true });
