@@ -136,6 +136,48 @@ function parseRecord(b: Uint8Array, pos: number, limit: number, o: CsvOptions, o
   }
 }
 
+/**
+ * The fast path for a record without quotes: appends its fields straight from the bytes. Returns false,
+ * having appended nothing, when a field starts with a quote (the caller then uses parseRecord).
+ */
+function fastRecord(b: Uint8Array, pos: number, limit: number, o: CsvOptions, builders: ColumnBuilder[], nullBytes: Uint8Array, st: { next: number; fields: number; bad: boolean }): boolean {
+  const { sep, quote } = o;
+  const ncols = builders.length;
+  const nullLen = nullBytes.length;
+  let k = 0;
+  let p = pos;
+  let bad = false;
+  for (;;) {
+    if (p < limit && b[p] === quote) {
+      for (let j = 0; j < k && j < ncols; j++) builders[j].dropLast();
+      return false;
+    }
+    let e = p;
+    while (e < limit) {
+      const c = b[e];
+      if (c === sep || c === 10) break;
+      e++;
+    }
+    let fe = e;
+    if (fe > p && b[fe - 1] === 13 && (e >= limit || b[e] === 10)) fe--;
+    if (k < ncols) {
+      const bl = builders[k];
+      let isNullField = fe - p === nullLen;
+      for (let j = 0; isNullField && j < nullLen; j++) if (b[p + j] !== nullBytes[j]) isNullField = false;
+      if (isNullField) bl.appendNull();
+      else if (!bl.appendBytes(b, p, fe)) { bl.appendNull(); bad = true; }
+    }
+    k++;
+    if (e < limit && b[e] === sep) { p = e + 1; continue; }
+    st.next = e + 1;
+    break;
+  }
+  for (let j = k; j < ncols; j++) builders[j].appendNull();
+  st.fields = k;
+  st.bad = bad || k !== ncols;
+  return true;
+}
+
 function isBlankLine(b: Uint8Array, pos: number, limit: number): boolean {
   return pos < limit && (b[pos] === 10 || (b[pos] === 13 && pos + 1 < limit && b[pos + 1] === 10));
 }
@@ -175,6 +217,7 @@ export function* readSplit(split: InputSplit, options: Record<string, unknown>):
   const corrupt: (string | null)[] = [];
   const nullBytes = new TextEncoder().encode(o.nullValue);
   const fields = new Fields();
+  const fast = { next: 0, fields: 0, bad: false };
   let rows = 0;
   let skipHeader = o.header && fs.start === 0;
 
@@ -198,16 +241,27 @@ export function* readSplit(split: InputSplit, options: Record<string, unknown>):
     while (pos < limit) {
       if (isBlankLine(b, pos, limit)) { pos += b[pos] === 10 ? 1 : 2; continue; }
       const recStart = pos;
-      const { next, bad: badQuote } = parseRecord(b, pos, limit, o, fields);
-      pos = next;
-      if (skipHeader) { skipHeader = false; continue; }
-      let bad = badQuote || fields.count !== dataCols.length;
-      const n = Math.min(fields.count, dataCols.length);
-      // Append fields; a field that does not parse becomes null and marks the record malformed.
-      for (let k = 0; k < dataCols.length; k++) {
-        const bl = builders[k];
-        if (k >= n || isNull(fields, k, nullBytes)) { bl.appendNull(); continue; }
-        if (!bl.appendBytes(fields.bufs[k], fields.start[k], fields.end[k])) { bl.appendNull(); bad = true; }
+      let bad: boolean;
+      let count: number;
+      let badQuote = false;
+      if (!skipHeader && fastRecord(b, pos, limit, o, builders, nullBytes, fast)) {
+        pos = fast.next;
+        bad = fast.bad;
+        count = fast.fields;
+      } else {
+        const r = parseRecord(b, pos, limit, o, fields);
+        pos = r.next;
+        if (skipHeader) { skipHeader = false; continue; }
+        badQuote = r.bad;
+        count = fields.count;
+        bad = badQuote || fields.count !== dataCols.length;
+        const n = Math.min(fields.count, dataCols.length);
+        // Append fields; a field that does not parse becomes null and marks the record malformed.
+        for (let k = 0; k < dataCols.length; k++) {
+          const bl = builders[k];
+          if (k >= n || isNull(fields, k, nullBytes)) { bl.appendNull(); continue; }
+          if (!bl.appendBytes(fields.bufs[k], fields.start[k], fields.end[k])) { bl.appendNull(); bad = true; }
+        }
       }
       if (bad) {
         let recEnd = Math.min(pos, limit);
@@ -216,7 +270,7 @@ export function* readSplit(split: InputSplit, options: Record<string, unknown>):
         if (o.mode === 'FAILFAST') {
           const line = lineNumberAt(fs.path, chunk.offset + recStart);
           throw new SqlUserError('MALFORMED_RECORD',
-            `csv: malformed record at ${fs.path}:${line}: ${JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}...` : text)} (${describeProblem(fields, dataCols.length, badQuote)}); fix the data, or read with mode PERMISSIVE or DROPMALFORMED`);
+            `csv: malformed record at ${fs.path}:${line}: ${JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}...` : text)} (${describeProblem(count, dataCols.length, badQuote)}); fix the data, or read with mode PERMISSIVE or DROPMALFORMED`);
         }
         if (o.mode === 'DROPMALFORMED') {
           for (const bl of builders) bl.dropLast();
@@ -231,9 +285,9 @@ export function* readSplit(split: InputSplit, options: Record<string, unknown>):
   if (rows > 0) yield flush();
 }
 
-function describeProblem(f: Fields, expected: number, badQuote: boolean): string {
+function describeProblem(count: number, expected: number, badQuote: boolean): string {
   if (badQuote) return 'unterminated or misplaced quote';
-  if (f.count !== expected) return `${f.count} fields, expected ${expected}`;
+  if (count !== expected) return `${count} fields, expected ${expected}`;
   return 'a field does not parse as its column type';
 }
 

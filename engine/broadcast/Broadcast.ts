@@ -37,7 +37,7 @@ export class FileBroadcastFactory implements BroadcastFactory {
  */
 export class Broadcast<T> {
   private destroyed = false;
-  private readonly location: string;
+  private readonly location_: string;
 
   constructor(readonly id: number, private readonly v: T, private readonly factory: BroadcastFactory, private readonly onDestroy: (id: number) => Promise<void>) {
     let bytes: Uint8Array;
@@ -46,12 +46,17 @@ export class Broadcast<T> {
     } catch (e) {
       throw engineError('BAD_ARGUMENT', `broadcast(value): the value cannot be serialized (${(e as Error).message}); broadcast plain data (objects, arrays, typed arrays, Maps), not functions or class instances with methods`, { cause: e });
     }
-    this.location = factory.publish(id, bytes);
+    this.location_ = factory.publish(id, bytes);
   }
 
   get value(): T {
     if (this.destroyed) throw engineError('BROADCAST_DESTROYED', `broadcast ${this.id} was destroyed; create a new one with ctx.broadcast(value)`);
     return this.v;
+  }
+
+  /** Where executors fetch it (the context cleaner removes it when this handle is garbage collected). */
+  get location(): string {
+    return this.location_;
   }
 
   get isDestroyed(): boolean {
@@ -62,13 +67,13 @@ export class Broadcast<T> {
   async destroy(): Promise<void> {
     if (this.destroyed) return;
     this.destroyed = true;
-    this.factory.remove(this.location);
+    this.factory.remove(this.location_);
     await this.onDestroy(this.id);
   }
 
   [SHIP](): EnvValue {
     if (this.destroyed) throw engineError('BROADCAST_DESTROYED', `broadcast ${this.id} was destroyed and cannot be passed to a task; create a new one`);
-    return { t: 'bc', id: this.id, path: this.location };
+    return { t: 'bc', id: this.id, path: this.location_ };
   }
 
   toString(): string {

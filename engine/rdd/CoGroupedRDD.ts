@@ -1,19 +1,19 @@
 /** CoGroupedRDD: groups the values of several pair RDDs by key; parents already partitioned alike are read narrowly, the others through shuffles. */
 import type { TaskContext } from '../executor/TaskContext.ts';
 import type { Partitioner } from '../shuffle/api.ts';
-import { readShuffle } from '../shuffle/index.ts';
-import { KeyMap } from '../serde/keys.ts';
+import { cogroupIterators, readShuffle } from '../shuffle/index.ts';
 import { registerShippable } from '../serde/plan.ts';
 import type { FlintContext } from '../context.ts';
 import { Dependency, OneToOneDependency, ShuffleDependency } from './Dependency.ts';
-import { ArrayIter, forEachRecord, type Iter } from './iter.ts';
+import { ArrayIter, drain, isAsyncIter, type Iter } from './iter.ts';
 import { rddKinds } from './kinds.ts';
 import { RDD, type Partition } from './RDD.ts';
 
 /**
  * Record i is [key, [values of parent 0, values of parent 1, ...]]. Executor fields: `narrow[i]` is
  * parent i when it is read narrowly (same partitioner), else null and `shuffleIds[i]` names its shuffle.
- * A partition holds one KeyMap of all its keys in memory (cogroup does not spill yet).
+ * The groups are built in the shuffle's spillable map (cogroupIterators), so cogroup and the joins
+ * built on it stay within flint.shuffle.memoryBytes whatever the number of keys.
  */
 export class CoGroupedRDD<K> extends RDD<[K, unknown[][]]> {
   readonly narrow: (RDD<[K, unknown]> | null)[];
@@ -60,37 +60,32 @@ export class CoGroupedRDD<K> extends RDD<[K, unknown[][]]> {
   }
 
   compute(split: Partition, tc: TaskContext): Iter<[K, unknown[][]]> {
-    const n = this.narrow.length;
-    const groups = new KeyMap<K, unknown[][]>();
     const parents = split.parents as (Partition | null)[];
-    const pending: Promise<void>[] = [];
-    for (let i = 0; i < n; i++) {
-      const add = (kv: [K, unknown]) => {
-        let g = groups.get(kv[0]);
-        if (g === undefined) {
-          g = Array.from({ length: n }, () => []);
-          groups.set(kv[0], g);
-        }
-        g[i].push(kv[1]);
-      };
-      const rdd = this.narrow[i];
-      const it: Iter<[K, unknown]> = rdd !== null
-        ? rdd.iterator(parents[i]!, tc)
-        : readShuffle<K, unknown, unknown>({
+    const ex = tc.executor;
+    const inputs: (Iterator<[K, unknown]> | Promise<Iterator<[K, unknown]>>)[] = this.narrow.map((rdd, i) => {
+      if (rdd === null) {
+        return readShuffle<K, unknown, unknown>({
           shuffleId: this.shuffleIds[i]!,
           reduceId: split.index,
-          statuses: tc.executor.mapStatuses(this.shuffleIds[i]!),
+          statuses: ex.mapStatuses(this.shuffleIds[i]!),
           mapSideCombine: false,
-          memoryBytes: tc.executor.shuffleMemoryBytes,
-          dir: tc.executor.spillDir,
-        }) as Iter<[K, unknown]>;
-      const r = forEachRecord(it, add);
-      if (r instanceof Promise) pending.push(r);
-    }
-    if (pending.length === 0) return new ArrayIter([...groups.entries()]);
+          memoryBytes: ex.shuffleMemoryBytes,
+          dir: ex.spillDir,
+        }, tc.shuffleRead) as Iterator<[K, unknown]>;
+      }
+      // The grouping map pulls sync iterators; an async parent (rare) is drained first.
+      const it = rdd.iterator(parents[i]!, tc);
+      return isAsyncIter(it) ? (drain(it) as Promise<[K, unknown][]>).then((xs) => new ArrayIter(xs)) : it;
+    });
+    const first = this.shuffleIds.find((id) => id !== null);
+    const spec = {
+      memoryBytes: ex.shuffleMemoryBytes,
+      dir: ex.spillDir,
+      stem: `${first !== undefined && first !== null ? `shuffle_${first}_` : ''}cogroup_rdd${this.id}_p${split.index}_t${tc.taskId}`,
+    };
+    if (inputs.every((x) => !(x instanceof Promise))) return cogroupIterators(inputs as Iterator<[K, unknown]>[], spec, tc.shuffleRead);
     return (async function* () {
-      await Promise.all(pending);
-      yield* groups.entries();
+      yield* cogroupIterators(await Promise.all(inputs), spec, tc.shuffleRead);
     })();
   }
 }

@@ -87,20 +87,35 @@ const sumFn: AggregateFunction = {
       };
     }
     let sums = new Float64Array(64);
+    // While every value seen was non-null, every group has a sum: `has` is only kept after the first null.
+    let allValid = true;
+    let groupsSeen = 0;
+    const noteNulls = (): void => {
+      if (allValid) { has.fill(1, 0, groupsSeen); allValid = false; }
+    };
     return {
       add(gids, n, numGroups, input) {
         sums = grow(sums, numGroups); has = grow(has, numGroups);
         const v = numbers(input!, t!);
-        if (input!.nullCount === 0) for (let i = 0; i < n; i++) { const g = gids[i]; sums[g] += v[i]; has[g] = 1; }
-        else for (let i = 0; i < n; i++) if (isValid(input!, i)) { const g = gids[i]; sums[g] += v[i]; has[g] = 1; }
+        if (input!.nullCount === 0) {
+          if (allValid) for (let i = 0; i < n; i++) sums[gids[i]] += v[i];
+          else for (let i = 0; i < n; i++) { const g = gids[i]; sums[g] += v[i]; has[g] = 1; }
+        } else {
+          noteNulls();
+          for (let i = 0; i < n; i++) if (isValid(input!, i)) { const g = gids[i]; sums[g] += v[i]; has[g] = 1; }
+        }
+        groupsSeen = Math.max(groupsSeen, numGroups);
       },
       merge(gids, n, numGroups, [s]) {
         sums = grow(sums, numGroups); has = grow(has, numGroups);
+        noteNulls();
         const v = numbers(s, type);
         for (let i = 0; i < n; i++) if (isValid(s, i)) { sums[gids[i]] += v[i]; has[gids[i]] = 1; }
+        groupsSeen = Math.max(groupsSeen, numGroups);
       },
       state(numGroups) { return [this.value(numGroups)]; },
       value(numGroups) {
+        if (allValid) has.fill(1, 0, Math.min(groupsSeen, numGroups));
         if (type === 'int64') {
           const out = new BigInt64Array(numGroups);
           for (let g = 0; g < numGroups; g++) out[g] = BigInt(sums[g]);

@@ -125,7 +125,8 @@ class Utf8Builder implements ColumnBuilder {
     if (end + len > this.bytes.length) {
       const b = new Uint8Array(Math.max(this.bytes.length * 2, end + len)); b.set(this.bytes); this.bytes = b;
     }
-    if (len > 0) this.bytes.set(buf.subarray(s, e), end);
+    if (len > 32) this.bytes.set(buf.subarray(s, e), end);
+    else for (let i = 0; i < len; i++) this.bytes[end + i] = buf[s + i];
     this.valid[this.length] = ok ? 1 : 0;
     this.offsets[++this.length] = end + len;
   }

@@ -56,6 +56,15 @@ export function boolColumn(values: Uint8Array, valid: Uint8Array | null, n = val
   return makeData({ type: toArrowType('bool') as never, length: n, data: packBits(values, n), ...bitmapOf(valid, n) }) as Col;
 }
 
+/** A bool column from an already packed bitmap, sharing `like`'s validity (same rows). */
+export function bitsColumn(bits: Uint8Array, like: Col, n: number): Col {
+  const hasNulls = like.nullCount > 0 && like.nullBitmap !== undefined && like.nullBitmap.length > 0;
+  return makeData({
+    type: toArrowType('bool') as never, length: n, data: bits,
+    ...(hasNulls ? { nullBitmap: like.nullBitmap, nullCount: like.nullCount } : { nullCount: 0 }),
+  }) as Col;
+}
+
 /** A utf8 column from offsets (n + 1 entries) and UTF-8 bytes. */
 export function utf8Column(offsets: Int32Array, bytes: Uint8Array, valid: Uint8Array | null): Col {
   const n = offsets.length - 1;
@@ -383,9 +392,15 @@ function timestampMillis(v: unknown, t: DataType): number {
 }
 
 /** A RecordBatch of the schema from columns (each of length numRows). */
+const arrowSchemas = new WeakMap<SchemaSpec, ReturnType<typeof toArrowSchema>>();
+
 export function makeBatch(spec: SchemaSpec, columns: Col[], numRows: number): RecordBatch {
   if (columns.length !== spec.length) throw new SqlInternalError(`makeBatch: ${columns.length} columns for a schema of ${spec.length}`);
-  const schema = toArrowSchema(spec);
+  let schema = arrowSchemas.get(spec);
+  if (schema === undefined) {
+    schema = toArrowSchema(spec);
+    arrowSchemas.set(spec, schema);
+  }
   for (let i = 0; i < columns.length; i++) {
     if (columns[i].length !== numRows) {
       throw new SqlInternalError(`makeBatch: column '${spec[i].name}' has ${columns[i].length} rows, expected ${numRows}`);

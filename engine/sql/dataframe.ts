@@ -8,6 +8,7 @@ import type { SqlSourceModule } from './datasource.ts';
 import { SqlNotImplementedError, SqlUserError, unresolvedColumn } from './errors.ts';
 import { compileExpr } from './eval.ts';
 import { schemaTree, showTable } from './format.ts';
+import { CachedExec } from './operators/CachedExec.ts';
 import { ExchangeExec } from './operators/ExchangeExec.ts';
 import { FilterExec } from './operators/FilterExec.ts';
 import { HashAggregateExec, type AggSpec } from './operators/HashAggregateExec.ts';
@@ -199,11 +200,19 @@ export class DataFrame {
       right = recast(right);
     }
     const threshold = Number(this.runtime.conf('flint.sql.broadcastThresholdBytes') ?? DEFAULT_BROADCAST_THRESHOLD);
-    const rightBytes = right.estimatedBytes();
-    const broadcast = threshold >= 0 && rightBytes !== null && rightBytes <= threshold && type !== 'right' && type !== 'full';
+    const fits = (p: PhysicalOp): boolean => {
+      const b = p.estimatedBytes();
+      return threshold >= 0 && b !== null && b <= threshold;
+    };
     const keyExprs: Expr[] = keys.map(k => ({ op: 'col', name: k }));
-    if (broadcast) {
+    if (fits(right) && type !== 'right' && type !== 'full') {
       return this.with(new HashJoinExec(left, new ExchangeExec(right, { kind: 'broadcast' }), keys, type, true));
+    }
+    if (type === 'inner' && fits(left)) {
+      // A small left side of an inner join is broadcast instead: join with the sides swapped, then restore the column order.
+      const swapped = new HashJoinExec(right, new ExchangeExec(left, { kind: 'broadcast' }), keys, 'inner', true);
+      const order = [...keys, ...left.schema.map(f => f.name).filter(n => !keys.includes(n)), ...right.schema.map(f => f.name).filter(n => !keys.includes(n))];
+      return this.with(new ProjectExec(swapped, order.map(n => ({ op: 'col', name: n }) as Expr), order));
     }
     const n = this.shufflePartitions();
     return this.with(new HashJoinExec(
@@ -212,7 +221,11 @@ export class DataFrame {
       keys, type, false));
   }
 
-  /** Sorts all rows (a global order: rows gather into one partition). Columns sort ascending unless given as col(x).desc(). */
+  /**
+   * Sorts all rows: a range exchange (bounds from a sample of the keys) puts each key range in one
+   * partition, then each partition is sorted, so partition order is the global order. Columns sort
+   * ascending unless given as col(x).desc().
+   */
   orderBy(...cols: (ColumnLike | ColumnLike[])[]): DataFrame {
     const orders: SortOrder[] = cols.flat().map(c => {
       const e = toColumn(c, 'orderBy').expr;
@@ -220,7 +233,9 @@ export class DataFrame {
     });
     if (orders.length === 0) throw new SqlUserError('INVALID_ARGUMENT', 'orderBy: give at least one column');
     for (const o of orders) compileExpr(o.expr, this.plan.schema, 'orderBy');
-    return this.with(new SortExec(this.single(this.plan), orders));
+    if (this.plan.numPartitions <= 1) return this.with(new SortExec(this.plan, orders));
+    const ranged = new ExchangeExec(this.plan, { kind: 'range', orders, numPartitions: this.shufflePartitions(), bounds: null });
+    return this.with(new SortExec(ranged, orders));
   }
 
   /** Same as orderBy. */
@@ -279,6 +294,29 @@ export class DataFrame {
     if (!Number.isInteger(n) || n < 1) throw new SqlUserError('INVALID_ARGUMENT', `repartition: expected a positive integer, got ${n}`);
     const keys = cols.map(c => toColumn(c, 'repartition').expr);
     return this.with(new ExchangeExec(this.plan, keys.length > 0 ? { kind: 'hash', keys, numPartitions: n } : { kind: 'roundRobin', numPartitions: n }));
+  }
+
+  /**
+   * Keeps this DataFrame's partitions once computed: on a FlintContext as persisted RDD blocks of Arrow IPC
+   * batches on the executors, in process as batches in memory. Later actions start from them.
+   */
+  cache(): DataFrame {
+    return this.plan instanceof CachedExec ? this : this.with(new CachedExec(this.plan));
+  }
+
+  /** Same as cache. */
+  persist(): DataFrame {
+    return this.cache();
+  }
+
+  /** Drops what cache() kept; the plan recomputes from its sources afterwards. */
+  async unpersist(): Promise<DataFrame> {
+    if (this.plan instanceof CachedExec) {
+      const rt = this.runtime as SqlRuntime & { uncache?(op: CachedExec): Promise<void> };
+      await rt.uncache?.(this.plan);
+      this.plan.clear();
+    }
+    return this;
   }
 
   // ---- actions ----
@@ -350,8 +388,8 @@ export class DataFrame {
 
   /** The rows as an RDD of plain objects, after running the build sides of broadcast joins. */
   async toRdd(): Promise<RDD<Record<string, unknown>>> {
-    const rt = this.runtime as SqlRuntime & { prepareBroadcasts?(op: PhysicalOp): Promise<void> };
-    await rt.prepareBroadcasts?.(this.plan);
+    const rt = this.runtime as SqlRuntime & { prepare?(op: PhysicalOp): Promise<void> };
+    await rt.prepare?.(this.plan);
     return this.rowsRdd();
   }
 

@@ -11,9 +11,11 @@ import { HashPartitioner } from '../rdd/Partitioner.ts';
 import type { RDD } from '../rdd/RDD.ts';
 import { moduleRef } from '../serde/closure.ts';
 import type { Broadcast } from '../broadcast/Broadcast.ts';
-import { SqlInternalError, SqlNotImplementedError } from './errors.ts';
+import { SQL_ERROR_CODES, SqlInternalError, SqlNotImplementedError, SqlUserError } from './errors.ts';
 import type { FragmentTail, Piece } from './fragment.ts';
 import { ipcToBatches } from './ipc.ts';
+import { sampleRangeBounds } from './rangeBounds.ts';
+import { CachedExec } from './operators/CachedExec.ts';
 import { ExchangeExec } from './operators/ExchangeExec.ts';
 import type { PhysicalOp } from './operators/plan.ts';
 import { ProjectExec } from './operators/ProjectExec.ts';
@@ -38,6 +40,24 @@ function keyTable(n: number): number[] {
     if (k > n * 10000) throw new SqlInternalError(`no key reaches every one of ${n} hash partitions`);
   }
   return keys;
+}
+
+const USER_CODES = new Set(Object.keys(SQL_ERROR_CODES).filter(c => c !== 'NOT_IMPLEMENTED' && c !== 'INTERNAL'));
+
+/**
+ * Runs a job; when a task failed with an engine/sql user error (a malformed record, a bad type), that error
+ * is raised again as itself (same class and code as in process), with the engine's job failure as its cause.
+ */
+async function job<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    const cause = (err as { cause?: { name?: string; code?: string; message?: string } }).cause;
+    if (cause?.name === 'SqlUserError' && cause.code !== undefined && USER_CODES.has(cause.code)) {
+      throw new SqlUserError(cause.code as never, String(cause.message), { cause: err });
+    }
+    throw err;
+  }
 }
 
 /** Runs DataFrame plans on a FlintContext's executors. */
@@ -71,31 +91,35 @@ export class EngineRuntime implements SqlRuntime {
     return t;
   }
 
-  /** Runs the children of the plan's broadcast exchanges (deepest first) and broadcasts their output. */
-  async prepareBroadcasts(op: PhysicalOp): Promise<void> {
-    for (const c of op.children) await this.prepareBroadcasts(c);
+  /**
+   * Runs what a plan needs before it can be cut into tasks, deepest first: the children of broadcast
+   * exchanges (their output is broadcast) and the key samples of range exchanges (their bounds).
+   */
+  async prepare(op: PhysicalOp): Promise<void> {
+    for (const c of op.children) await this.prepare(c);
+    if (op instanceof ExchangeExec && op.partitioning.kind === 'range') await sampleRangeBounds(op, o => this.collect(o));
     if (op instanceof ExchangeExec && op.partitioning.kind === 'broadcast' && !this.broadcasts.has(op)) {
-      const rows = (await this.compile(op.child, { mode: 'bytes' }).collect()) as Uint8Array[];
+      const rows = (await job(() => this.compile(op.child, { mode: 'bytes' }).collect())) as Uint8Array[];
       this.broadcasts.set(op, rows);
     }
   }
 
   async collect(op: PhysicalOp): Promise<RecordBatch[][]> {
-    await this.prepareBroadcasts(op);
-    const pieces = (await this.compile(op, { mode: 'collect' }).collect()) as [number, Uint8Array][];
+    await this.prepare(op);
+    const pieces = (await job(() => this.compile(op, { mode: 'collect' }).collect())) as [number, Uint8Array][];
     const parts: RecordBatch[][] = Array.from({ length: op.numPartitions }, () => []);
     for (const [p, bytes] of pieces) parts[p].push(...ipcToBatches(bytes));
     return parts;
   }
 
   async count(op: PhysicalOp): Promise<number[]> {
-    await this.prepareBroadcasts(op);
-    return (await this.compile(op, { mode: 'count' }).collect()) as number[];
+    await this.prepare(op);
+    return (await job(() => this.compile(op, { mode: 'count' }).collect())) as number[];
   }
 
-  async write(op: PhysicalOp, job: WriteJob): Promise<number[]> {
-    await this.prepareBroadcasts(op);
-    return (await this.compile(op, { mode: 'write', job }).collect()) as number[];
+  async write(op: PhysicalOp, writeJob: WriteJob): Promise<number[]> {
+    await this.prepare(op);
+    return (await job(() => this.compile(op, { mode: 'write', job: writeJob }).collect())) as number[];
   }
 
   /**
@@ -106,6 +130,25 @@ export class EngineRuntime implements SqlRuntime {
     return this.compile(op, { mode: 'bytes' }) as RDD<Uint8Array>;
   }
 
+  private readonly cached = new WeakMap<CachedExec, RDD<Piece>>();
+
+  /** The persisted RDD of a cached DataFrame's IPC batches (built on first use; blocks stay on the executors). */
+  private cachedRdd(op: CachedExec): RDD<Piece> {
+    let rdd = this.cached.get(op);
+    if (rdd === undefined) {
+      rdd = this.compile(op.child, { mode: 'bytes' }).persist();
+      this.cached.set(op, rdd);
+    }
+    return rdd;
+  }
+
+  /** Drops a cached DataFrame's blocks from the executors. */
+  async uncache(op: CachedExec): Promise<void> {
+    const rdd = this.cached.get(op);
+    this.cached.delete(op);
+    if (rdd !== undefined) await rdd.unpersist();
+  }
+
   /** df.rdd: the rows as plain objects. */
   rowsRdd(df: DataFrame): RDD<Record<string, unknown>> {
     const schema = df.plan.schema;
@@ -114,6 +157,11 @@ export class EngineRuntime implements SqlRuntime {
 
   /** An RDD computing `op`'s partitions and ending in `tail`. */
   private compile(op: PhysicalOp, tail: FragmentTail): RDD<Piece> {
+    if (op instanceof CachedExec) {
+      const cached = this.cachedRdd(op);
+      if (tail.mode === 'bytes') return cached;
+      return this.fragment(cached, { op: 'Input', id: 'narrow', schema: op.schema, numPartitions: op.numPartitions }, {}, tail);
+    }
     if (op instanceof UnionExec) {
       const parts: RDD<Piece>[] = [];
       for (const child of op.children) parts.push(this.compile(castTo(child, op), { mode: 'bytes' }));
@@ -123,7 +171,7 @@ export class EngineRuntime implements SqlRuntime {
     }
     const shuffles: ExchangeExec[] = [];
     const broadcasts: Record<string, Uint8Array[]> = {};
-    let narrow: UnionExec | null = null;
+    let narrow: UnionExec | CachedExec | null = null;
     const spec = opToSpec(op, o => {
       if (o instanceof ExchangeExec) {
         const id = `x${o.id}`;
@@ -133,11 +181,16 @@ export class EngineRuntime implements SqlRuntime {
             throw new SqlNotImplementedError('this DataFrame has a broadcast join, whose build side must run first: use `await df.toRdd()` instead of df.rdd');
           }
           broadcasts[id] = b;
-        } else shuffles.push(o);
+        } else {
+          if (o.partitioning.kind === 'range' && o.partitioning.bounds === null) {
+            throw new SqlNotImplementedError('this DataFrame has a global sort, whose range bounds are sampled by a job first: use `await df.toRdd()` instead of df.rdd');
+          }
+          shuffles.push(o);
+        }
         return { op: 'Input', id, schema: o.schema, numPartitions: o.numPartitions };
       }
-      if (o instanceof UnionExec && o !== op) {
-        if (narrow !== null) throw new SqlInternalError('a plan fragment reads two unions');
+      if ((o instanceof UnionExec || o instanceof CachedExec) && o !== op) {
+        if (narrow !== null) throw new SqlInternalError('a plan fragment reads two narrow inputs (unions or cached DataFrames)');
         narrow = o;
         return { op: 'Input', id: 'narrow', schema: o.schema, numPartitions: o.numPartitions };
       }

@@ -1,6 +1,6 @@
 /** Compiles an Expr against a schema (plan-time name and type checks) into an evaluator that computes a whole column per batch over typed arrays. */
 import {
-  bit, boolColumn, buildColumn, fixedColumn, getValue, isValid, stringAt, stringsColumn, utf8Bytes, utf8Column, validBytes, type Col,
+  bit, bitsColumn, boolColumn, buildColumn, fixedColumn, getValue, isValid, stringAt, stringsColumn, utf8Bytes, utf8Column, validBytes, type Col,
 } from './columns.ts';
 import { exprName, type BinaryOp, type Expr } from './column.ts';
 import { SqlInternalError, SqlUserError, unresolvedColumn } from './errors.ts';
@@ -146,6 +146,11 @@ function compileBinary(fn: BinaryOp, le: Expr, re: Expr, schema: SchemaSpec, whe
       throw new SqlUserError('TYPE_MISMATCH', `${where}: ${text} needs numeric operands, got ${l.type} and ${r.type}; cast first`);
     }
     const out: TypeName = fn === '/' ? 'float64' : widen(l.type, r.type);
+    if (re.op === 'lit' && typeof re.value === 'number' && (fn === '+' || fn === '-' || fn === '*') && (out === 'float64' || out === 'float32') && l.type !== 'int64') {
+      const c = re.value;
+      const lt = l.type;
+      return { type: out, eval: (cols, n) => arithScalarKernel(fn, l.eval(cols, n), lt, c, out, n) };
+    }
     return { type: out, eval: (cols, n) => arithKernel(fn, l.eval(cols, n), l.type, r.eval(cols, n), r.type, out, n) };
   }
   // Comparisons: numbers compare numerically, strings bytewise (code point order), timestamps with strings parse the string.
@@ -162,6 +167,10 @@ function compileBinary(fn: BinaryOp, le: Expr, re: Expr, schema: SchemaSpec, whe
   }
   const lf = l;
   const rf = r;
+  if (re.op === 'lit' && typeof re.value === 'number' && (lt === 'int32' || lt === 'float32' || lt === 'float64')) {
+    const c = re.value;
+    return { type: 'bool', eval: (cols, n) => compareScalarKernel(fn, lf.eval(cols, n), c, n) };
+  }
   return { type: 'bool', eval: (cols, n) => compareKernel(fn, lf.eval(cols, n), lt, rf.eval(cols, n), rt, n) };
 }
 
@@ -237,6 +246,31 @@ function setNull(valid: Uint8Array | null, i: number, n: number): Uint8Array {
   const v = valid ?? new Uint8Array(n).fill(1);
   v[i] = 0;
   return v;
+}
+
+/** Column op number for + - * into a float column (no constant column is built). */
+function arithScalarKernel(fn: BinaryOp, a: Col, at: TypeName, c: number, out: TypeName, n: number): Col {
+  const x = numbers(a, at);
+  const r = out === 'float32' ? new Float32Array(n) : new Float64Array(n);
+  if (fn === '+') for (let i = 0; i < n; i++) r[i] = x[i] + c;
+  else if (fn === '-') for (let i = 0; i < n; i++) r[i] = x[i] - c;
+  else for (let i = 0; i < n; i++) r[i] = x[i] * c;
+  return fixedColumn(out, r, validBytes(a));
+}
+
+/** Column compared with a number, written straight into a result bitmap. */
+function compareScalarKernel(fn: BinaryOp, a: Col, c: number, n: number): Col {
+  const x = a.values as Float64Array;
+  const bits = new Uint8Array((n + 7) >> 3);
+  switch (fn) {
+    case '==': for (let i = 0; i < n; i++) if (x[i] === c) bits[i >> 3] |= 1 << (i & 7); break;
+    case '!=': for (let i = 0; i < n; i++) if (x[i] !== c) bits[i >> 3] |= 1 << (i & 7); break;
+    case '<': for (let i = 0; i < n; i++) if (x[i] < c) bits[i >> 3] |= 1 << (i & 7); break;
+    case '<=': for (let i = 0; i < n; i++) if (x[i] <= c) bits[i >> 3] |= 1 << (i & 7); break;
+    case '>': for (let i = 0; i < n; i++) if (x[i] > c) bits[i >> 3] |= 1 << (i & 7); break;
+    default: for (let i = 0; i < n; i++) if (x[i] >= c) bits[i >> 3] |= 1 << (i & 7); break;
+  }
+  return bitsColumn(bits, a, n);
 }
 
 function cmpResult(fn: BinaryOp, c: number): number {

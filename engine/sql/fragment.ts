@@ -18,11 +18,14 @@ export type FragmentTail =
   | { mode: 'collect' }
   | { mode: 'count' }
   | { mode: 'write'; job: WriteJob }
-  /** Map side of a shuffle: pieces go out as [key, [tag, ipc]] with keys[p] a key the HashPartitioner sends to partition p. */
+  /**
+   * Map side of a shuffle: pieces go out as [key, [tag, ipc, mapIndex, seq]] with keys[p] a key the
+   * HashPartitioner sends to partition p; the reduce side orders pieces by (mapIndex, seq).
+   */
   | { mode: 'shuffle'; partitioning: Partitioning; tag: string; keys: number[] };
 
 /** Elements of the RDDs the engine runtime builds. */
-export type Piece = Uint8Array | [number, [string, Uint8Array]] | [number, Uint8Array] | number;
+export type Piece = Uint8Array | [number, [string, Uint8Array, number, number]] | [number, Uint8Array] | number;
 
 class FragmentContext implements ExecContext {
   constructor(private readonly inputs: Map<string, Uint8Array[]>, private readonly settings: Record<string, string>) {}
@@ -46,14 +49,27 @@ export async function* runFragment(
   index: number, it: Iterable<Piece> | AsyncIterable<Piece>, spec: OpSpec, broadcasts: Record<string, Uint8Array[]>, tail: FragmentTail, conf: Record<string, string>,
 ): AsyncGenerator<Piece> {
   const inputs = new Map<string, Uint8Array[]>(Object.entries(broadcasts));
-  const add = (tag: string, b: Uint8Array): void => {
-    let list = inputs.get(tag);
-    if (list === undefined) { list = []; inputs.set(tag, list); }
-    list.push(b);
-  };
+  const shuffled = new Map<string, [number, number, Uint8Array][]>();
+  // Shuffle pieces are copied on arrival: a shuffle reader may hand out bytes that alias its reusable read
+  // buffer (v8.deserialize returns views of its input), and this task holds all of them before it runs.
+  // Narrow inputs (a union's or a cached DataFrame's batches) come from task output or memory blocks.
   for await (const piece of it) {
-    if (piece instanceof Uint8Array) add('narrow', piece);
-    else if (Array.isArray(piece) && Array.isArray(piece[1])) add(piece[1][0], piece[1][1]);
+    if (piece instanceof Uint8Array) {
+      let list = inputs.get('narrow');
+      if (list === undefined) { list = []; inputs.set('narrow', list); }
+      list.push(piece);
+    } else if (Array.isArray(piece) && Array.isArray(piece[1])) {
+      const [tag, bytes, mapIndex, seq] = piece[1];
+      let list = shuffled.get(tag);
+      if (list === undefined) { list = []; shuffled.set(tag, list); }
+      list.push([mapIndex, seq, bytes.slice()]);
+    }
+  }
+  // Shuffle pieces arrive in whatever order the shuffle keeps; map order makes results deterministic
+  // (a limit after a sort reads the sorted partitions in order).
+  for (const [tag, list] of shuffled) {
+    list.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    inputs.set(tag, list.map(x => x[2]));
   }
   const op = opFromSpec(spec);
   const stream = op.execute(index, new FragmentContext(inputs, conf));
@@ -73,12 +89,13 @@ export async function* runFragment(
     case 'shuffle': {
       const ex = new ExchangeExec(op, tail.partitioning);
       let seq = index;
+      let out = 0;
       for await (const b of stream) {
         const parts = ex.partitionBatch(b, seq);
         seq += b.numRows;
         for (let p = 0; p < parts.length; p++) {
           const piece = parts[p];
-          if (piece !== null) yield [tail.keys[p], [tail.tag, batchesToIPC([piece])]];
+          if (piece !== null) yield [tail.keys[p], [tail.tag, batchesToIPC([piece]), index, out++]];
         }
       }
     }

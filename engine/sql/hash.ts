@@ -226,9 +226,12 @@ export class GroupTable {
     this.intKey = types.length === 1 && types[0] === 'int32';
   }
 
+  /** Int path table: (key, group id + 1) pairs side by side, so one probe touches one cache line. */
+  private pairs = new Int32Array(2 << 12);
+
   private growInt(): void {
-    const cap = this.slots.length * 2;
-    this.slots = new Int32Array(cap);
+    const cap = this.pairs.length; // doubles: pairs.length / 2 slots become pairs.length slots
+    this.pairs = new Int32Array(cap * 2);
     this.shift--;
     const mask = cap - 1;
     const keys = this.intKeys;
@@ -238,8 +241,9 @@ export class GroupTable {
       let h = Math.imul(v ^ (v >>> 16), 0x85ebca6b);
       h ^= h >>> 13;
       let s = Math.imul(h, 0x9e3779b1) >>> this.shift;
-      while (this.slots[s] !== 0) s = (s + 1) & mask;
-      this.slots[s] = g + 1;
+      while (this.pairs[2 * s + 1] !== 0) s = (s + 1) & mask;
+      this.pairs[2 * s] = v;
+      this.pairs[2 * s + 1] = g + 1;
     }
   }
 
@@ -248,14 +252,12 @@ export class GroupTable {
     const out = new Int32Array(n);
     const vals = c.values as Int32Array;
     const bm = c.nullCount > 0 && c.nullBitmap !== undefined && c.nullBitmap.length > 0 ? c.nullBitmap : null;
-    let slots = this.slots;
-    let keys = this.intKeys;
-    let mask = slots.length - 1;
+    let pairs = this.pairs;
+    let mask = (pairs.length >> 1) - 1;
     let shift = this.shift;
-    const nullGroup = this.nullGroup;
     for (let i = 0; i < n; i++) {
       if (bm !== null && ((bm[i >> 3] >> (i & 7)) & 1) === 0) {
-        if (this.nullGroup < 0 && insert) { this.nullGroup = this.appendInt(0, c, i); keys = this.intKeys; }
+        if (this.nullGroup < 0 && insert) this.nullGroup = this.appendInt(0, c, i);
         out[i] = this.nullGroup;
         continue;
       }
@@ -264,20 +266,20 @@ export class GroupTable {
       h ^= h >>> 13;
       let s = Math.imul(h, 0x9e3779b1) >>> shift;
       for (;;) {
-        const g = slots[s] - 1;
-        if (g < 0) {
+        const g1 = pairs[2 * s + 1];
+        if (g1 === 0) {
           if (!insert) { out[i] = -1; break; }
           const ng = this.appendInt(v, c, i);
-          keys = this.intKeys;
-          slots[s] = ng + 1;
+          pairs[2 * s] = v;
+          pairs[2 * s + 1] = ng + 1;
           out[i] = ng;
-          if (this.size * 2 > slots.length) {
+          if (this.size * 4 > pairs.length) {
             this.growInt();
-            slots = this.slots; mask = slots.length - 1; shift = this.shift;
+            pairs = this.pairs; mask = (pairs.length >> 1) - 1; shift = this.shift;
           }
           break;
         }
-        if (keys[g] === v && (g !== nullGroup || nullGroup < 0) && g !== this.nullGroup) { out[i] = g; break; }
+        if (pairs[2 * s] === v) { out[i] = g1 - 1; break; }
         s = (s + 1) & mask;
       }
     }
@@ -317,6 +319,11 @@ export class GroupTable {
   /** The group id of every row (inserting new keys); `hashes` may be passed when already computed. */
   groupIds(cols: Col[], n: number, hashes?: Uint32Array): Int32Array {
     if (this.intKey) return this.intGroupIds(cols[0], n, true);
+    if (this.types.length === 0) {
+      // No keys (a global aggregate): every row is in group 0.
+      if (n > 0 && this.size === 0) this.size = 1;
+      return new Int32Array(n);
+    }
     hashes ??= hashColumns(cols, this.types, n);
     const out = new Int32Array(n);
     const stores = this.stores;

@@ -2,6 +2,7 @@
 import type { RecordBatch } from 'apache-arrow';
 import { SqlInternalError } from './errors.ts';
 import { ExchangeExec } from './operators/ExchangeExec.ts';
+import { sampleRangeBounds } from './rangeBounds.ts';
 import type { ExecContext, PhysicalOp } from './operators/plan.ts';
 import { countRows, drain, writePartition, type WriteJob } from './tasks.ts';
 
@@ -79,6 +80,7 @@ class InProcessContext implements ExecContext {
   }
 
   private async materialize(op: ExchangeExec): Promise<RecordBatch[][]> {
+    await sampleRangeBounds(op, o => this.runtime.collect(o));
     const buckets: RecordBatch[][] = Array.from({ length: op.mapOutputs }, () => []);
     const child = op.child;
     let seq = 0;

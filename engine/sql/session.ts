@@ -93,6 +93,7 @@ export class SqlSession {
 export class DataFrameReader {
   private readonly opts: Record<string, unknown> = {};
   private userSchema: SchemaSpec | undefined;
+  private formatName: string | undefined;
   constructor(private readonly session: SqlSession) {}
 
   option(key: string, value: unknown): this {
@@ -111,13 +112,20 @@ export class DataFrameReader {
     return this;
   }
 
+  /** The format load() reads when none is given (Spark's read.format(name).load(path)). */
+  format(name: string): this {
+    this.formatName = name;
+    return this;
+  }
+
   csv(path: string | string[], options: Record<string, unknown> = {}): Promise<DataFrame> { return this.load(path, 'csv', options); }
   json(path: string | string[], options: Record<string, unknown> = {}): Promise<DataFrame> { return this.load(path, 'json', options); }
   parquet(path: string | string[], options: Record<string, unknown> = {}): Promise<DataFrame> { return this.load(path, 'parquet', options); }
   arrow(path: string | string[], options: Record<string, unknown> = {}): Promise<DataFrame> { return this.load(path, 'arrow', options); }
 
   /** Plans the splits now (listing files, reading footers or a sample for the schema); rows are read when an action runs. */
-  async load(path: string | string[], format: string, options: Record<string, unknown> = {}): Promise<DataFrame> {
+  async load(path: string | string[], format: string = this.formatName ?? '', options: Record<string, unknown> = {}): Promise<DataFrame> {
+    if (format === '') throw new SqlUserError('INVALID_ARGUMENT', 'read.load: name a format, with read.format(name) or as load(path, format)');
     const url = lookupFormat(format);
     const mod = (await loadFormat(format)) as SqlSourceModule;
     const opts: Record<string, unknown> = { ...this.opts, ...options };

@@ -1,5 +1,5 @@
 /** Sort kernels: the permutation that orders a batch's rows by several keys (ascending or descending, nulls first or last). */
-import { bit, type Col } from './columns.ts';
+import { bit, isValid, type Col } from './columns.ts';
 import { compareUtf8, numbers } from './eval.ts';
 import type { TypeName } from './types.ts';
 
@@ -70,4 +70,48 @@ export function sortIndices(keys: SortKey[], n: number): Int32Array {
     });
   }
   return idx.sort(rowComparator(keys));
+}
+
+/**
+ * Compares row i of columns `a` with row j of columns `b` (same key types) under sort orders: negative
+ * when a's row sorts first. Used to place rows between range-partition bounds.
+ */
+export function crossComparator(a: Col[], b: Col[], types: TypeName[], orders: { ascending: boolean; nullsFirst: boolean }[]): (i: number, j: number) => number {
+  const cmps = a.map((ca, k) => {
+    const cb = b[k];
+    const t = types[k];
+    const dir = orders[k].ascending ? 1 : -1;
+    const nullSide = orders[k].nullsFirst ? -1 : 1;
+    let base: (i: number, j: number) => number;
+    if (t === 'utf8') base = (i, j) => compareUtf8(ca, i, cb, j);
+    else if (t === 'int64' || t === 'timestamp') {
+      const x = ca.values as BigInt64Array;
+      const y = cb.values as BigInt64Array;
+      base = (i, j) => (x[i] < y[j] ? -1 : x[i] > y[j] ? 1 : 0);
+    } else {
+      const x = numbers(ca, t);
+      const y = numbers(cb, t);
+      base = (i, j) => {
+        const p = x[i];
+        const q = y[j];
+        if (p < q) return -1;
+        if (p > q) return 1;
+        if (p === q) return 0;
+        return p !== p ? (q !== q ? 0 : 1) : -1;
+      };
+    }
+    return (i: number, j: number): number => {
+      const vi = isValid(ca, i);
+      const vj = isValid(cb, j);
+      if (!vi || !vj) return vi === vj ? 0 : !vi ? nullSide : -nullSide;
+      return dir * base(i, j);
+    };
+  });
+  return (i, j) => {
+    for (const c of cmps) {
+      const r = c(i, j);
+      if (r !== 0) return r;
+    }
+    return 0;
+  };
 }

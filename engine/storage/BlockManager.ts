@@ -2,6 +2,7 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { serialize, deserialize } from 'node:v8';
+import { engineError } from '../catalogue.ts';
 import { estimateSize } from '../serde/keys.ts';
 import { StorageLevel } from './StorageLevel.ts';
 
@@ -139,6 +140,25 @@ export class BlockManager {
     const file = join(this.sharedDir, encodeURIComponent(id));
     if (!existsSync(file)) return undefined;
     return deserialize(readFileSync(file));
+  }
+
+  /**
+   * Waits until some executor has put shared block `id`, then reads it (Drizzle-style group
+   * scheduling: a task of iteration t + 1 waits for a block of iteration t). Polls with a backoff up
+   * to 20 ms; fails after `timeoutMs` naming the block.
+   */
+  async waitForShared(id: string, timeoutMs = 60_000): Promise<unknown> {
+    const deadline = performance.now() + timeoutMs;
+    let delay = 1;
+    for (;;) {
+      const v = this.getShared(id);
+      if (v !== undefined) return v;
+      if (performance.now() > deadline) {
+        throw engineError('BLOCK_MISSING', `executor ${this.executorId} waited ${timeoutMs} ms for shared block '${id}', which no task has put`);
+      }
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, 20);
+    }
   }
 
   /** Removes shared blocks whose ids start with `prefix`. */

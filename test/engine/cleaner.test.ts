@@ -17,7 +17,7 @@ async function collectGarbage(): Promise<void> {
   }
 }
 
-test('shuffle files and cached blocks go once their RDDs are unreachable', async () => {
+test('shuffle files, cached blocks and broadcast values go once their handles are unreachable', async () => {
   const ctx = await FlintContext.create({ master: 'local[1]', conf: { 'flint.ui.showProgress': false } });
   try {
     const shuffleDir = join(ctx.localDir, 'shuffle');
@@ -25,11 +25,26 @@ test('shuffle files and cached blocks go once their RDDs are unreachable', async
       const counts = ctx.parallelize([1, 2, 3, 1], 2).map((x) => [x, 1] as [number, number]).reduceByKey((a, b) => a + b).cache();
       assert.equal(await counts.count(), 3);
     })();
+    await (async () => {
+      const b = ctx.broadcast([1, 2, 3]);
+      assert.equal(await ctx.parallelize([0, 1, 2]).map((i) => b.value[i], { b }).reduce((x, y) => x + y), 6);
+    })();
+    const broadcastDir = join(ctx.localDir, 'broadcast');
+    assert.equal(readdirSync(broadcastDir).length, 1);
     assert.ok(readdirSync(shuffleDir).length > 0);
     assert.ok((await ctx.executorStats())[0].blocks.length > 0);
     for (let i = 0; i < 20 && (readdirSync(shuffleDir).length > 0 || (await ctx.executorStats())[0].blocks.length > 0); i++) await collectGarbage();
+    for (let i = 0; i < 20 && readdirSync(broadcastDir).length > 0; i++) await collectGarbage();
     assert.deepEqual(readdirSync(shuffleDir), []);
+    assert.deepEqual(readdirSync(broadcastDir), [], 'the broadcast value went too');
     assert.deepEqual((await ctx.executorStats())[0].blocks, []);
+    const keep = (() => {
+      const table = ctx.broadcast({ a: 10 });
+      return ctx.parallelize([1, 2]).map((x) => x + table.value.a, { table });
+    })();
+    await collectGarbage();
+    await collectGarbage();
+    assert.deepEqual(await keep.collect(), [11, 12], 'an RDD that uses a broadcast keeps it alive after its handle is dropped');
   } finally {
     await ctx.stop();
   }

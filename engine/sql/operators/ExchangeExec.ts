@@ -5,7 +5,11 @@
  * pieces for p. A broadcast exchange gives every consumer partition all of its child's rows.
  */
 import type { RecordBatch } from 'apache-arrow';
-import { batchColumns, makeBatch, take } from '../columns.ts';
+import { batchColumns, emptyBatch, makeBatch, take, type Col } from '../columns.ts';
+import { SqlInternalError } from '../errors.ts';
+import { ipcToBatches } from '../ipc.ts';
+import { crossComparator } from '../sort.ts';
+import type { SortOrder } from './SortExec.ts';
 import { exprName, type Expr } from '../column.ts';
 import { compileExpr, type Evaluator } from '../eval.ts';
 import { hashColumns } from '../hash.ts';
@@ -17,7 +21,12 @@ export type Partitioning =
   | { kind: 'hash'; keys: Expr[]; numPartitions: number }
   | { kind: 'single' }
   | { kind: 'roundRobin'; numPartitions: number }
-  | { kind: 'broadcast' };
+  | { kind: 'broadcast' }
+  /**
+   * Sorted ranges of the sort keys: partition i holds rows ordering after bound i-1 and not after bound i.
+   * `bounds` (IPC bytes of a batch of the N-1 bound keys) is null until a runtime samples the child.
+   */
+  | { kind: 'range'; orders: SortOrder[]; numPartitions: number; bounds: Uint8Array | null };
 
 let nextExchangeId = 0;
 
@@ -34,8 +43,9 @@ export class ExchangeExec implements PhysicalOp {
     this.children = [child];
     this.schema = child.schema;
     const p = partitioning;
-    this.numPartitions = p.kind === 'hash' || p.kind === 'roundRobin' ? p.numPartitions : 1;
-    this.keyEvals = p.kind === 'hash' ? p.keys.map(k => compileExpr(k, child.schema, 'exchange')) : [];
+    this.numPartitions = p.kind === 'hash' || p.kind === 'roundRobin' || p.kind === 'range' ? p.numPartitions : 1;
+    this.keyEvals = p.kind === 'hash' ? p.keys.map(k => compileExpr(k, child.schema, 'exchange'))
+      : p.kind === 'range' ? p.orders.map(o => compileExpr(o.expr, child.schema, 'orderBy')) : [];
   }
 
   /** Output partitions the map side writes to (1 for broadcast: the one copy every consumer reads). */
@@ -54,9 +64,25 @@ export class ExchangeExec implements PhysicalOp {
     if (N === 1) return [n > 0 ? batch : null];
     const cols = batchColumns(batch, this.schema);
     const pids = new Int32Array(n);
-    if (this.partitioning.kind === 'hash') {
+    const p = this.partitioning;
+    if (p.kind === 'hash') {
       const h = hashColumns(this.keyEvals.map(e => e.eval(cols, n)), this.keyEvals.map(e => e.type), n);
       for (let i = 0; i < n; i++) pids[i] = h[i] % N;
+    } else if (p.kind === 'range') {
+      if (p.bounds === null) throw new SqlInternalError(`range exchange #${this.id} ran before its bounds were sampled`);
+      this.boundCols ??= batchColumns(ipcToBatches(p.bounds)[0] ?? emptyBatch(this.boundSchema()), this.boundSchema());
+      const keys = this.keyEvals.map(e => e.eval(cols, n));
+      const cmp = crossComparator(keys, this.boundCols, this.keyEvals.map(e => e.type), p.orders);
+      const nb = this.boundCols.length === 0 ? 0 : this.boundCols[0].length;
+      for (let i = 0; i < n; i++) {
+        let lo = 0;
+        let hi = nb;
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          if (cmp(i, mid) > 0) lo = mid + 1; else hi = mid;
+        }
+        pids[i] = lo;
+      }
     } else {
       for (let i = 0; i < n; i++) pids[i] = (i + seq) % N;
     }
@@ -74,12 +100,21 @@ export class ExchangeExec implements PhysicalOp {
     return out;
   }
 
+  private boundCols: Col[] | null = null;
+
+  /** The schema of the sort keys (k0, k1, ...), as bounds are stored. */
+  boundSchema(): SchemaSpec {
+    return this.keyEvals.map((e, i) => ({ name: `k${i}`, type: e.type, nullable: true }));
+  }
+
   estimatedBytes(): number | null {
     return this.child.estimatedBytes();
   }
   describe(): string {
     const p = this.partitioning;
-    const how = p.kind === 'hash' ? `hash(${p.keys.map(exprName).join(', ')}) into ${p.numPartitions}` : p.kind === 'roundRobin' ? `roundRobin into ${p.numPartitions}` : p.kind;
+    const how = p.kind === 'hash' ? `hash(${p.keys.map(exprName).join(', ')}) into ${p.numPartitions}`
+      : p.kind === 'roundRobin' ? `roundRobin into ${p.numPartitions}`
+        : p.kind === 'range' ? `range(${p.orders.map(o => exprName(o.expr)).join(', ')}) into ${p.numPartitions}` : p.kind;
     return `Exchange#${this.id} ${how}`;
   }
 }

@@ -8,6 +8,7 @@ import { batchColumns, makeBatch, type Col } from '../columns.ts';
 import { exprName, type AggFnName, type Expr } from '../column.ts';
 import { compileExpr, type Evaluator } from '../eval.ts';
 import { GroupTable } from '../hash.ts';
+import { canFuse, FusedAccumulator } from '../fusedAgg.ts';
 import type { FieldSpec, SchemaSpec, TypeName } from '../types.ts';
 import type { ExecContext, PhysicalOp } from './plan.ts';
 
@@ -19,6 +20,9 @@ export interface AggSpec {
 }
 
 export type AggMode = 'partial' | 'final' | 'complete';
+
+/** Default `flint.sql.aggregate.partialMaxGroups`: groups a partial aggregation holds before it emits them. */
+export const DEFAULT_PARTIAL_MAX_GROUPS = 1 << 20;
 
 /** What a final aggregation needs from its partial step: the key and argument types it saw. */
 export interface PartialInfo {
@@ -76,10 +80,15 @@ export class HashAggregateExec implements PhysicalOp {
   }
 
   async *execute(partition: number, ctx: ExecContext): AsyncIterable<RecordBatch> {
-    const table = new GroupTable(this.keyTypes);
-    const states: AggState[] = this.aggs.map((a, i) => AGGREGATES[a.fn].create(this.argTypes[i]));
+    // A partial aggregation may emit its states early and start over: the final step merges repeated keys.
+    // That bounds its memory at `flint.sql.aggregate.partialMaxGroups` groups.
+    const maxGroups = this.mode === 'partial' ? Number(ctx.conf('flint.sql.aggregate.partialMaxGroups') ?? DEFAULT_PARTIAL_MAX_GROUPS) : Infinity;
+    const fusable = this.mode !== 'final' && canFuse(this.aggs, this.argTypes);
     const stateWidths = this.aggs.map((a, i) => AGGREGATES[a.fn].stateTypes(this.argTypes[i]).length);
     const inSchema = this.child.schema;
+    let table = new GroupTable(this.keyTypes);
+    let fused = fusable ? new FusedAccumulator(this.aggs, this.argTypes) : null;
+    let states: AggState[] = fused !== null ? [] : this.aggs.map((a, i) => AGGREGATES[a.fn].create(this.argTypes[i]));
     for await (const batch of this.child.execute(partition, ctx)) {
       const n = batch.numRows;
       if (n === 0) continue;
@@ -87,7 +96,8 @@ export class HashAggregateExec implements PhysicalOp {
       const keyCols = this.keyEvals.map(e => e.eval(cols, n));
       const gids = table.groupIds(keyCols, n);
       const numGroups = table.size;
-      if (this.mode === 'final') {
+      if (fused !== null) fused.add(gids, n, numGroups, this.argEvals.map(e => e?.eval(cols, n) ?? null));
+      else if (this.mode === 'final') {
         let c = this.keyTypes.length;
         for (let i = 0; i < states.length; i++) {
           states[i].merge(gids, n, numGroups, cols.slice(c, c + stateWidths[i]));
@@ -96,19 +106,35 @@ export class HashAggregateExec implements PhysicalOp {
       } else {
         for (let i = 0; i < states.length; i++) states[i].add(gids, n, numGroups, this.argEvals[i]?.eval(cols, n) ?? null);
       }
+      if (table.size >= maxGroups) {
+        yield this.output(table, table.size, fused, states);
+        table = new GroupTable(this.keyTypes);
+        fused = fusable ? new FusedAccumulator(this.aggs, this.argTypes) : null;
+        states = fused !== null ? [] : this.aggs.map((a, i) => AGGREGATES[a.fn].create(this.argTypes[i]));
+      }
     }
     let numGroups = table.size;
     // A global aggregate (no keys) yields one row even over no input, as SQL does, but only once: in its final step.
     if (this.keyTypes.length === 0 && numGroups === 0 && this.mode !== 'partial' && partition === 0) numGroups = 1;
     if (numGroups === 0) return;
-    const keyCols: Col[] = numGroups === table.size ? table.keyColumns() : [];
-    const out: Col[] = [...keyCols];
-    for (const s of states) {
-      if (this.mode === 'partial') out.push(...s.state(numGroups));
-      else out.push(s.value(numGroups));
-    }
-    yield makeBatch(this.schema, out, numGroups);
+    yield this.output(table, numGroups, fused, states);
   }
+
+  /** The batch of groups [0, numGroups): keys, then partial states or final values. */
+  private output(table: GroupTable, numGroups: number, fused: FusedAccumulator | null, states: AggState[]): RecordBatch {
+    const out: Col[] = numGroups === table.size ? table.keyColumns() : [];
+    const resultTypes = this.aggs.map((a, i) => AGGREGATES[a.fn].resultType(this.argTypes[i]));
+    if (fused !== null) {
+      out.push(...(this.mode === 'partial' ? fused.states(numGroups, resultTypes) : fused.values(numGroups, resultTypes)));
+    } else {
+      for (const s of states) {
+        if (this.mode === 'partial') out.push(...s.state(numGroups));
+        else out.push(s.value(numGroups));
+      }
+    }
+    return makeBatch(this.schema, out, numGroups);
+  }
+
   estimatedBytes(): number | null {
     return this.child.estimatedBytes();
   }

@@ -6,7 +6,7 @@
  */
 import type { RecordBatch } from 'apache-arrow';
 import { batchColumns, concatBatches, concatColumns, isValid, makeBatch, nullColumn, take, type Col } from '../columns.ts';
-import { hashColumns, GroupTable } from '../hash.ts';
+import { GroupTable } from '../hash.ts';
 import type { FieldSpec, SchemaSpec, TypeName } from '../types.ts';
 import type { ExecContext, PhysicalOp } from './plan.ts';
 
@@ -19,6 +19,8 @@ interface BuildSide {
   table: GroupTable;
   head: Int32Array;
   next: Int32Array;
+  /** Whether no key has two build rows. */
+  unique: boolean;
 }
 
 export class HashJoinExec implements PhysicalOp {
@@ -66,12 +68,14 @@ export class HashJoinExec implements PhysicalOp {
     const gids = table.groupIds(keyCols, n);
     const head = new Int32Array(table.size).fill(-1);
     const next = new Int32Array(n).fill(-1);
+    let unique = true;
     for (let i = n - 1; i >= 0; i--) {
       if (!keyCols.every(c => isValid(c, i))) continue;
+      if (head[gids[i]] >= 0) unique = false;
       next[i] = head[gids[i]];
       head[gids[i]] = i;
     }
-    return { cols, n, table, head, next };
+    return { cols, n, table, head, next, unique };
   }
 
   async *execute(partition: number, ctx: ExecContext): AsyncIterable<RecordBatch> {
@@ -86,7 +90,7 @@ export class HashJoinExec implements PhysicalOp {
       if (n === 0) continue;
       const cols = batchColumns(batch, this.left.schema);
       const keyCols = this.leftKeyIdx.map(i => cols[i]);
-      const gids = side.table.lookup(keyCols, n, hashColumns(keyCols, this.keyTypes, n));
+      const gids = side.table.lookup(keyCols, n);
       for (const c of keyCols) if (c.nullCount > 0) for (let i = 0; i < n; i++) if (!isValid(c, i)) gids[i] = -1;
       if (this.how === 'semi' || this.how === 'anti') {
         const want = this.how === 'semi';
@@ -95,32 +99,56 @@ export class HashJoinExec implements PhysicalOp {
         if (keep.length > 0) yield makeBatch(this.schema, cols.map((c, k) => take(c, this.schema[k].type, Int32Array.from(keep))), keep.length);
         continue;
       }
-      const li: number[] = [];
-      const ri: number[] = [];
+      let li = new Int32Array(n);
+      let ri = new Int32Array(n);
+      let m = 0;
       const outer = this.how === 'left' || this.how === 'full';
-      for (let i = 0; i < n; i++) {
-        let r = gids[i] >= 0 ? side.head[gids[i]] : -1;
-        if (r < 0) { if (outer) { li.push(i); ri.push(-1); } continue; }
-        while (r >= 0) {
-          li.push(i); ri.push(r);
-          if (matchedRight !== null) matchedRight[r] = 1;
-          r = side.next[r];
+      const head = side.head;
+      const next = side.next;
+      if (side.unique) {
+        // Every build key has one row: a probe row yields at most one pair (at most n in all).
+        for (let i = 0; i < n; i++) {
+          const g = gids[i];
+          const r = g >= 0 ? head[g] : -1;
+          if (r < 0 && !outer) continue;
+          li[m] = i;
+          ri[m++] = r;
+          if (r >= 0 && matchedRight !== null) matchedRight[r] = 1;
         }
+        if (m > 0) yield this.output(cols, side.cols, li.subarray(0, m), ri.subarray(0, m), false, m === n && isIdentity(li, m));
+        continue;
       }
-      if (li.length > 0) yield this.output(cols, side.cols, Int32Array.from(li), Int32Array.from(ri), false);
+      for (let i = 0; i < n; i++) {
+        const g = gids[i];
+        let r = g >= 0 ? head[g] : -1;
+        if (r < 0 && !outer) continue;
+        do {
+          if (m === li.length) {
+            const l2 = new Int32Array(m * 2); l2.set(li); li = l2;
+            const r2 = new Int32Array(m * 2); r2.set(ri); ri = r2;
+          }
+          li[m] = i;
+          ri[m++] = r;
+          if (r >= 0) {
+            if (matchedRight !== null) matchedRight[r] = 1;
+            r = next[r];
+          }
+        } while (r >= 0);
+      }
+      if (m > 0) yield this.output(cols, side.cols, li.subarray(0, m), ri.subarray(0, m), false, m === n && isIdentity(li, m));
     }
     if (matchedRight !== null) {
       const ri: number[] = [];
       for (let r = 0; r < side.n; r++) if (matchedRight[r] === 0) ri.push(r);
       if (ri.length > 0) {
         const leftEmpty = this.left.schema.map(() => null as unknown as Col);
-        yield this.output(leftEmpty, side.cols, new Int32Array(ri.length).fill(-1), Int32Array.from(ri), true);
+        yield this.output(leftEmpty, side.cols, new Int32Array(ri.length).fill(-1), Int32Array.from(ri), true, false);
       }
     }
   }
 
   /** Output rows for index pairs (-1 = the null side); `rightOnly` rows take their key from the right. */
-  private output(lcols: Col[], rcols: Col[], li: Int32Array, ri: Int32Array, rightOnly: boolean): RecordBatch {
+  private output(lcols: Col[], rcols: Col[], li: Int32Array, ri: Int32Array, rightOnly: boolean, leftAsIs: boolean): RecordBatch {
     const n = li.length;
     const L = this.left.schema;
     const R = this.right.schema;
@@ -136,9 +164,9 @@ export class HashJoinExec implements PhysicalOp {
         const idx = new Int32Array(n);
         for (let i = 0; i < n; i++) idx[i] = li[i] >= 0 ? i : n + i;
         out.push(take(both, type, idx));
-      } else out.push(take(lcols[lk], type, li));
+      } else out.push(leftAsIs ? lcols[lk] : take(lcols[lk], type, li));
     }
-    for (const i of this.leftRest) out.push(rightOnly ? nullColumn(L[i].type, n) : take(lcols[i], L[i].type, li));
+    for (const i of this.leftRest) out.push(rightOnly ? nullColumn(L[i].type, n) : leftAsIs ? lcols[i] : take(lcols[i], L[i].type, li));
     for (const i of this.rightRest) out.push(take(rcols[i], R[i].type, ri));
     return makeBatch(this.schema, out, n);
   }
@@ -149,4 +177,10 @@ export class HashJoinExec implements PhysicalOp {
   describe(): string {
     return `HashJoin ${this.how} using [${this.keys.join(', ')}]${this.broadcast ? ' (broadcast right)' : ''}`;
   }
+}
+
+/** Whether idx[0..m) is 0, 1, ..., m - 1 (every probe row matched once: its columns pass through uncopied). */
+function isIdentity(idx: Int32Array, m: number): boolean {
+  for (let i = 0; i < m; i++) if (idx[i] !== i) return false;
+  return true;
 }

@@ -13,6 +13,7 @@ import { LimitExec } from './LimitExec.ts';
 import { LocalBatchesExec } from './LocalBatchesExec.ts';
 import type { PhysicalOp } from './plan.ts';
 import { ProjectExec } from './ProjectExec.ts';
+import { SampleExec } from './SampleExec.ts';
 import { ScanExec } from './ScanExec.ts';
 import { SortExec, type SortOrder } from './SortExec.ts';
 import { UnionExec } from './UnionExec.ts';
@@ -29,7 +30,8 @@ export type OpSpec =
   | { op: 'Sort'; child: OpSpec; orders: SortOrder[] }
   | { op: 'Limit'; child: OpSpec; limit: number }
   | { op: 'Union'; children: OpSpec[]; schema: SchemaSpec }
-  | { op: 'Exchange'; child: OpSpec; partitioning: Partitioning };
+  | { op: 'Exchange'; child: OpSpec; partitioning: Partitioning }
+  | { op: 'Sample'; child: OpSpec; size: number };
 
 /**
  * The spec of `op`; `replace` may swap a subtree for another spec (the engine runtime swaps exchanges
@@ -56,6 +58,7 @@ export function opToSpec(op: PhysicalOp, replace?: (op: PhysicalOp) => OpSpec | 
   if (op instanceof LimitExec) return { op: 'Limit', child: rec(op.child), limit: op.limit };
   if (op instanceof UnionExec) return { op: 'Union', children: op.children.map(rec), schema: op.schema };
   if (op instanceof ExchangeExec) return { op: 'Exchange', child: rec(op.child), partitioning: op.partitioning };
+  if (op instanceof SampleExec) return { op: 'Sample', child: rec(op.child), size: op.size };
   throw new SqlInternalError(`no spec for operator ${op.name}`);
 }
 
@@ -73,5 +76,6 @@ export function opFromSpec(s: OpSpec): PhysicalOp {
     case 'Limit': return new LimitExec(opFromSpec(s.child), s.limit);
     case 'Union': return new UnionExec(s.children.map(opFromSpec), s.schema);
     case 'Exchange': return new ExchangeExec(opFromSpec(s.child), s.partitioning);
+    case 'Sample': return new SampleExec(opFromSpec(s.child), s.size);
   }
 }

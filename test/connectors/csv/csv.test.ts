@@ -126,3 +126,14 @@ test('filters over a CSV scan read only matching rows', async () => {
   const df = await s.read.csv(file('f.csv', 'a,b\n1,x\n2,y\n3,z\n'), { header: true, inferSchema: true });
   assert.deepEqual(await df.filter(col('a').geq(2)).select('b').collect(), [{ b: 'y' }, { b: 'z' }]);
 });
+
+test('a cached DataFrame reads its source once: later actions work after the file is gone', async () => {
+  const p = file('cached.csv', 'a,b\n1,x\n2,y\n3,z\n');
+  const df = (await s.read.csv(p, { header: true, inferSchema: true })).cache();
+  assert.equal(await df.count(), 3);
+  const { rmSync } = await import('node:fs');
+  rmSync(p);
+  assert.deepEqual(await df.filter(col('a').gt(1)).select('b').collect(), [{ b: 'y' }, { b: 'z' }]);
+  await df.unpersist();
+  await assert.rejects(df.count(), /ENOENT|no such file/);
+});

@@ -38,6 +38,13 @@ test('PERMISSIVE nulls bad fields and fills _corrupt_record (added by inference 
   assert.deepEqual((await inferred.collect()).map(r => r._corrupt_record), [null, null, 'not json', '[1,2]', null]);
 });
 
+test('read.format(name).load(path) reads like read.json(path); an unknown format lists the registered ones', async () => {
+  const p = file('fmt.json', '{"a":1}\n{"a":2}\n');
+  assert.deepEqual(await (await s.read.format('json').load(p)).collect(), [{ a: 1n }, { a: 2n }]);
+  await assert.rejects(s.read.format('nope').load(p), /no data format 'nope' is registered \(registered: .*json/);
+  await assert.rejects(s.read.load(p), /name a format/);
+});
+
 test('DROPMALFORMED drops bad lines; FAILFAST names file, line and text', async () => {
   const p = file('m2.json', messy);
   const dropped = await s.read.schema('id long, v long').json(p, { mode: 'DROPMALFORMED' });

@@ -136,3 +136,21 @@ describe('jobs and the context', () => {
     assert.throws(() => c.parallelize([1]), /stopped/);
   });
 });
+
+describe('a lost task slot', () => {
+  test('a task whose worker thread dies is retried on a fresh thread, which gets the plan again', async () => {
+    const c = await FlintContext.create({ master: 'local[1,3]', conf: { 'flint.ui.showProgress': false } });
+    try {
+      const pairs = c.parallelize([1, 2, 3, 4], 2).map((x) => [x % 2, x] as [number, number]).reduceByKey((a, b) => a + b, 2);
+      assert.equal(await pairs.count(), 2);
+      const out = await pairs.mapPartitions((it, tc) => {
+        if (tc.partitionId === 1 && tc.attemptNumber === 0) process.exit(3);
+        return [...it];
+      }).collect();
+      assert.deepEqual(out.sort(), [[0, 6], [1, 4]]);
+      c.dagScheduler.assertDataStructuresEmpty();
+    } finally {
+      await c.stop();
+    }
+  });
+});

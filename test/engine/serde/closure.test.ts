@@ -57,6 +57,23 @@ describe('closure check at the call site', () => {
     assert.deepEqual(await ctx.parallelize([1, 2]).map((x) => scaleK(x) + 1, { scaleK }).collect(), [11, 21]);
   });
 
+  test('an arrow function that uses this of its enclosing method is refused with the fix', () => {
+    class Scaler {
+      scale = 3;
+      apply() {
+        return ctx.parallelize([1]).map((x) => x * this.scale);
+      }
+      applyFixed() {
+        const { scale } = this;
+        return ctx.parallelize([1, 2]).map((x) => x * scale, { scale });
+      }
+    }
+    assert.throws(() => new Scaler().apply(), /uses 'this' of its enclosing scope.*const \{ scale \} = this/);
+    assert.doesNotThrow(() => new Scaler().applyFixed());
+    assert.doesNotThrow(() => ctx.parallelize([1]).map(function (this: unknown, x: number) { return this === undefined ? x : 0; }));
+    assert.deepEqual(freeVariables('class A { f = this.g; m() { return this.x; } }'), []);
+  });
+
   test('native and bound functions are refused with a pointer to moduleRef', () => {
     assert.throws(() => ctx.parallelize([1]).map(Math.sqrt), /native or bound.*moduleRef/);
     assert.throws(() => ctx.parallelize([1]).map(((x: number) => x).bind(null)), /native or bound/);

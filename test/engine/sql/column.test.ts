@@ -28,6 +28,25 @@ test('arithmetic widens types, divides to float64 and yields null for null opera
   assert.deepEqual(rows.map(r => r.m), [4, null, 9, 1]);
 });
 
+test('column-with-number kernels keep nulls and agree with column-with-column ones', async () => {
+  const rows = await people().select(
+    col('score').plus(1).alias('p'), col('score').minus(0.5).alias('m'), col('score').multiply(2).alias('t'),
+    col('score').gt(1.5).alias('gt'), col('score').geq(1.5).alias('ge'), col('age').lt(34).alias('lt'),
+    col('age').leq(34).alias('le'), col('age').eq(19).alias('eq'), col('age').neq(19).alias('ne'),
+    col('score').gt(lit(1.5)).alias('gt2'),
+  ).collect();
+  assert.deepEqual(rows.map(r => r.p), [2.5, 3, null, -2.25]);
+  assert.deepEqual(rows.map(r => r.m), [1, 1.5, null, -3.75]);
+  assert.deepEqual(rows.map(r => r.t), [3, 4, null, -6.5]);
+  assert.deepEqual(rows.map(r => r.gt), [false, true, null, false]);
+  assert.deepEqual(rows.map(r => r.ge), [true, true, null, false]);
+  assert.deepEqual(rows.map(r => r.lt), [false, null, true, false]);
+  assert.deepEqual(rows.map(r => r.le), [true, null, true, false]);
+  assert.deepEqual(rows.map(r => r.eq), [false, null, true, false]);
+  assert.deepEqual(rows.map(r => r.ne), [true, null, false, true]);
+  assert.deepEqual(rows.map(r => r.gt2), rows.map(r => r.gt));
+});
+
 test('comparisons and three-valued and/or/not follow SQL', async () => {
   const rows = await people().select(
     col('age').gt(30).alias('old'),

@@ -36,10 +36,44 @@ test('groupBy-agg computes every aggregate per key, null keys forming one group'
   assert.deepEqual(rows.map(r => (r.qs as number[]).sort()), [[4], [2, 3], [], [1, 7]]);
 });
 
+test('count, sum and avg together (the fused path) agree with the aggregate table, nulls included', async () => {
+  const fused = byKey(await sales().groupBy('region').agg(sum('qty').alias('q'), avg('price').alias('p'), count().alias('n'), count('qty').alias('nq')).collect(), 'region');
+  const table = byKey(await sales().groupBy('region').agg(sum('qty').alias('q'), avg('price').alias('p'), count().alias('n'), count('qty').alias('nq'), first('item')).collect(), 'region');
+  assert.deepEqual(fused, table.map(({ 'first(item)': _f, ...rest }) => rest));
+  assert.deepEqual(fused.map(r => r.q), [4n, 5n, null, 8n]);
+  assert.deepEqual(fused.map(r => r.nq), [1n, 2n, 0n, 2n]);
+});
+
+test('a partial aggregation past its group limit emits early and the final step still merges every key', async () => {
+  const small = new SqlSession(new InProcessRuntime({ parallelism: 2, conf: { 'flint.sql.aggregate.partialMaxGroups': 50 } }));
+  const rows = Array.from({ length: 3000 }, (_, i) => ({ k: `k${(i * 37) % 400}`, v: i % 3 === 0 ? null : 1.5 }));
+  const df = small.createDataFrame(rows, undefined, 3);
+  const got = await df.groupBy('k').agg(count().alias('n'), sum('v').alias('s'), collectList('v').alias('l')).collect();
+  assert.equal(got.length, 400);
+  for (const r of got) {
+    const mine = rows.filter(x => x.k === r.k);
+    assert.equal(r.n, BigInt(mine.length));
+    assert.equal(r.s, mine.filter(x => x.v !== null).length * 1.5);
+    assert.equal((r.l as unknown[]).length, mine.filter(x => x.v !== null).length);
+  }
+});
+
 test('global aggregates give one row, also over an empty input', async () => {
   assert.deepEqual(await sales().agg(sum('qty'), count()).collect(), [{ 'sum(qty)': 17n, 'count(1)': 6n }]);
   assert.deepEqual(await sales().filter(col('qty').gt(100)).agg(sum('qty'), count()).collect(), [{ 'sum(qty)': null, 'count(1)': 0n }]);
   assert.deepEqual(await sales().select(max('qty')).collect(), [{ 'max(qty)': 7 }]);
+});
+
+test('grouping by an int column puts nulls in one group and keeps every key apart across batches', async () => {
+  const rows = Array.from({ length: 20000 }, (_, i) => ({ k: i % 5 === 0 ? null : (i * 7919) % 3001 - 1500, v: 1 }));
+  const df = s.createDataFrame(rows, 'k int, v int', 4);
+  const got = await df.groupBy('k').agg(sum('v').alias('n')).collect();
+  const want = new Map<number | null, number>();
+  for (const r of rows) want.set(r.k, (want.get(r.k) ?? 0) + 1);
+  assert.equal(got.length, want.size);
+  for (const r of got) assert.equal(r.n, BigInt(want.get(r.k as number | null)!), `key ${String(r.k)}`);
+  const joined = await df.join(s.createDataFrame([{ k: 0, w: 'zero' }, { k: -1500, w: 'low' }]), 'k').groupBy('w').count().orderBy('w').collect();
+  assert.deepEqual(joined, [{ w: 'low', count: BigInt(rows.filter(r => r.k === -1500).length) }, { w: 'zero', count: BigInt(rows.filter(r => r.k === 0).length) }]);
 });
 
 test('groupBy by several keys and the shortcuts count/sum/avg', async () => {
@@ -76,6 +110,28 @@ for (const broadcast of [false, true]) {
   });
 }
 
+test('an inner join broadcasts a small left side and keeps the left-then-right column order', async () => {
+  const small = s.createDataFrame([{ k: 1, a: 'x' }, { k: 2, a: 'y' }]);
+  const big = new SqlSession(new InProcessRuntime({ parallelism: 2 })).createDataFrame([{ k: 2, b: 20 }, { k: 1, b: 10 }, { k: 2, b: 21 }]);
+  const bigUnknown = s.createDataFrame(await big.collect()).filter(col('b').gt(0));
+  const j = small.join(bigUnknown.join(s.createDataFrame([{ k: 1, z: 0 }, { k: 2, z: 0 }]).drop('z'), 'k'), 'k');
+  const plan = j.explain().split('\n');
+  assert.match(plan[0], /^Project \[k, a, b\]/);
+  assert.match(plan[1], /HashJoin inner using \[k\] \(broadcast right\)/);
+  assert.match(plan[plan.length - 1], /LocalBatches \[k, a\]/);
+  assert.deepEqual(j.columns, ['k', 'a', 'b']);
+  assert.deepEqual((await j.collect()).map(x => JSON.stringify(x)).sort(), ['{"k":1,"a":"x","b":10}', '{"k":2,"a":"y","b":20}', '{"k":2,"a":"y","b":21}']);
+});
+
+test('a build side with repeated keys pairs each probe row with every match', async () => {
+  const l = s.createDataFrame([{ k: 1, a: 'x' }, { k: 2, a: 'y' }, { k: 4, a: 'w' }]);
+  const r = s.createDataFrame([{ k: 2, b: 1 }, { k: 2, b: 2 }, { k: 1, b: 3 }, { k: 3, b: 4 }]);
+  const rows = (await l.join(r, 'k', 'left').collect()).map(x => JSON.stringify(x)).sort();
+  assert.deepEqual(rows, ['{"k":1,"a":"x","b":3}', '{"k":2,"a":"y","b":1}', '{"k":2,"a":"y","b":2}', '{"k":4,"a":"w","b":null}']);
+  const full = (await l.join(r, 'k', 'full').collect()).map(x => JSON.stringify(x)).sort();
+  assert.deepEqual(full, ['{"k":1,"a":"x","b":3}', '{"k":2,"a":"y","b":1}', '{"k":2,"a":"y","b":2}', '{"k":3,"a":null,"b":4}', '{"k":4,"a":"w","b":null}']);
+});
+
 test('right and full outer joins keep unmatched rows of each side', async () => {
   assert.deepEqual((await joined('right')).rows, [
     '{"k":1,"a":"x","b":10}', '{"k":2,"a":"y","b":20}', '{"k":2,"a":"y2","b":20}', '{"k":3,"a":null,"b":30}', '{"k":null,"a":null,"b":0}']);
@@ -100,6 +156,37 @@ test('orderBy sorts globally with nulls first ascending and last descending', as
   assert.deepEqual(desc.map(r => [r.price, r.item]), [[10, 'b'], [10, 'b'], [2.5, 'a'], [2.5, 'a'], [1, 'c'], [null, 'a']]);
   const byName = await sales().sort(col('region').desc()).collect();
   assert.deepEqual(byName.map(r => r.region), ['south', 'south', 'north', 'north', 'east', null]);
+});
+
+test('orderBy range-partitions the rows: every partition is sorted and partitions follow each other', async () => {
+  const rows = Array.from({ length: 5000 }, (_, i) => ({ k: (i * 7919) % 5003, s: `s${(i * 31) % 97}`, n: i % 11 === 0 ? null : i }));
+  const df = s.createDataFrame(rows, undefined, 4);
+  const sorted = df.orderBy(col('n').desc(), 'k');
+  assert.equal(sorted.numPartitions, 3);
+  assert.match(sorted.explain(), /range\(n, k\) into 3/);
+  const parts = (await sorted.runtime.collect(sorted.plan)).map(bs => bs.reduce((a, b) => a + b.numRows, 0));
+  assert.ok(parts.filter(n => n > 0).length >= 2, `rows spread over partitions: ${parts}`);
+  const got = await sorted.collect();
+  const want = [...rows].sort((a, b) => (a.n === null ? (b.n === null ? a.k - b.k : 1) : b.n === null ? -1 : b.n - a.n || a.k - b.k));
+  assert.deepEqual(got, want);
+  assert.deepEqual(await df.orderBy('s', 'k').limit(3).collect(), [...rows].sort((a, b) => (a.s < b.s ? -1 : a.s > b.s ? 1 : a.k - b.k)).slice(0, 3));
+});
+
+test('a sort past its memory budget spills sorted runs and merges them into the same order', async () => {
+  const { readdirSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const sortDirs = () => readdirSync(tmpdir()).filter(n => n.startsWith('flint-sort-')).length;
+  const before = sortDirs();
+  const small = new SqlSession(new InProcessRuntime({ parallelism: 2, conf: { 'flint.sql.sort.memoryBytes': 4096 } }));
+  const rows = Array.from({ length: 6000 }, (_, i) => ({ g: `g${(i * 13) % 17}`, x: i % 7 === 0 ? null : (i * 7919) % 1009, i }));
+  const df = small.createDataFrame(rows, undefined, 6);
+  const got = await df.orderBy('g', col('x').desc(), 'i').collect();
+  const want = [...rows].sort((a, b) => (a.g < b.g ? -1 : a.g > b.g ? 1 : 0)
+    || (a.x === null ? (b.x === null ? 0 : 1) : b.x === null ? -1 : b.x - a.x) || a.i - b.i);
+  assert.deepEqual(got, want);
+  const stable = await small.createDataFrame(rows, undefined, 1).orderBy('g').select('i').collect();
+  assert.deepEqual(stable.map(r => r.i), [...rows].sort((a, b) => (a.g < b.g ? -1 : a.g > b.g ? 1 : 0) || a.i - b.i).map(r => r.i));
+  assert.equal(sortDirs(), before);
 });
 
 test('limit, distinct, dropDuplicates, union, withColumn, withColumnRenamed and drop', async () => {

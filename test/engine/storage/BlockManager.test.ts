@@ -52,3 +52,12 @@ test('removeRdd drops every block of an RDD; shared blocks are visible to other 
   b.removeShared('weights/iter-1');
   assert.equal(a.getShared('weights/iter-1/slice-0'), undefined);
 });
+
+test('waitForShared resolves when another executor puts the block, and times out naming it', async () => {
+  const a = new BlockManager('wa', join(dir, 'wa'), join(dir, 'shared2'), 10000);
+  const b = new BlockManager('wb', join(dir, 'wb'), join(dir, 'shared2'), 10000);
+  const waiting = b.waitForShared('grad/iter-3/slice-1', 5000);
+  setTimeout(() => a.putShared('grad/iter-3/slice-1', [0.5, 0.25]), 30);
+  assert.deepEqual(await waiting, [0.5, 0.25]);
+  await assert.rejects(b.waitForShared('never', 50), /waited 50 ms for shared block 'never'/);
+});
