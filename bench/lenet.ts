@@ -119,7 +119,7 @@ for (const t of threadList) {
   let bareBest = 0;
   let viaModule = 0;
   let viaOnnx = 0;
-  for (let rep = 0; rep < 3; rep++) {
+  for (let rep = 0; rep < 5; rep++) {
     bareBest = Math.max(bareBest, await bareOrt(bytes, t));
     viaModule = Math.max(viaModule, await flintPredict(f.model));
     viaOnnx = Math.max(viaOnnx, await flintPredict(loaded));
