@@ -1,7 +1,7 @@
 /** A key -> combiner map that spills hash-sorted runs to disk past its budget and merges them back (Spark's ExternalAppendOnlyMap). */
 import fs from 'node:fs';
 import type { Aggregator } from './api.ts';
-import { KeyMap, hashKey, keyEquals } from '../serde/keys.ts';
+import { KeyMap, estimateSize, hashKey, keyEquals } from '../serde/keys.ts';
 import type { Pair } from './codec.ts';
 import { mergeChunk, tempPath } from './files.ts';
 import { readRange, writeRun, type RunFile } from './runs.ts';
@@ -23,7 +23,7 @@ type Hashed = [number, unknown, unknown];
  */
 export class ExternalAppendOnlyMap<K, V, C> {
   private map = new KeyMap<K, C>();
-  private readonly sizer: MapSizer<K, C>;
+  private readonly sizer = new MapSizer();
   private readonly runs: RunFile[] = [];
   private pending = 0;
 
@@ -36,22 +36,32 @@ export class ExternalAppendOnlyMap<K, V, C> {
     private readonly stem: string,
     private readonly metrics: SpillMetrics,
   ) {
-    this.sizer = new MapSizer<K, C>((k) => this.map.get(k));
   }
 
   insert(k: K, v: V | C): void {
     const map = this.map;
     const c = map.get(k);
     if (c !== undefined || map.has(k)) {
-      map.set(k, this.combiners ? this.agg.mergeCombiners(c as C, v as C) : this.agg.mergeValue(c as C, v as V));
+      if (this.sizer.sampleUpdate()) {
+        // Measured before the merge: the merge may grow the combiner in place.
+        const before = estimateSize(c);
+        const merged = this.merge(c as C, v);
+        map.set(k, merged);
+        this.sizer.grew(before, estimateSize(merged));
+      } else map.set(k, this.merge(c as C, v));
     } else {
-      map.set(k, this.combiners ? (v as C) : this.agg.createCombiner(v as V));
-      this.sizer.added(k);
+      const created = this.combiners ? (v as C) : this.agg.createCombiner(v as V);
+      map.set(k, created);
+      this.sizer.added(k, created);
     }
     if (++this.pending === 64) {
       this.pending = 0;
-      if (this.sizer.bytesAfterUpdates(map.size, 64) > this.memoryBytes) this.spill();
+      if (this.sizer.bytes > this.memoryBytes) this.spill();
     }
+  }
+
+  private merge(c: C, v: V | C): C {
+    return this.combiners ? this.agg.mergeCombiners(c, v as C) : this.agg.mergeValue(c, v as V);
   }
 
   private spill(): void {

@@ -36,52 +36,51 @@ export class ListSizer {
   }
 }
 
-const RESERVOIR = 32;
-
 /**
- * Size of a key -> combiner map. The mean entry size is re-measured on a reservoir sample of the
- * map's keys (uniform over the keys inserted so far) at update counts about 10% apart, at most 64k
- * updates apart, so combiners that grow (groupByKey's lists) are followed; between measurements
- * size = entries x mean entry size.
+ * Size of a key -> combiner map, as bytes of the entries when created plus bytes the combiners
+ * grew since. New entries are measured (all of the first 64, then every 8th); every 64th update of
+ * an existing key is measured before and after the merge (`sampleUpdate` / `grew`), which follows
+ * combiners that grow (groupByKey's lists), including one hot key that takes most updates: the
+ * sampling is per update, so a key's weight is its share of updates. Constant-size combiners
+ * (sums, counts) measure zero growth.
  */
-export class MapSizer<K, C> {
-  private readonly reservoir: K[] = [];
-  private inserted = 0;
+export class MapSizer {
+  private newKeys = 0;
+  private newSampled = 0;
+  private newBytes = 0;
   private updates = 0;
-  private nextMeasure = 64;
-  private meanEntry = 0;
+  private growthSampled = 0;
+  private growthBytes = 0;
 
-  constructor(private readonly lookup: (k: K) => C | undefined) {}
-
-  /** Call when `k` became a new key of the map. */
-  added(k: K): void {
-    const n = this.inserted++;
-    if (n < RESERVOIR) this.reservoir.push(k);
-    else {
-      const j = Math.floor(Math.random() * (n + 1));
-      if (j < RESERVOIR) this.reservoir[j] = k;
+  /** Call when `k` became a new key with combiner `c`. */
+  added(k: unknown, c: unknown): void {
+    const n = this.newKeys++;
+    if (n < 64 || (n & 7) === 0) {
+      this.newSampled++;
+      this.newBytes += pairSize(k, c) + 48; // + the map's own slot
     }
   }
 
-  /** Estimated bytes of a map of `entries` entries, after `updates` more updates (call every few updates). */
-  bytesAfterUpdates(entries: number, updates: number): number {
-    this.updates += updates;
-    if (this.updates >= this.nextMeasure) this.measure();
-    return entries * this.meanEntry;
+  /** Call before merging into an existing key: true when this update is to be measured with `grew`. */
+  sampleUpdate(): boolean {
+    return (++this.updates & 63) === 0;
   }
 
-  private measure(): void {
-    let sum = 0;
-    for (const k of this.reservoir) sum += pairSize(k, this.lookup(k)) + 48; // + the map's own slot
-    this.meanEntry = this.reservoir.length === 0 ? 0 : sum / this.reservoir.length;
-    this.nextMeasure = this.updates + Math.min(65536, Math.max(64, Math.floor(this.updates / 10)));
+  /** Reports the estimated size of a combiner before and after a sampled update. */
+  grew(before: number, after: number): void {
+    this.growthSampled++;
+    this.growthBytes += after - before;
+  }
+
+  get bytes(): number {
+    const entries = this.newSampled === 0 ? 0 : (this.newKeys * this.newBytes) / this.newSampled;
+    const growth = this.growthSampled === 0 ? 0 : (this.updates * this.growthBytes) / this.growthSampled;
+    return entries + Math.max(0, growth);
   }
 
   /** Forget everything (after the map was spilled and cleared). */
   reset(): void {
-    this.reservoir.length = 0;
-    this.inserted = 0;
-    this.nextMeasure = this.updates + 64;
-    this.meanEntry = 0;
+    this.newKeys = this.newSampled = this.newBytes = 0;
+    this.updates = this.growthSampled = this.growthBytes = 0;
   }
 }

@@ -1,7 +1,7 @@
 /** The map side of the sort-based shuffle (Spark's SortShuffleWriter + ExternalSorter): combine, partition, spill sorted runs, write one data file. */
 import fs from 'node:fs';
 import type { Aggregator, MapStatus, Partitioner, ShuffleWriteSpec } from './api.ts';
-import { KeyMap } from '../serde/keys.ts';
+import { KeyMap, estimateSize } from '../serde/keys.ts';
 import { encodeRecords, type Pair } from './codec.ts';
 import { BlockWriter, copyRange, mergeChunk, tempPath } from './files.ts';
 import { readRange, writeRun, type RunFile } from './runs.ts';
@@ -110,22 +110,30 @@ class MapOutputSorter<K, V, C> {
     const agg = this.spec.aggregator as Aggregator<V, C>;
     const budget = this.spec.memoryBytes;
     let map = this.map;
-    const sizer = new MapSizer<K, C>((k) => this.map.get(k));
+    const sizer = new MapSizer();
     let pending = 0;
     for (let it = records.next(); !it.done; it = records.next()) {
       const r = it.value;
       if (!Array.isArray(r)) throw recordNotPair(this.spec.shuffleId, this.spec.mapId, r);
       const k = r[0];
       const c = map.get(k);
-      if (c !== undefined || map.has(k)) map.set(k, agg.mergeValue(c as C, r[1]));
-      else {
-        map.set(k, agg.createCombiner(r[1]));
-        sizer.added(k);
+      if (c !== undefined || map.has(k)) {
+        if (sizer.sampleUpdate()) {
+          // Measured before the merge: mergeValue may grow the combiner in place.
+          const before = estimateSize(c);
+          const merged = agg.mergeValue(c as C, r[1]);
+          map.set(k, merged);
+          sizer.grew(before, estimateSize(merged));
+        } else map.set(k, agg.mergeValue(c as C, r[1]));
+      } else {
+        const created = agg.createCombiner(r[1]);
+        map.set(k, created);
+        sizer.added(k, created);
       }
-      // The budget check runs every CHECK_EVERY records: the map overshoots by at most that many entries.
+      // The budget check runs every CHECK_EVERY records: the map overshoots by at most that many updates.
       if (++pending === CHECK_EVERY) {
         pending = 0;
-        if (sizer.bytesAfterUpdates(map.size, CHECK_EVERY) > budget) {
+        if (sizer.bytes > budget) {
           this.spillBuckets(this.bucketsOfMap());
           map = this.map = new KeyMap<K, C>();
           sizer.reset();

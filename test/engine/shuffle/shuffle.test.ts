@@ -348,3 +348,23 @@ test('segments fetched from another executor are read from memory, with the same
   fs.rmSync(statuses[0].dataFile);
   assert.throws(() => readSegmentBytes(13, statuses[0], 0), (e: unknown) => e instanceof ShuffleFetchFailedError && e.mapId === 0);
 });
+
+test('a hot key whose combiner grows is counted against the budget: grouping skewed data spills', () => {
+  const memoryBytes = 256 << 10;
+  const r = rng(77);
+  // 1,000 light keys with one value each, and one key with 60,000 values (about 10x the budget).
+  const records: [string, string][] = [];
+  for (let i = 0; i < 1000; i++) records.push([`light${i}`, 'v']);
+  for (let i = 0; i < 60000; i++) records.push(['hot', `value-${Math.floor(r() * 1e9)}`]);
+  const m = newReadMetrics();
+  const status = writeShuffle({ shuffleId: 14, mapId: 0, partitioner: new TestHashPartitioner(1), mapSideCombine: false, memoryBytes: 64 << 20, dir: tmpDir() }, records[Symbol.iterator]());
+  const out = [...readShuffle({ shuffleId: 14, reduceId: 0, statuses: [status], aggregator: listAgg as Aggregator<string, unknown[]>, mapSideCombine: false, memoryBytes, dir: tmpDir() }, m)];
+  assert.ok(m.spillCount >= 2, `the reader spilled ${m.spillCount} times`);
+  assert.equal(out.length, 1001);
+  const hot = out.find(([k]) => k === 'hot')![1] as string[];
+  assert.deepEqual(hot.slice().sort(), records.filter(([k]) => k === 'hot').map(([, v]) => v).sort());
+
+  const w = newWriteMetrics();
+  writeShuffle({ shuffleId: 15, mapId: 0, partitioner: new TestHashPartitioner(1), aggregator: listAgg as Aggregator<string, unknown[]>, mapSideCombine: true, memoryBytes, dir: tmpDir() }, records[Symbol.iterator](), 'e', w);
+  assert.ok(w.spillCount >= 2, `the writer spilled ${w.spillCount} times`);
+});
