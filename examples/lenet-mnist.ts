@@ -19,7 +19,7 @@ function flag(name: string, dflt: string): string {
 }
 
 const useFashion = existsSync(FASHION_MNIST_DIR) && !process.argv.includes('--digits');
-const epochs = Number(flag('epochs', useFashion ? '2' : '3'));
+const epochs = Number(flag('epochs', useFashion ? '1' : '3'));
 const out = flag('out', join(tmpdir(), 'flint-lenet.onnx'));
 const t0 = performance.now();
 
