@@ -19,7 +19,7 @@ function flag(name: string, dflt: string): string {
 }
 
 const useFashion = existsSync(FASHION_MNIST_DIR) && !process.argv.includes('--digits');
-const epochs = Number(flag('epochs', useFashion ? '2' : '3'));
+const epochs = Number(flag('epochs', useFashion ? '1' : '3'));
 const out = flag('out', join(tmpdir(), 'flint-lenet.onnx'));
 const t0 = performance.now();
 
@@ -53,7 +53,7 @@ const optimizer = new Optimizer({
 });
 const trained = await optimizer.optimize();
 const s = optimizer.summary!;
-console.log(`trained ${s.iteration} iterations (${s.epoch} epochs) in ${s.loopSeconds.toFixed(1)} s: ${(s.samplesTrained / s.loopSeconds).toFixed(0)} samples/s`);
+console.log(`trained ${s.iteration} iterations (${s.epoch} epoch${s.epoch === 1 ? '' : 's'}) in ${s.loopSeconds.toFixed(1)} s: ${(s.samplesTrained / s.loopSeconds).toFixed(0)} samples/s`);
 
 // inference as a map stage: each task scores its partition with a predictor built once per executor
 const [accuracy] = await trained.evaluate(testRdd, [new Top1Accuracy()]);
