@@ -9,9 +9,7 @@
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FlintContext } from '../engine/index.ts';
-import { nn, optim, Optimizer, Trigger, Top1Accuracy, Loss, type Sample } from '../dl/index.ts';
-import { FASHION_MNIST_DIR } from '../connectors/mnist/index.ts';
+import { FlintContext, FASHION_MNIST_DIR, nn, optim, Optimizer, Trigger, Top1Accuracy, Loss, type Sample } from 'flint';
 
 function flag(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -19,7 +17,7 @@ function flag(name: string, dflt: string): string {
 }
 
 const useFashion = existsSync(FASHION_MNIST_DIR) && !process.argv.includes('--digits');
-const epochs = Number(flag('epochs', useFashion ? '1' : '3'));
+const epochs = Number(flag('epochs', '3'));
 const out = flag('out', join(tmpdir(), 'flint-lenet.onnx'));
 const t0 = performance.now();
 

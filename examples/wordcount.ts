@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FlintContext } from '../index.ts';
+import { FlintContext } from 'flint';
 
 // A corpus made here so the example needs nothing downloaded: sentences drawn with a fixed seed
 // from a small vocabulary whose word frequencies fall off like natural text (Zipf's law).
