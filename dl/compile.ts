@@ -53,7 +53,11 @@ export interface Predictor {
 export interface GradStep {
   /** Number of parameters P (length of weights and grad). */
   readonly size: number;
-  run(weights: Float32Array, x: Float32Array, y: Float32Array, batch: number): Promise<{ loss: number; grad: Float32Array }>;
+  /**
+   * `rng` is the counter random ops (Dropout) draw from: give each (iteration, partition) its own
+   * value for reproducible, distinct masks; by default a counter of this GradStep's runs.
+   */
+  run(weights: Float32Array, x: Float32Array, y: Float32Array, batch: number, rng?: number): Promise<{ loss: number; grad: Float32Array }>;
   /** Buffers (BatchNorm running statistics, updated by each run) in namedBuffers() order (copies). */
   getBuffers(): Float32Array[];
   setBuffers(b: Float32Array[]): void;
@@ -102,11 +106,14 @@ export interface StepPlan {
   updatedBuffers: string[];
   slotNames: string[];
   outputShape: number[];
+  /** Whether the graph has random ops (Dropout) and so the scalar feed 'rng' (the step counter). */
+  random: boolean;
 }
 
 const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
 interface Forward {
+  random: boolean;
   ctx: BuildContext;
   out: Tensor;
   inputShape: number[];
@@ -122,6 +129,7 @@ function buildForward(model: Module, training: boolean): Forward {
   const out = callLayer(model, x, ctx, 'the model input');
   const np = model.namedParameters();
   return {
+    random: ctx.graph.inputs.some(t => t.node.attrs.name === 'rng'),
     ctx,
     out,
     inputShape,
@@ -195,6 +203,7 @@ export function planTrainStep(model: Module, criterion: Loss, optimMethod: Optim
     updatedBuffers: bufferOutputs.map(o => o.name.slice(0, -':new'.length)),
     slotNames: [...optimMethod.slotNames],
     outputShape: staticShape(fw.out.shape.slice(1), 'the model output'),
+    random: fw.random,
   };
 }
 
@@ -214,6 +223,7 @@ export function planGradStep(model: Module, criterion: Loss): StepPlan {
     updatedBuffers: bufferOutputs.map(o => o.name.slice(0, -':new'.length)),
     slotNames: [],
     outputShape: staticShape(fw.out.shape.slice(1), 'the model output'),
+    random: fw.random,
   };
 }
 
@@ -231,6 +241,7 @@ export function planPredictor(model: Module): StepPlan {
     updatedBuffers: [],
     slotNames: [],
     outputShape: staticShape(fw.out.shape.slice(1), 'the model output'),
+    random: fw.random,
   };
 }
 
@@ -257,6 +268,7 @@ export function planSliceUpdate(optimMethod: OptimMethod, length: number): StepP
     updatedBuffers: [],
     slotNames: [...optimMethod.slotNames],
     outputShape: [],
+    random: false,
   };
 }
 
@@ -354,6 +366,8 @@ async function trainStepOn(plan: StepPlan, store: Store, opts: CompileOptions): 
         lr: tensor(Float32Array.of(lr), []),
         step: tensor(stepCount, []),
       };
+      // Random ops draw from the step counter, which the optimizer state carries: resumes are exact.
+      if (plan.random) feeds.rng = tensor(stepCount, []);
       const fetches: Record<string, ort.Tensor | null> = { loss: null, 'step:new': null };
       const outW = params.map((p, i) => {
         const cur = store.params[i].data;
@@ -427,9 +441,10 @@ async function gradStepOn(plan: StepPlan, store: Store, opts: CompileOptions): P
   const P = plan.params.reduce((a, p) => a + size(p.shape), 0);
   const perX = size(plan.inputShape), perY = size(plan.targetShape);
   const updated = plan.updatedBuffers.map(n => plan.buffers.findIndex(b => b.name === n));
+  let runs = 0;
   return {
     size: P,
-    async run(weights, xs, ys, batch) {
+    async run(weights, xs, ys, batch, rng) {
       if (weights.length !== P) throw new NnUserError(NnErrorCode.STATE_MISMATCH, `weights have ${weights.length} values; the model has ${P} parameters`);
       checkBatch('x', xs, batch, perX);
       checkBatch('y', ys, batch, perY);
@@ -438,6 +453,8 @@ async function gradStepOn(plan: StepPlan, store: Store, opts: CompileOptions): P
         x: tensor(xs, [batch, ...plan.inputShape]),
         y: tensor(ys, [batch, ...plan.targetShape]),
       };
+      if (plan.random) feeds.rng = tensor(Float32Array.of(rng ?? runs), []);
+      runs++;
       let off = 0;
       for (const p of plan.params) {
         const n = size(p.shape);

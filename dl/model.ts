@@ -10,6 +10,8 @@ import { OrtPredictor } from './ort-predictor.ts';
 import { describe, type Sample } from './sample.ts';
 import type { DlBackend, Predictor } from './backend.ts';
 import type { RDD } from '../engine/rdd/RDD.ts';
+import type { FlintContext } from '../engine/context.ts';
+import type { Broadcast } from '../engine/broadcast/Broadcast.ts';
 import { moduleRef } from '../engine/serde/closure.ts';
 // imported for their types; the shipped functions get them on executors through moduleRef in env
 import { evaluatePartition, metricSpec, predictPartition, type PartitionInferenceSpec } from './partition-inference.ts';
@@ -48,8 +50,8 @@ export class Model {
   private cached: Promise<Predictor> | undefined;
   /** Names this model's predictors in executors' object caches. */
   readonly key = `model-${globalThis.crypto.randomUUID()}`;
-  /** Contexts whose executors may hold this model's predictors (released by dispose). */
-  private readonly contexts = new Set<{ isStopped: boolean; clearExecutorObjects(prefix: string): Promise<void> }>();
+  /** Per context: the broadcast of this model's ONNX bytes, read by executors once each (released by dispose). */
+  private readonly shipped = new Map<FlintContext, Broadcast<Uint8Array>>();
 
   private constructor(private readonly source: ModelSource, readonly module: unknown, readonly threads: number | undefined) {}
 
@@ -150,11 +152,11 @@ export class Model {
     }
     const ms = metrics.map((m) => (m instanceof Loss ? m.withDefaultCriterion('CrossEntropyLoss') : m));
     if (isRdd(data)) {
-      const spec = this.partitionSpec(data as RDD<unknown>, opts);
+      const { spec, onnx } = this.partitionSpec(data as RDD<unknown>, opts);
       const shipped = ms.map(metricSpec);
       const parts: { name: string; sum: number; count: number }[] = await (data as RDD<Sample>).mapPartitions(
-        (it, tc) => evaluatePartition(it, tc, spec, shipped),
-        { evaluatePartition: moduleRef(PARTITION_URL, 'evaluatePartition'), spec, shipped },
+        (it, tc) => evaluatePartition(it, tc, spec, onnx, shipped),
+        { evaluatePartition: moduleRef(PARTITION_URL, 'evaluatePartition'), spec, onnx, shipped },
       ).collect();
       // each partition yields one result per metric, in metric order
       return ms.map((m, i) => {
@@ -169,16 +171,23 @@ export class Model {
     return evaluateSamples(p, samples, layout, ms, opts.batchSize ?? 256);
   }
 
-  private partitionSpec(data: RDD<unknown>, opts: PredictOptions): PartitionInferenceSpec {
-    this.contexts.add(data.context);
-    return { key: this.key, onnx: this.toOnnx(), mode: 'predict', batchSize: Math.max(1, opts.batchSize ?? 256) };
+  /** What a map stage ships: the spec, and the model bytes as a broadcast (fetched once per executor). */
+  private partitionSpec(data: RDD<unknown>, opts: PredictOptions): { spec: PartitionInferenceSpec; onnx: Broadcast<Uint8Array> } {
+    const ctx = data.context;
+    let onnx = this.shipped.get(ctx);
+    if (onnx === undefined) {
+      onnx = ctx.broadcast(this.toOnnx());
+      this.shipped.set(ctx, onnx);
+    }
+    return { spec: { key: this.key, mode: 'predict', batchSize: Math.max(1, opts.batchSize ?? 256) }, onnx };
   }
 
   private mapStage(data: RDD<unknown>, mode: 'predict' | 'class', opts: PredictOptions): RDD<Float32Array | number> {
-    const spec = { ...this.partitionSpec(data, opts), mode };
+    const { spec: base, onnx } = this.partitionSpec(data, opts);
+    const spec = { ...base, mode };
     return data.mapPartitions(
-      (it, tc) => predictPartition(it, tc, spec),
-      { predictPartition: moduleRef(PARTITION_URL, 'predictPartition'), spec },
+      (it, tc) => predictPartition(it, tc, spec, onnx),
+      { predictPartition: moduleRef(PARTITION_URL, 'predictPartition'), spec, onnx },
     );
   }
 
@@ -187,8 +196,12 @@ export class Model {
     const p = this.cached;
     this.cached = undefined;
     if (p) await (await p).dispose();
-    for (const ctx of this.contexts) if (!ctx.isStopped) await ctx.clearExecutorObjects(`dl.predictor.${this.key}.`);
-    this.contexts.clear();
+    for (const [ctx, onnx] of this.shipped) {
+      if (ctx.isStopped) continue;
+      await ctx.clearExecutorObjects(`dl.predictor.${this.key}.`);
+      await onnx.destroy();
+    }
+    this.shipped.clear();
   }
 
   /**

@@ -50,6 +50,9 @@ export class OrtPredictor implements Predictor {
     }
     this.inputLength = this.inputShape.reduce((a, b) => a * b, 1);
     const om = session.outputMetadata[0];
+    if (om && om.isTensor && om.type !== 'float32') {
+      throw new DlUserError('DL_BAD_ONNX', `${src}: output '${this.outputName}' has type ${om.type}; Flint's predictor reads float32 outputs`);
+    }
     const odims = om && om.isTensor ? om.shape.slice(1) : [];
     this.outputShape = odims.every((d) => typeof d === 'number' && d > 0) && odims.length > 0 ? (odims as number[]) : [];
   }

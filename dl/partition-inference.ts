@@ -7,6 +7,9 @@ import type { Sample } from './sample.ts';
 import { describe } from './sample.ts';
 import { DlNotImplementedError } from './errors.ts';
 
+/** The model's ONNX bytes: a Broadcast handle (read once per executor) or the bytes themselves. */
+export type ModelBytes = Uint8Array | { readonly value: Uint8Array };
+
 /** The executor's keyed object cache, as the engine's TaskContext offers it. */
 export interface ObjectCacheLike {
   getOrCreate<T>(key: string, create: () => T | Promise<T>, dispose?: (value: T) => void | Promise<void>): Promise<T>;
@@ -18,10 +21,9 @@ export interface TaskContextLike {
   readonly executor?: { readonly coresPerTask?: number };
 }
 
-/** What a partition job ships: the model as ONNX bytes under a key naming it, and what to emit. */
+/** What a partition job ships besides the model bytes: the key naming the model, and what to emit. */
 export interface PartitionInferenceSpec {
   key: string;
-  onnx: Uint8Array;
   mode: 'predict' | 'class';
   batchSize: number;
   inputShape?: number[];
@@ -33,9 +35,9 @@ export interface PartitionInferenceSpec {
  * is built once per executor and model key and reused by later tasks and jobs.
  */
 export async function* predictPartition(
-  records: Iterable<unknown>, tc: TaskContextLike, spec: PartitionInferenceSpec,
+  records: Iterable<unknown>, tc: TaskContextLike, spec: PartitionInferenceSpec, onnx: ModelBytes,
 ): AsyncGenerator<Float32Array | number> {
-  const predictor = await cachedPredictor(tc, spec);
+  const predictor = await cachedPredictor(tc, spec, onnx);
   const batchSize = spec.batchSize;
   let x: Float32Array | undefined;
   let len = 0;
@@ -76,11 +78,11 @@ function featuresOf(r: unknown, i: number): Float32Array {
 }
 
 /** The executor's predictor for a model key, created on first use (one ORT session per executor and model). */
-function cachedPredictor(tc: TaskContextLike, spec: PartitionInferenceSpec): Promise<Predictor> {
+function cachedPredictor(tc: TaskContextLike, spec: PartitionInferenceSpec, onnx: ModelBytes): Promise<Predictor> {
   const threads = tc.executor?.coresPerTask ?? 1;
   return tc.objectCache.getOrCreate<Predictor>(
     `dl.predictor.${spec.key}.t${threads}`,
-    () => OrtPredictor.create(spec.onnx, { threads, inputShape: spec.inputShape, source: `model ${spec.key}` }),
+    () => OrtPredictor.create(onnx instanceof Uint8Array ? onnx : onnx.value, { threads, inputShape: spec.inputShape, source: `model ${spec.key}` }),
     (p) => p.dispose(),
   );
 }
@@ -115,9 +117,9 @@ function rebuildMetric(s: MetricSpec): ValidationMethod {
  * `{ name, sum, count }` per metric; the driver merges the partitions' results.
  */
 export async function* evaluatePartition(
-  records: Iterable<unknown>, tc: TaskContextLike, spec: PartitionInferenceSpec, metrics: MetricSpec[],
+  records: Iterable<unknown>, tc: TaskContextLike, spec: PartitionInferenceSpec, onnx: ModelBytes, metrics: MetricSpec[],
 ): AsyncGenerator<{ name: string; sum: number; count: number }> {
-  const predictor = await cachedPredictor(tc, spec);
+  const predictor = await cachedPredictor(tc, spec, onnx);
   const ms = metrics.map(rebuildMetric);
   let results = ms.map((m) => new ValidationResult(m.name, 0, 0));
   const batchSize = spec.batchSize;

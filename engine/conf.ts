@@ -10,6 +10,7 @@ export const ENGINE_CONF_DEFAULTS: Record<string, string | number | boolean> = {
   'flint.locality.wait': 3000,
   'flint.ui.showProgress': true,
   'flint.local.dir': '',
+  'flint.executor.preloadFormats': 'text',
 };
 
 /** A context's settings. Values are kept as given; getters convert and validate. */

@@ -12,6 +12,7 @@ import { DAGScheduler } from './scheduler/DAGScheduler.ts';
 import { MapOutputTracker } from './scheduler/MapOutputTracker.ts';
 import { TaskScheduler } from './scheduler/TaskScheduler.ts';
 import { LocalBackend } from './scheduler/backends/LocalBackend.ts';
+import { LocalClusterBackend } from './scheduler/backends/LocalClusterBackend.ts';
 import type { SchedulerBackend } from './scheduler/backends/SchedulerBackend.ts';
 import { ConsoleProgressBar } from './ui/ConsoleProgressBar.ts';
 import { removeShuffle } from './shuffle/index.ts';
@@ -22,25 +23,27 @@ import { EmptyRDD } from './rdd/EmptyRDD.ts';
 import { SourceRDD } from './rdd/SourceRDD.ts';
 import { UnionRDD } from './rdd/UnionRDD.ts';
 import { CheckpointRDD } from './rdd/CheckpointRDD.ts';
-import { registeredFormatUrls } from './sources.ts';
+import { lookupFormat, registeredFormatUrls } from './sources.ts';
+import { FRAMED_OPS, unframe } from './executor/resultOps.ts';
 import './rdd/all.ts';
 
 /** Options of FlintContext.create. */
 export interface FlintContextOptions {
-  /** `local`, `local[N]`, `local[*]`, `local[N,F]` (F = max task failures). Default `local[*]`. */
+  /**
+   * `local`, `local[N]`, `local[*]`, `local[N,F]` (F = max task failures), or
+   * `local-cluster[N,cores,memMB]` (N executor processes). Default `local[*]`.
+   */
   master?: string;
   appName?: string;
   conf?: Record<string, unknown> | FlintConf;
 }
 
-/** A parsed master URL. */
-export interface MasterSpec {
-  kind: 'local';
-  slots: number;
-  maxFailures: number;
-}
+/** A parsed master URL. `slots` is the total number of task slots. */
+export type MasterSpec =
+  | { kind: 'local'; slots: number; maxFailures: number }
+  | { kind: 'local-cluster'; executors: number; cores: number; memMB: number; slots: number; maxFailures: number };
 
-/** Parses a master URL (local modes; cluster masters are not implemented in this engine yet). */
+/** Parses a master URL (local modes and local-cluster; remote cluster masters are not implemented yet). */
 export function parseMaster(master: string): MasterSpec {
   const m = /^local(?:\[(\*|\d+)(?:\s*,\s*(\d+))?\])?$/.exec(master.trim());
   if (m !== null) {
@@ -50,13 +53,28 @@ export function parseMaster(master: string): MasterSpec {
     if (maxFailures < 1) throw engineError('BAD_MASTER', `master '${master}': the number of task failures allowed must be at least 1`);
     return { kind: 'local', slots, maxFailures };
   }
-  if (/^local-cluster\[/.test(master) || /^flint:\/\//.test(master)) {
-    throw engineError('NOT_IMPLEMENTED', `master '${master}': cluster masters are not implemented yet; use local, local[N], local[*] or local[N,F]`);
+  const c = /^local-cluster\[\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*\]$/.exec(master.trim());
+  if (c !== null) {
+    const [executors, cores, memMB] = [Number(c[1]), Number(c[2]), Number(c[3])];
+    if (executors < 1 || cores < 1 || memMB < 64) {
+      throw engineError('BAD_MASTER', `master '${master}': local-cluster[N,cores,memMB] needs N >= 1 executors, cores >= 1 and memMB >= 64`);
+    }
+    // As a Spark cluster (spark.task.maxFailures = 4): executor processes can be lost and replaced.
+    return { kind: 'local-cluster', executors, cores, memMB, slots: executors * cores, maxFailures: 4 };
   }
-  throw engineError('BAD_MASTER', `master '${master}' is not valid; use local, local[N], local[*], local[N,F] (N task slots, F attempts per task)`);
+  if (/^local-cluster/.test(master)) {
+    throw engineError('BAD_MASTER', `master '${master}' is not valid; write local-cluster[N,cores,memMB], e.g. local-cluster[2,1,1024]`);
+  }
+  if (/^flint:\/\//.test(master)) {
+    throw engineError('NOT_IMPLEMENTED', `master '${master}': remote cluster masters are not implemented yet; use local[N] or local-cluster[N,cores,memMB]`);
+  }
+  throw engineError('BAD_MASTER', `master '${master}' is not valid; use local, local[N], local[*], local[N,F] (N task slots, F attempts per task) or local-cluster[N,cores,memMB]`);
 }
 
 let nextAppId = 0;
+
+/** How long stop() waits for executors to dispose their cached objects. */
+const STOP_DISPOSE_WAIT_MS = 2000;
 
 /**
  * The driver-side context. Create with `await FlintContext.create(...)` and `await ctx.stop()` when
@@ -99,23 +117,15 @@ export class FlintContext {
   });
   private readonly persisted = new Set<number>();
 
-  private constructor(opts: FlintContextOptions) {
-    this.conf = opts.conf instanceof FlintConf ? opts.conf : new FlintConf(opts.conf);
-    this.master = opts.master ?? 'local[*]';
-    this.appName = opts.appName ?? 'flint';
-    this.spec = parseMaster(this.master);
-    if (!this.conf.has('flint.task.maxFailures')) this.conf.set('flint.task.maxFailures', this.spec.maxFailures);
-    this.appId = `app-${process.pid}-${Date.now().toString(36)}-${nextAppId++}`;
-    const base = this.conf.getString('flint.local.dir') || tmpdir();
-    mkdirSync(base, { recursive: true });
-    this.localDir = mkdtempSync(join(base, `flint-${this.appId}-`));
+  private constructor(conf: FlintConf, master: string, appName: string, spec: MasterSpec, appId: string, localDir: string, backend: SchedulerBackend) {
+    this.conf = conf;
+    this.master = master;
+    this.appName = appName;
+    this.spec = spec;
+    this.appId = appId;
+    this.localDir = localDir;
+    this.backend = backend;
     this.broadcastFactory = new FileBroadcastFactory(join(this.localDir, 'broadcast'));
-    this.backend = new LocalBackend(this.spec.slots, {
-      localDir: this.localDir,
-      shuffleMemoryBytes: this.conf.getNumber('flint.shuffle.memoryBytes'),
-      storageMemoryBytes: this.conf.getNumber('flint.storage.memoryBytes'),
-      coresPerTask: 1,
-    });
     this.taskScheduler = new TaskScheduler(this.backend, this.tracker, (e) => this.dagScheduler.post(e), this.conf.getNumber('flint.locality.wait'));
     this.dagScheduler = new DAGScheduler(this.tracker, this.taskScheduler, () => this.conf.getNumber('flint.task.maxFailures'), (u) => this.mergeAccumulators(u));
     if (process.stderr.isTTY && this.conf.getBoolean('flint.ui.showProgress')) {
@@ -124,12 +134,52 @@ export class FlintContext {
     }
   }
 
-  /** Starts a context: parses the master and starts its task slots. */
+  /** Starts a context: parses the master and starts its executors and task slots. */
   static async create(opts: FlintContextOptions = {}): Promise<FlintContext> {
-    const ctx = new FlintContext(opts);
-    // Start every slot's thread, load the executor and the registered formats before the first job, as Spark starts executors.
-    await ctx.controlAll('preload', registeredFormatUrls());
+    const conf = opts.conf instanceof FlintConf ? opts.conf : new FlintConf(opts.conf);
+    const master = opts.master ?? 'local[*]';
+    const spec = parseMaster(master);
+    if (!conf.has('flint.task.maxFailures')) conf.set('flint.task.maxFailures', spec.maxFailures);
+    const appId = `app-${process.pid}-${Date.now().toString(36)}-${nextAppId++}`;
+    const parent = conf.getString('flint.local.dir') || tmpdir();
+    mkdirSync(parent, { recursive: true });
+    const localDir = mkdtempSync(join(parent, `flint-${appId}-`));
+    const base = {
+      localDir,
+      shuffleMemoryBytes: conf.getNumber('flint.shuffle.memoryBytes'),
+      storageMemoryBytes: conf.getNumber('flint.storage.memoryBytes'),
+      coresPerTask: 1,
+    };
+    let backend: SchedulerBackend;
+    try {
+      backend = spec.kind === 'local'
+        ? new LocalBackend(spec.slots, base)
+        : await LocalClusterBackend.start(spec.executors, spec.cores, spec.memMB, base);
+    } catch (e) {
+      rmSync(localDir, { recursive: true, force: true });
+      throw e;
+    }
+    const ctx = new FlintContext(conf, master, opts.appName ?? 'flint', spec, appId, localDir, backend);
+    // Start every slot's thread, load the executor and the preloaded formats before the first job, as Spark starts executors.
+    const formats = ctx.preloadFormatUrls();
+    await Promise.all([ctx.controlAll('preload', formats), ...formats.map((u) => import(u).catch(() => undefined))]);
     return ctx;
+  }
+
+  /** Module URLs of the registered formats named by flint.executor.preloadFormats (unregistered names are skipped). */
+  private preloadFormatUrls(): string[] {
+    const names = this.conf.getString('flint.executor.preloadFormats').split(',').map((n) => n.trim()).filter((n) => n !== '');
+    const registered = new Set(registeredFormatUrls());
+    const urls: string[] = [];
+    for (const name of names) {
+      try {
+        const url = lookupFormat(name);
+        if (registered.has(url)) urls.push(url);
+      } catch {
+        // A format that is not registered in this process is simply not preloaded.
+      }
+    }
+    return urls;
   }
 
   /** Default partition count of parallelize and shuffles: flint.default.parallelism, else the number of task slots. */
@@ -299,7 +349,8 @@ export class FlintContext {
     for (const p of parts) {
       if (!Number.isInteger(p) || p < 0 || p >= n) throw engineError('BAD_ARGUMENT', `runJob: partition ${p} does not exist in ${rdd} (${n} partitions)`);
     }
-    const results = await this.dagScheduler.submitJob<R>(rdd, op, params, parts, site);
+    let results = await this.dagScheduler.submitJob<R>(rdd, op, params, parts, site);
+    if (FRAMED_OPS.has(op)) results = results.map(unframe) as R[];
     if (op !== 'checkpoint') await this.writeCheckpoints(rdd);
     return results;
   }
@@ -339,13 +390,25 @@ export class FlintContext {
     }
   }
 
+  /**
+   * Fails every running job with JOB_CANCELLED and launches none of their remaining tasks (tasks
+   * already running finish on their slots; their results are dropped).
+   */
+  cancelAllJobs(reason = 'cancelled by the application'): void {
+    this.dagScheduler.cancelAllJobs(reason);
+  }
+
   /** Stops the executors, fails running jobs, deletes the local directory. Idempotent. */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.dagScheduler.cancelAllJobs(`FlintContext ${this.appId} was stopped`);
+    this.taskScheduler.stop();
+    // Dispose executors' cached objects (ORT sessions...) before their threads go; a slot still busy
+    // with a cancelled job's task gets STOP_DISPOSE_WAIT_MS, then its thread is terminated anyway.
+    const disposed = this.controlAll('clearObjects', '').catch(() => undefined);
+    await Promise.race([disposed, new Promise((r) => setTimeout(r, STOP_DISPOSE_WAIT_MS).unref())]);
     this.stopped = true;
     this.progressBar?.stop();
-    this.taskScheduler.stop();
     await this.backend.stop();
     for (const id of this.tracker.shuffleIds()) removeShuffle(id, join(this.localDir, 'shuffle'));
     rmSync(this.localDir, { recursive: true, force: true });

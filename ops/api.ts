@@ -132,5 +132,16 @@ export const where = (cond: Tensor, a: TensorLike, b: TensorLike): Tensor => {
 export const dropout = (x: Tensor, ratio: number, training: boolean, seed = 0): Tensor =>
   training && ratio > 0 ? x.graph.apply('Dropout', [x], { ratio, seed })[0] : x;
 
+/**
+ * Dropout with a counter-based mask: the mask is a pure function of the element index, the scalar
+ * `counter` (e.g. the training step, fed at run time) and `seed`, so runs are reproducible and
+ * resumable. Kept elements are scaled by 1/(1-ratio); the gradient flows through the same mask.
+ */
+export const dropoutCounter = (x: Tensor, ratio: number, counter: Tensor, seed = 0): Tensor => {
+  if (ratio === 0) return x;
+  const keep = x.graph.apply('DropoutMask', [x, counter], { ratio, seed })[0];
+  return where(keep, mul(x, 1 / (1 - ratio)), x.graph.scalar(0, x.dtype));
+};
+
 /** Stops gradients: the value of x, treated as a constant by autodiff. */
 export const stopGradient = (x: Tensor): Tensor => one('StopGradient', x);

@@ -3,6 +3,7 @@ export { Graph, Tensor, Node, BATCH, broadcastShapes, type DType, type Dim, type
 export { registerOp, getOp, listOps, type OpDef, type GradRule, type Lowering, type OnnxAttr } from './registry.ts';
 export { gradients, type GradOptions } from './autodiff.ts';
 export { emitModel, OPSET, type EmitOptions } from './onnx/emit.ts';
+export { decodeModel, type OnnxModel, type OnnxNode, type OnnxTensor, type OnnxValueInfo, type OnnxAttrValue } from './onnx/decode.ts';
 export { loadModel, CompiledModel, cachedSessionCount, type RuntimeOptions } from './runtime.ts';
 export { evalGraph, type FeedData } from './eval.ts';
 export { checkGrads, type GradCheckInput, type GradCheckOptions, type GradCheckResult } from './check-grads.ts';

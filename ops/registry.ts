@@ -20,6 +20,8 @@ export interface Lowering {
   int64s(values: number[]): string;
   /** A scalar initializer of the given ONNX-visible dtype. */
   scalar(value: number, dtype: 'float32' | 'float64' | 'int64' | 'bool'): string;
+  /** An initializer holding the given data (tables computed at lowering time). */
+  constant(data: Float32Array | Float64Array | BigInt64Array, dtype: 'float32' | 'float64' | 'int64', dims: number[]): string;
   /** ONNX DataType code for a dtype (for Cast 'to'). */
   onnxType(dtype: string): number;
 }

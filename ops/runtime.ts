@@ -42,7 +42,9 @@ export class CompiledModel {
     return this;
   }
 
+  /** Drops one reference; the last one releases the session. Extra calls are ignored. */
   async dispose(): Promise<void> {
+    if (this.refs <= 0) return;
     if (--this.refs > 0) return;
     cache.delete(this.key);
     await this.session.release();

@@ -1,6 +1,14 @@
 /** The text connector's error catalogue: inputs that match nothing, unreadable or corrupt files, bad options. */
 import { FlintUserError } from '../../engine/errors.ts';
 
+/** Stable codes of the text connector (all user errors). */
+export const TEXT_ERRORS = {
+  INPUT_NOT_FOUND: 'a path, directory or glob names no file',
+  INPUT_NOT_READABLE: 'a file could not be opened, read or gunzipped',
+  BAD_TEXT_OPTION: 'an option of textFile / wholeTextFiles has a wrong value',
+  BAD_TEXT_SPLIT: 'readSplit got a split that planSplits did not make',
+} as const;
+
 /** A path, directory or glob named no file. Code: INPUT_NOT_FOUND. */
 export function inputNotFound(pattern: string, detail: string): FlintUserError {
   return new FlintUserError('INPUT_NOT_FOUND',

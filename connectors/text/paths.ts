@@ -131,9 +131,21 @@ function collectDirs(base: string, out: string[]): void {
   for (const e of entries) if (e.isDirectory() && !isHidden(e.name)) collectDirs(path.join(base, e.name), out);
 }
 
+/** Accepts `file:` URLs (file:///data/x.txt, as Spark users write them) besides plain paths. */
+function toLocalPath(p: string): string {
+  if (!p.startsWith('file:')) return p;
+  const rest = p.replace(/^file:(\/\/[^/]*)?/, '');
+  try {
+    return decodeURIComponent(rest);
+  } catch {
+    return rest; // a stray '%' that is not an escape: take the path as written
+  }
+}
+
 /**
  * The files named by `input`: a path or an array of paths, each a file, a directory (its visible
- * files) or a glob; a string may hold several comma-separated paths. Paths resolve against the
+ * files) or a glob, as a path or a file: URL; a string may hold several comma-separated paths.
+ * Paths resolve against the
  * working directory; the result is absolute, deduplicated and sorted within each pattern. A pattern
  * that names no file fails with INPUT_NOT_FOUND naming it.
  */
@@ -146,7 +158,7 @@ export function expandInputPaths(input: string | readonly string[]): InputFile[]
   const out: InputFile[] = [];
   for (const pattern of patterns) {
     if (typeof pattern !== 'string' || pattern === '') throw inputNotFound(String(pattern), 'is not a path');
-    const abs = path.resolve(pattern);
+    const abs = path.resolve(toLocalPath(pattern));
     let files: InputFile[] = [];
     const st = statOrUndefined(abs);
     if (st?.isFile()) files = [{ path: abs, size: st.size }];

@@ -114,7 +114,11 @@ export function readSplit(split: InputSplit, options: Record<string, unknown> = 
     throw badSplit(JSON.stringify(split).slice(0, 200));
   }
   const chunk = positiveOption(options, 'chunkBytes', CHUNK);
-  return s.gzip ? readGzipLines(s.path) : readLines(s.path, s.start, s.start + s.length, chunk);
+  if (s.gzip) return readGzipLines(s.path);
+  const holder: FdHolder = { fd: -1 };
+  const lines = readLines(s.path, s.start, s.start + s.length, chunk, holder);
+  leakedFds.register(lines, holder);
+  return lines;
 }
 
 function readWholeFile(path: string): string {
@@ -156,13 +160,26 @@ function stripCr(line: string): string {
  * dropped. The bytes are read in 4 MiB chunks; each chunk's complete lines are decoded with one
  * toString and cut with one split, so no multi-byte character is ever cut at a chunk edge.
  */
-function* readLines(path: string, start: number, end: number, chunk: number): Generator<string, void, undefined> {
+interface FdHolder {
+  fd: number;
+}
+
+/**
+ * Closes the file of a line iterator that was dropped without being finished or returned (a task
+ * that failed mid-split): a generator's finally block does not run when it is garbage-collected.
+ */
+const leakedFds = new FinalizationRegistry<FdHolder>((h) => {
+  if (h.fd >= 0) fs.close(h.fd, () => {});
+});
+
+function* readLines(path: string, start: number, end: number, chunk: number, holder: FdHolder): Generator<string, void, undefined> {
   let fd: number;
   try {
     fd = fs.openSync(path, 'r');
   } catch (e) {
     throw inputNotReadable(path, e);
   }
+  holder.fd = fd;
   try {
     let buf = Buffer.allocUnsafe(Math.min(chunk, Math.max(end - start + 1, 64 << 10)));
     let filePos = start;
@@ -236,6 +253,7 @@ function* readLines(path: string, start: number, end: number, chunk: number): Ge
       fill();
     }
   } finally {
+    holder.fd = -1;
     fs.closeSync(fd);
   }
 }

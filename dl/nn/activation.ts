@@ -2,6 +2,7 @@
 import * as F from '../../ops/api.ts';
 import type { Tensor } from '../../ops/ir.ts';
 import { Module, type BuildContext } from './module.ts';
+import { nnArg } from './errors.ts';
 
 export class ReLU extends Module {
   readonly monotonicElementwise = true;
@@ -31,10 +32,16 @@ export class Sigmoid extends Module {
     return F.sigmoid(x);
   }
 }
-/** GELU, exact (erf) form as PyTorch's default. */
+/** GELU: the exact erf form (PyTorch's default) or, with approximate 'tanh', 0.5x(1 + tanh(√(2/π)(x + 0.044715x³))). */
 export class GELU extends Module {
+  constructor(readonly approximate: 'none' | 'tanh' = 'none') {
+    super();
+    if (approximate !== 'none' && approximate !== 'tanh') throw nnArg(`GELU: approximate must be 'none' or 'tanh', got '${approximate}'`);
+  }
   forward(x: Tensor, _ctx: BuildContext): Tensor {
-    return F.gelu(x);
+    if (this.approximate === 'none') return F.gelu(x);
+    const inner = F.mul(F.add(x, F.mul(F.mul(F.mul(x, x), x), 0.044715)), Math.sqrt(2 / Math.PI));
+    return F.mul(F.mul(x, 0.5), F.add(F.tanh(inner), 1));
   }
 }
 export class Softmax extends Module {

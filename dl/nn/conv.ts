@@ -60,3 +60,56 @@ export class Conv2d extends Module {
     });
   }
 }
+
+export interface ConvTranspose2dOptions extends Conv2dOptions {
+  outputPadding?: number | [number, number];
+}
+
+/** nn.ConvTranspose2d: the transposed convolution (weight [in, out/groups, kh, kw] as PyTorch), output (H-1)·s - 2p + d·(k-1) + outputPadding + 1. */
+export class ConvTranspose2d extends Module {
+  readonly weight: Parameter;
+  readonly bias: Parameter | null;
+  readonly kernelSize: [number, number];
+  readonly stride: [number, number];
+  readonly padding: [number, number];
+  readonly dilation: [number, number];
+  readonly outputPadding: [number, number];
+  readonly groups: number;
+
+  constructor(
+    readonly inChannels: number,
+    readonly outChannels: number,
+    kernelSize: number | [number, number],
+    opts: ConvTranspose2dOptions = {},
+  ) {
+    super();
+    this.kernelSize = pair(kernelSize, 1);
+    this.stride = pair(opts.stride, 1);
+    this.padding = pair(opts.padding, 0);
+    this.dilation = pair(opts.dilation, 1);
+    this.outputPadding = pair(opts.outputPadding, 0);
+    this.groups = opts.groups ?? 1;
+    if (inChannels % this.groups || outChannels % this.groups) {
+      throw nnArg(`ConvTranspose2d(${inChannels}, ${outChannels}): channels must be divisible by groups=${this.groups}`);
+    }
+    if ([0, 1].some(i => this.outputPadding[i] >= Math.max(this.stride[i], this.dilation[i]))) {
+      throw nnArg(`ConvTranspose2d: outputPadding [${this.outputPadding}] must be smaller than stride or dilation`);
+    }
+    const [kh, kw] = this.kernelSize;
+    // PyTorch computes fan-in from weight dim 1: out/groups · kh · kw.
+    const fanIn = (outChannels / this.groups) * kh * kw;
+    this.weight = this.registerParameter('weight', new Parameter([inChannels, outChannels / this.groups, kh, kw], kaimingUniformDefault(inChannels * fanIn, fanIn)));
+    this.bias = opts.bias === false ? null : this.registerParameter('bias', new Parameter([outChannels], kaimingUniformDefault(outChannels, fanIn)));
+  }
+
+  checkInput(shape: Shape): string | null {
+    return shape.length !== 4 || shape[1] !== this.inChannels ? `ConvTranspose2d expects [N, ${this.inChannels}, H, W]` : null;
+  }
+
+  forward(x: Tensor, ctx: BuildContext): Tensor {
+    const [ph, pw] = this.padding;
+    const out = [0, 1].map(i => ((x.shape[2 + i] as number) - 1) * this.stride[i] - 2 * this.padding[i] + this.dilation[i] * (this.kernelSize[i] - 1) + this.outputPadding[i] + 1);
+    const y = F.convTranspose2d(x, ctx.param(this.weight), out, { strides: this.stride, pads: [ph, pw, ph, pw], dilations: this.dilation, group: this.groups });
+    return this.bias ? F.add(y, F.reshape(ctx.param(this.bias), [1, this.outChannels, 1, 1])) : y;
+  }
+}

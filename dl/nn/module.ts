@@ -38,6 +38,7 @@ export class BuildContext {
   readonly bufferUpdates = new Map<Buffer, Tensor>();
   private readonly paths = new Map<Module, string>();
   private seed = 0;
+  private counter: Tensor | null = null;
 
   /**
    * `bind` supplies existing tensors for some parameters/buffers (gradient checks bind them to
@@ -75,6 +76,24 @@ export class BuildContext {
   /** A distinct seed for each random op (Dropout) in the graph. */
   nextSeed(): number {
     return ++this.seed;
+  }
+
+  /**
+   * The run-time counter random ops draw from: a scalar graph input named 'rng', declared on first
+   * use. Compiled train steps feed their step counter, so masks are reproducible and a resumed run
+   * draws the same masks as an uninterrupted one.
+   */
+  randomCounter(): Tensor {
+    this.counter ??= this.graph.input('rng', this.dtype, []);
+    return this.counter;
+  }
+
+  /**
+   * Builds a child module on x inside a user-defined forward, turning shape errors into
+   * NN_SHAPE_MISMATCH errors that name the child and the shape it got: `ctx.call(this.conv1, x)`.
+   */
+  call(m: Module, x: Tensor): Tensor {
+    return callLayer(m, x, this, 'the calling forward');
   }
 
   /** The module's dotted path in the model ('' for the root). */

@@ -5,7 +5,7 @@ import { deserialize } from 'node:v8';
 import { engineError } from '../catalogue.ts';
 import { FlintError } from '../errors.ts';
 import type { MapStatus, ShuffleWriteSpec } from '../shuffle/api.ts';
-import { writeShuffle } from '../shuffle/index.ts';
+import { newWriteMetrics, writeShuffle } from '../shuffle/index.ts';
 import { compareKeys } from '../serde/keys.ts';
 import { ShuffleFetchFailedError } from '../shuffle/errors.ts';
 import { decodePlan, type EncodedPlan } from '../serde/plan.ts';
@@ -15,7 +15,7 @@ import { ArrayIter, drain, isAsyncIter, type Iter } from '../rdd/iter.ts';
 import type { Partition, RDD } from '../rdd/RDD.ts';
 import { ObjectCache } from './ObjectCache.ts';
 import { RESULT_OPS } from './resultOps.ts';
-import { TaskContext, type AccUpdate, type ExecutorEnv } from './TaskContext.ts';
+import { TaskContext, type AccUpdate, type ExecutorEnv, type TaskMetrics } from './TaskContext.ts';
 import '../rdd/all.ts';
 
 /** Settings an executor starts with. */
@@ -64,7 +64,7 @@ export interface TaskError {
 }
 
 export type TaskResult =
-  | { ok: true; value: unknown; accUpdates: [number, AccUpdate][]; blockUpdates: BlockUpdate[]; runMs: number }
+  | { ok: true; value: unknown; accUpdates: [number, AccUpdate][]; blockUpdates: BlockUpdate[]; runMs: number; metrics: TaskMetrics }
   | { ok: false; error: TaskError; blockUpdates: BlockUpdate[]; missing?: 'plan' | 'statuses' };
 
 /** The shuffle side of a map stage's plan. */
@@ -198,7 +198,7 @@ export class ExecutorRuntime implements ExecutorEnv, ExecutorServices {
       tc.enter();
       let value: unknown;
       const it = plan.rdd.iterator(msg.split, tc);
-      if (plan.kind === 'shuffle') value = await this.writeMapOutput(plan.dep, msg, it);
+      if (plan.kind === 'shuffle') value = await this.writeMapOutput(plan.dep, msg, it, tc);
       else {
         const op = RESULT_OPS[plan.op];
         if (op === undefined) throw engineError('INTERNAL', `unknown result operation '${plan.op}'`);
@@ -206,7 +206,12 @@ export class ExecutorRuntime implements ExecutorEnv, ExecutorServices {
       }
       await tc.complete();
       tc.leave();
-      return { ok: true, value, accUpdates: [...tc.accUpdates], blockUpdates: this.blockManager.takeUpdates(), runMs: performance.now() - start };
+      const m = tc.metrics, r = tc.shuffleRead;
+      m.shuffleRecordsRead += r.recordsRead;
+      m.shuffleBytesRead += r.bytesRead;
+      m.spillCount += r.spillCount;
+      m.spilledBytes += r.spilledBytes;
+      return { ok: true, value, accUpdates: [...tc.accUpdates], blockUpdates: this.blockManager.takeUpdates(), runMs: performance.now() - start, metrics: m };
     } catch (e) {
       try { await tc.complete(); } catch { /* the task's own error is the one to report */ }
       tc.leave();
@@ -216,10 +221,11 @@ export class ExecutorRuntime implements ExecutorEnv, ExecutorServices {
     }
   }
 
-  private async writeMapOutput(dep: ShufflePlanDep, msg: TaskMessage, it: Iter<unknown>): Promise<MapStatus> {
+  private async writeMapOutput(dep: ShufflePlanDep, msg: TaskMessage, it: Iter<unknown>, tc: TaskContext): Promise<MapStatus> {
     // The shuffle writer pulls a sync iterator; an async chain (rare: awaits in a map stage) is drained first.
     const records = isAsyncIter(it) ? new ArrayIter(await (drain(it) as Promise<unknown[]>)) : it;
-    return writeShuffle({
+    const w = newWriteMetrics();
+    const status = writeShuffle({
       shuffleId: dep.shuffleId,
       mapId: msg.partitionId,
       partitioner: dep.partitioner,
@@ -228,7 +234,12 @@ export class ExecutorRuntime implements ExecutorEnv, ExecutorServices {
       keyOrdering: dep.keyOrdering ?? (dep.sorted ? compareKeys : undefined),
       memoryBytes: this.shuffleMemoryBytes,
       dir: this.shuffleDir,
-    } as ShuffleWriteSpec<unknown, unknown, unknown>, records as Iterator<[unknown, unknown]>, this.executorId);
+    } as ShuffleWriteSpec<unknown, unknown, unknown>, records as Iterator<[unknown, unknown]>, this.executorId, w);
+    tc.metrics.shuffleRecordsWritten += w.recordsWritten;
+    tc.metrics.shuffleBytesWritten += w.bytesWritten;
+    tc.metrics.spillCount += w.spillCount;
+    tc.metrics.spilledBytes += w.spilledBytes;
+    return status;
   }
 
   /** Housekeeping from the driver. */

@@ -22,6 +22,21 @@ export interface ExecutorEnv {
 }
 
 /** An accumulator update: long/double sums (with count), or a collection's items. */
+/** What one task attempt did: shuffle records and bytes written and read, spills of the shuffle's maps and sorters. */
+export interface TaskMetrics {
+  shuffleRecordsWritten: number;
+  shuffleBytesWritten: number;
+  shuffleRecordsRead: number;
+  shuffleBytesRead: number;
+  /** Spills by the shuffle writer (map side) and reader/cogroup (reduce side). */
+  spillCount: number;
+  spilledBytes: number;
+}
+
+export function newTaskMetrics(): TaskMetrics {
+  return { shuffleRecordsWritten: 0, shuffleBytesWritten: 0, shuffleRecordsRead: 0, shuffleBytesRead: 0, spillCount: 0, spilledBytes: 0 };
+}
+
 export type AccUpdate = { kind: 'long' | 'double'; sum: number; count: number } | { kind: 'collection'; items: unknown[] };
 
 let current: TaskContext | undefined;
@@ -33,6 +48,10 @@ let current: TaskContext | undefined;
 export class TaskContext {
   /** Accumulator updates of this attempt; the driver merges them only if the attempt succeeds. */
   readonly accUpdates = new Map<number, AccUpdate>();
+  /** Counters of this attempt, returned with its result. */
+  readonly metrics: TaskMetrics = newTaskMetrics();
+  /** Shuffle-read counters the reduce side fills (folded into `metrics` when the task ends). */
+  readonly shuffleRead = { recordsRead: 0, bytesRead: 0, spillCount: 0, spilledBytes: 0 };
   private readonly completion: (() => void | Promise<void>)[] = [];
 
   constructor(

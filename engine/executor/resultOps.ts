@@ -1,8 +1,9 @@
 /** What a result task does with its partition's records: one entry per action (collect, count, reduce, ...), run on executors. */
-import { mkdirSync, renameSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { renameSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { serialize } from 'node:v8';
 import { KeyMap, compareKeys } from '../serde/keys.ts';
+import { decodeRecordArray, encodeRecordArray } from '../shuffle/index.ts';
 import { StatCounter } from '../rdd/StatCounter.ts';
 import { checkpointFile } from '../rdd/CheckpointRDD.ts';
 import { isAsyncIter, type Iter } from '../rdd/iter.ts';
@@ -37,10 +38,34 @@ function iterableOf(it: Iter<unknown>): Iterable<unknown> | AsyncIterable<unknow
   return { [Symbol.iterator]: () => it as Iterator<unknown> };
 }
 
+/** Results of these operations may come back framed (see `framed`); the driver unframes them. */
+export const FRAMED_OPS = new Set(['collect', 'countByValue']);
+
+/** Record arrays longer than this travel as one encoded frame rather than a structured clone of every record. */
+const FRAME_MIN_RECORDS = 256;
+
+/**
+ * Encodes a large record array as bytes: for [key, value] records the shuffle's codec, which
+ * encodes and decodes several times faster than a structured clone (and the driver's share, the
+ * decode, is the small one). Small arrays travel as they are.
+ */
+function framed(records: unknown[]): unknown {
+  return records.length < FRAME_MIN_RECORDS ? records : { __flintFrame__: encodeRecordArray(records) };
+}
+
+/** The driver's side of `framed`. */
+export function unframe(result: unknown): unknown {
+  if (typeof result === 'object' && result !== null && !Array.isArray(result)) {
+    const bytes = (result as { __flintFrame__?: unknown }).__flintFrame__;
+    if (bytes instanceof Uint8Array) return decodeRecordArray(bytes);
+  }
+  return result;
+}
+
 export const RESULT_OPS: Record<string, ResultOp> = {
   collect(it) {
     const out: unknown[] = [];
-    return then(each(it, (x) => { out.push(x); }), () => out);
+    return then(each(it, (x) => { out.push(x); }), () => framed(out));
   },
   count(it) {
     let n = 0;
@@ -76,8 +101,25 @@ export const RESULT_OPS: Record<string, ResultOp> = {
     }), () => ({ has, value: best }));
   },
   foreach(it, p) {
+    // An async f is awaited record by record (a dropped Promise would lose its error).
     const f = p.f as Fn;
-    return then(each(it, (x) => { f(x); }), () => null);
+    if (isAsyncIter(it)) {
+      return (async () => {
+        for (let r = await it.next(); !r.done; r = await it.next()) await f(r.value);
+        return null;
+      })();
+    }
+    for (let r = it.next(); !r.done; r = it.next()) {
+      const out = f(r.value);
+      if (out !== null && typeof out === 'object' && typeof (out as Promise<unknown>).then === 'function') {
+        return (async () => {
+          await out;
+          for (let q = it.next(); !q.done; q = it.next()) await f(q.value);
+          return null;
+        })();
+      }
+    }
+    return null;
   },
   async foreachPartition(it, p, tc) {
     await (p.f as Fn)(iterableOf(it), tc);
@@ -85,7 +127,7 @@ export const RESULT_OPS: Record<string, ResultOp> = {
   },
   countByValue(it) {
     const m = new KeyMap<unknown, number>();
-    return then(each(it, (x) => { m.set(x, (m.get(x) ?? 0) + 1); }), () => [...m.entries()]);
+    return then(each(it, (x) => { m.set(x, (m.get(x) ?? 0) + 1); }), () => framed([...m.entries()]));
   },
   takeOrdered(it, p) {
     const n = p.n as number;
@@ -127,8 +169,9 @@ export const RESULT_OPS: Record<string, ResultOp> = {
   },
   saveText(it, p, tc) {
     // Task commit: write to an attempt file, then rename to part-NNNNN in the job's temporary directory.
+    // The driver made `dir`; a task must not recreate it: after a failed job the driver deletes it
+    // while other tasks of that job may still run, and their writes must then fail, not resurrect it.
     const dir = p.dir as string;
-    mkdirSync(dir, { recursive: true });
     const name = `part-${String(tc.partitionId).padStart(5, '0')}`;
     const tmp = join(dir, `.${name}.attempt-${tc.attemptNumber}-${tc.taskId}`);
     const fd = openSync(tmp, 'w');

@@ -1,54 +1,19 @@
 /** CoGroupedRDD: groups the values of several pair RDDs by key; parents already partitioned alike are read narrowly, the others through shuffles. */
 import type { TaskContext } from '../executor/TaskContext.ts';
 import type { Partitioner } from '../shuffle/api.ts';
-import { readShuffle } from '../shuffle/index.ts';
-import { compareKeys } from '../serde/keys.ts';
+import { cogroupIterators, readShuffle } from '../shuffle/index.ts';
 import { registerShippable } from '../serde/plan.ts';
 import type { FlintContext } from '../context.ts';
 import { Dependency, OneToOneDependency, ShuffleDependency } from './Dependency.ts';
-import { ArrayIter, drain, type Iter } from './iter.ts';
+import { ArrayIter, drain, isAsyncIter, type Iter } from './iter.ts';
 import { rddKinds } from './kinds.ts';
 import { RDD, type Partition } from './RDD.ts';
-
-/** The current record of one sorted input of the merge. */
-interface Head<K> {
-  it: Iterator<[K, unknown]>;
-  cur: IteratorResult<[K, unknown]>;
-}
-
-/** Merges inputs sorted by compareKeys into [key, [values of input 0, values of input 1, ...]], one key in memory at a time. */
-function* mergeGroups<K>(inputs: Iterator<[K, unknown]>[]): Generator<[K, unknown[][]]> {
-  const heads: Head<K>[] = inputs.map((it) => ({ it, cur: it.next() }));
-  for (;;) {
-    let min: K | undefined;
-    let any = false;
-    for (const h of heads) {
-      if (h.cur.done) continue;
-      if (!any || compareKeys(h.cur.value[0], min) < 0) min = h.cur.value[0];
-      any = true;
-    }
-    if (!any) return;
-    const groups: unknown[][] = heads.map(() => []);
-    heads.forEach((h, i) => {
-      while (!h.cur.done && compareKeys(h.cur.value[0], min) === 0) {
-        groups[i].push(h.cur.value[1]);
-        h.cur = h.it.next();
-      }
-    });
-    yield [min as K, groups];
-  }
-}
-
-function sortedByKey<K>(records: [K, unknown][]): Iterator<[K, unknown]> {
-  return new ArrayIter(records.sort((a, b) => compareKeys(a[0], b[0])));
-}
 
 /**
  * Record i is [key, [values of parent 0, values of parent 1, ...]]. Executor fields: `narrow[i]` is
  * parent i when it is read narrowly (same partitioner), else null and `shuffleIds[i]` names its shuffle.
- * Shuffled parents are written sorted by key (compareKeys) and read as sorted streams (the shuffle
- * spills past its budget); narrow parents are sorted in memory; a merge then holds one key's values
- * at a time, so cogroup and the joins built on it stay within the shuffle's memory budget.
+ * The groups are built in the shuffle's spillable map (cogroupIterators), so cogroup and the joins
+ * built on it stay within flint.shuffle.memoryBytes whatever the number of keys.
  */
 export class CoGroupedRDD<K> extends RDD<[K, unknown[][]]> {
   readonly narrow: (RDD<[K, unknown]> | null)[];
@@ -70,7 +35,7 @@ export class CoGroupedRDD<K> extends RDD<[K, unknown[][]]> {
         ctx.registerShuffle(this, id);
         this.narrow.push(null);
         this.shuffleIds.push(id);
-        this._cgDeps.push(new ShuffleDependency(r, id, _part, undefined, false, undefined, true));
+        this._cgDeps.push(new ShuffleDependency(r, id, _part, undefined, false, undefined, false));
       }
     }
   }
@@ -96,24 +61,31 @@ export class CoGroupedRDD<K> extends RDD<[K, unknown[][]]> {
 
   compute(split: Partition, tc: TaskContext): Iter<[K, unknown[][]]> {
     const parents = split.parents as (Partition | null)[];
+    const ex = tc.executor;
     const inputs: (Iterator<[K, unknown]> | Promise<Iterator<[K, unknown]>>)[] = this.narrow.map((rdd, i) => {
       if (rdd === null) {
         return readShuffle<K, unknown, unknown>({
           shuffleId: this.shuffleIds[i]!,
           reduceId: split.index,
-          statuses: tc.executor.mapStatuses(this.shuffleIds[i]!),
+          statuses: ex.mapStatuses(this.shuffleIds[i]!),
           mapSideCombine: false,
-          keyOrdering: compareKeys,
-          memoryBytes: tc.executor.shuffleMemoryBytes,
-          dir: tc.executor.spillDir,
-        }) as Iterator<[K, unknown]>;
+          memoryBytes: ex.shuffleMemoryBytes,
+          dir: ex.spillDir,
+        }, tc.shuffleRead) as Iterator<[K, unknown]>;
       }
-      const all = drain(rdd.iterator(parents[i]!, tc));
-      return all instanceof Promise ? all.then(sortedByKey) : sortedByKey(all);
+      // The grouping map pulls sync iterators; an async parent (rare) is drained first.
+      const it = rdd.iterator(parents[i]!, tc);
+      return isAsyncIter(it) ? (drain(it) as Promise<[K, unknown][]>).then((xs) => new ArrayIter(xs)) : it;
     });
-    if (inputs.every((x) => !(x instanceof Promise))) return mergeGroups(inputs as Iterator<[K, unknown]>[]);
+    const first = this.shuffleIds.find((id) => id !== null);
+    const spec = {
+      memoryBytes: ex.shuffleMemoryBytes,
+      dir: ex.spillDir,
+      stem: `${first !== undefined && first !== null ? `shuffle_${first}_` : ''}cogroup_rdd${this.id}_p${split.index}_t${tc.taskId}`,
+    };
+    if (inputs.every((x) => !(x instanceof Promise))) return cogroupIterators(inputs as Iterator<[K, unknown]>[], spec, tc.shuffleRead);
     return (async function* () {
-      yield* mergeGroups(await Promise.all(inputs));
+      yield* cogroupIterators(await Promise.all(inputs), spec, tc.shuffleRead);
     })();
   }
 }

@@ -246,13 +246,16 @@ export abstract class RDD<T> {
    * return an iterable, an async iterable (an async generator: await inside, e.g. model inference),
    * or a Promise of an iterable. Its input is a sync iterator while the chain above it is sync.
    */
-  mapPartitions<U>(f: (it: Iterator<T> & Iterable<T>, tc: TaskContext) => Iterable<U> | AsyncIterable<U> | Promise<Iterable<U>>, env?: Env, preservesPartitioning = false): RDD<U> {
-    return new rddKinds.MapPartitionsRDD<U, T>(this, 'partitions', this.ship(f, env, 'mapPartitions'), preservesPartitioning);
+  mapPartitions<U>(f: (it: Iterator<T> & Iterable<T>, tc: TaskContext) => Iterable<U> | AsyncIterable<U> | Promise<Iterable<U>>, env?: Env | boolean, preservesPartitioning: boolean | Env = false): RDD<U> {
+    // Spark's order (f, preservesPartitioning) works too: the env argument is the object one.
+    if (typeof env === 'boolean') [env, preservesPartitioning] = [typeof preservesPartitioning === 'object' ? preservesPartitioning : undefined, env];
+    return new rddKinds.MapPartitionsRDD<U, T>(this, 'partitions', this.ship(f, env, 'mapPartitions'), preservesPartitioning === true);
   }
 
   /** mapPartitions with the partition index first: `f(index, it, tc)`. */
-  mapPartitionsWithIndex<U>(f: (index: number, it: Iterator<T> & Iterable<T>, tc: TaskContext) => Iterable<U> | AsyncIterable<U> | Promise<Iterable<U>>, env?: Env, preservesPartitioning = false): RDD<U> {
-    return new rddKinds.MapPartitionsRDD<U, T>(this, 'withIndex', this.ship(f, env, 'mapPartitionsWithIndex'), preservesPartitioning);
+  mapPartitionsWithIndex<U>(f: (index: number, it: Iterator<T> & Iterable<T>, tc: TaskContext) => Iterable<U> | AsyncIterable<U> | Promise<Iterable<U>>, env?: Env | boolean, preservesPartitioning: boolean | Env = false): RDD<U> {
+    if (typeof env === 'boolean') [env, preservesPartitioning] = [typeof preservesPartitioning === 'object' ? preservesPartitioning : undefined, env];
+    return new rddKinds.MapPartitionsRDD<U, T>(this, 'withIndex', this.ship(f, env, 'mapPartitionsWithIndex'), preservesPartitioning === true);
   }
 
   private internal<U>(mode: 'map' | 'flatMap' | 'filter' | 'partitions' | 'withIndex', f: Function, env: Env, op: string, preserves = false): RDD<U> {
@@ -388,7 +391,10 @@ export abstract class RDD<T> {
   }
 
   /** Sorted by `f(x)` (range-partitioned: partition i holds smaller keys than partition i + 1). */
-  sortBy<K>(f: (x: T) => K, ascending = true, numPartitions?: number, env?: Env): RDD<T> {
+  sortBy<K>(f: (x: T) => K, ascending: boolean | Env = true, numPartitions?: number | Env, env?: Env): RDD<T> {
+    // The env argument may come early: sortBy(f, { k }) or sortBy(f, false, { k }).
+    if (typeof ascending === 'object') return this.sortBy(f, true, undefined, ascending);
+    if (typeof numPartitions === 'object') return this.sortBy(f, ascending, undefined, numPartitions);
     return this.keyBy(f, env).sortByKey(ascending, numPartitions).values() as unknown as RDD<T>;
   }
 
@@ -593,7 +599,10 @@ export abstract class RDD<T> {
   /** All elements, in partition order. */
   async collect(): Promise<T[]> {
     const parts = await this._ctx.runJob<T[]>(this, 'collect', {});
-    return parts.flat(1) as T[];
+    if (parts.length === 1) return parts[0];
+    const out: T[] = [];
+    for (const p of parts) for (let i = 0; i < p.length; i++) out.push(p[i]);
+    return out;
   }
 
   async count(): Promise<number> {
@@ -711,7 +720,7 @@ export abstract class RDD<T> {
     return acc;
   }
 
-  /** Runs `f` on every element (on executors). */
+  /** Runs `f` on every element (on executors); an async `f` is awaited element by element. */
   async foreach(f: (x: T) => void, env?: Env): Promise<void> {
     await this._ctx.runJob(this, 'foreach', { f: this.ship(f, env, 'foreach') });
   }
@@ -792,6 +801,26 @@ export abstract class RDD<T> {
     const s = await this.stats();
     if (s.count === 0) throw engineError('EMPTY_COLLECTION', `mean() on ${this}: the RDD is empty`);
     return s.mean;
+  }
+
+  /** Population variance of a numeric RDD. */
+  async variance(this: RDD<number>): Promise<number> {
+    return (await this.stats()).variance;
+  }
+
+  /** Population standard deviation of a numeric RDD. */
+  async stdev(this: RDD<number>): Promise<number> {
+    return (await this.stats()).stdev;
+  }
+
+  /** Sample variance (n - 1 in the denominator). */
+  async sampleVariance(this: RDD<number>): Promise<number> {
+    return (await this.stats()).sampleVariance;
+  }
+
+  /** Sample standard deviation (n - 1 in the denominator). */
+  async sampleStdev(this: RDD<number>): Promise<number> {
+    return (await this.stats()).sampleStdev;
   }
 
   /** Count, mean, variance, min, max and sum in one pass. */

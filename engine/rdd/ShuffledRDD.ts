@@ -43,13 +43,13 @@ export class ShuffledRDD<K, V, C> extends RDD<[K, C]> {
   private readonly _dep: ShuffleDependency;
 
   constructor(
-    private readonly _prev: RDD<[K, V]>,
+    prev: RDD<[K, V]>,
     private readonly _part: Partitioner,
     readonly aggregator: ShippedAggregator | undefined,
     readonly mapSideCombine: boolean,
     private readonly _sort?: ShuffleSort,
   ) {
-    super(_prev.context);
+    super(prev.context);
     this.shuffleId = this._ctx.newShuffleId();
     this._ctx.registerShuffle(this, this.shuffleId);
     this.sorted = _sort !== undefined;
@@ -60,7 +60,7 @@ export class ShuffledRDD<K, V, C> extends RDD<[K, C]> {
         : shipInternal((a: unknown, b: unknown) => cmp(b, a), { cmp: ordering }, 'sortByKey');
     }
     this.keyOrdering = ordering;
-    this._dep = new ShuffleDependency(_prev, this.shuffleId, _part, aggregator as unknown as Aggregator<unknown, unknown> | undefined,
+    this._dep = new ShuffleDependency(prev, this.shuffleId, _part, aggregator as unknown as Aggregator<unknown, unknown> | undefined,
       mapSideCombine && aggregator !== undefined, ordering, this.sorted);
   }
 
@@ -133,7 +133,7 @@ export class ShuffledRDD<K, V, C> extends RDD<[K, C]> {
       keyOrdering: keyOrdering ?? (this.sorted ? compareKeys : undefined),
       memoryBytes: ex.shuffleMemoryBytes,
       dir: ex.spillDir,
-    }) as Iter<[K, C]>;
+    }, tc.shuffleRead) as Iter<[K, C]>;
   }
 }
 

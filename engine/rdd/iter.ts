@@ -131,9 +131,6 @@ export class FusedIter<T> implements IterableIterator<T> {
   private i = 0;
   private ended = false;
   private readonly push: (x: unknown) => void;
-  // One result object reused for every record: consumers read `.value` before the next call
-  // (for...of, the shuffle writer, result operations), and it saves an allocation per record.
-  private readonly res: { done: false; value: T } = { done: false, value: undefined as T };
   constructor(private readonly src: Iterator<unknown>, ops: readonly ElemOp[]) {
     this.push = buildPush(ops, this);
   }

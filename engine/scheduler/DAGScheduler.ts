@@ -52,7 +52,11 @@ export class DAGScheduler {
   readonly blockLocations = new Map<string, Set<string>>();
   private resubmitTimer: ReturnType<typeof setTimeout> | undefined;
   /** Counters for tests and diagnostics: stage attempts submitted (map and result) and tasks in them. */
-  readonly metrics = { jobs: 0, mapStagesSubmitted: 0, resultStagesSubmitted: 0, tasksSubmitted: 0 };
+  readonly metrics = {
+    jobs: 0, mapStagesSubmitted: 0, resultStagesSubmitted: 0, tasksSubmitted: 0,
+    /** Sums over successful tasks: shuffle records and bytes written and read, and spills. */
+    shuffleRecordsWritten: 0, shuffleBytesWritten: 0, shuffleRecordsRead: 0, shuffleBytesRead: 0, spillCount: 0, spilledBytes: 0,
+  };
 
   constructor(
     readonly tracker: MapOutputTracker,
@@ -276,6 +280,13 @@ export class DAGScheduler {
   }
 
   private handleTaskEnded(e: Extract<DAGEvent, { type: 'TaskEnded' }>): void {
+    const m = this.metrics;
+    m.shuffleRecordsWritten += e.metrics.shuffleRecordsWritten;
+    m.shuffleBytesWritten += e.metrics.shuffleBytesWritten;
+    m.shuffleRecordsRead += e.metrics.shuffleRecordsRead;
+    m.shuffleBytesRead += e.metrics.shuffleBytesRead;
+    m.spillCount += e.metrics.spillCount;
+    m.spilledBytes += e.metrics.spilledBytes;
     const stage = this.stages.get(e.stageId);
     if (stage === undefined) return;
     if (stage instanceof ResultStage) {

@@ -106,7 +106,7 @@ export class TaskScheduler {
 
   /** Forgets a finished plan on the executors that hold it. */
   dropPlan(planId: string): void {
-    for (const [id, k] of this.knows) {
+    for (const k of this.knows.values()) {
       if (k.plans.delete(planId)) k.drop.push(planId);
     }
   }
@@ -223,7 +223,7 @@ export class TaskScheduler {
       ts.successful[index] = true;
       ts.numSucceeded++;
       if (ts.numSucceeded === ts.tasks.length) ts.zombie = true;
-      this.post({ type: 'TaskEnded', stageId: ts.stageId, stageAttempt: ts.stageAttempt, partitionId: ts.tasks[index].partitionId, outputIndex: ts.tasks[index].outputIndex, executorId, value: r.value, accUpdates: r.accUpdates });
+      this.post({ type: 'TaskEnded', stageId: ts.stageId, stageAttempt: ts.stageAttempt, partitionId: ts.tasks[index].partitionId, outputIndex: ts.tasks[index].outputIndex, executorId, value: r.value, accUpdates: r.accUpdates, metrics: r.metrics });
     } else if (r.error.fetchFailed !== undefined) {
       ts.zombie = true;
       this.post({ type: 'FetchFailed', stageId: ts.stageId, stageAttempt: ts.stageAttempt, ...r.error.fetchFailed, error: r.error });

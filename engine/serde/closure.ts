@@ -128,7 +128,7 @@ export function shipFunction(fn: unknown, env: Record<string, unknown> | undefin
     throw engineError('BAD_ARGUMENT', `${op}: the env argument must be a plain object of named values, like { k }; got ${Array.isArray(env) ? 'an array' : typeof env}`);
   }
   const src = functionSource(fn, op);
-  const free = freeVariables(src);
+  const free = cachedFreeVariables(src);
   const envKeys = new Set(Object.keys(env ?? {}));
   const missing = free.filter((n) => !envKeys.has(n) && !isGlobal(n));
   if (missing.includes('this')) {
@@ -147,14 +147,23 @@ export function shipFunction(fn: unknown, env: Record<string, unknown> | undefin
       ` (data, Broadcast handles, functions, or moduleRef(pkgOrPath, exportName) for module-level helpers)`);
   }
   const encoded: Record<string, EnvValue> = {};
+  const handles: object[] = [];
   for (const [name, value] of Object.entries(env ?? {})) {
     if (!IDENT.test(name)) {
       throw engineError('CLOSURE_NOT_SHIPPABLE', `${op}: env key '${name}' is not a valid identifier; the function sees env values as variables`);
     }
     encoded[name] = encodeEnvValue(value, `${op} env '${name}'`, site);
+    if (encoded[name].t === 'bc' || encoded[name].t === 'acc') handles.push(value as object);
   }
-  return { $fn: true, src, env: encoded, op, site };
+  const shipped: ShippedFn = { $fn: true, src, env: encoded, op, site };
+  // The shipped function keeps the Broadcast/accumulator handles it names alive (under a symbol key,
+  // which plans and structured clone ignore): the context cleaner must not delete a broadcast that
+  // an RDD still uses just because the caller dropped the handle.
+  if (handles.length > 0) Object.defineProperty(shipped, KEEP_ALIVE, { value: handles });
+  return shipped;
 }
+
+const KEEP_ALIVE = Symbol('flint.keepAlive');
 
 function encodeEnvValue(value: unknown, what: string, site: string): EnvValue {
   if (typeof value === 'function' && typeof (value as { [SHIP]?: unknown })[SHIP] === 'function') {
@@ -190,6 +199,20 @@ class Scope {
     for (let s: Scope | null = this; s !== null; s = s.parent) if (s.names.has(name)) return true;
     return false;
   }
+}
+
+/** Parsed free-variable lists by source text: the same functions are shipped again and again (per job, per iteration). */
+const freeCache = new Map<string, string[]>();
+const FREE_CACHE_MAX = 2000;
+
+function cachedFreeVariables(src: string): string[] {
+  let free = freeCache.get(src);
+  if (free === undefined) {
+    free = freeVariables(src);
+    if (freeCache.size >= FREE_CACHE_MAX) freeCache.delete(freeCache.keys().next().value as string);
+    freeCache.set(src, free);
+  }
+  return free;
 }
 
 /** Names the expression `src` reads from outside itself, in first-use order. */

@@ -25,6 +25,7 @@ export class ExternalAppendOnlyMap<K, V, C> {
   private map = new KeyMap<K, C>();
   private readonly sizer: MapSizer<K, C>;
   private readonly runs: RunFile[] = [];
+  private pending = 0;
 
   constructor(
     private readonly agg: Aggregator<V, C>,
@@ -47,7 +48,10 @@ export class ExternalAppendOnlyMap<K, V, C> {
       map.set(k, this.combiners ? (v as C) : this.agg.createCombiner(v as V));
       this.sizer.added(k);
     }
-    if (this.sizer.bytesAfterUpdate(map.size) > this.memoryBytes) this.spill();
+    if (++this.pending === 64) {
+      this.pending = 0;
+      if (this.sizer.bytesAfterUpdates(map.size, 64) > this.memoryBytes) this.spill();
+    }
   }
 
   private spill(): void {

@@ -1,6 +1,16 @@
 /** The shuffle's error catalogue: stable codes for bad records, bad partitioners, lost map outputs and corrupt files. */
 import { FlintError, FlintInternalError, FlintUserError } from '../errors.ts';
 
+/** Stable codes of the shuffle: a code's meaning never changes; messages may improve. */
+export const SHUFFLE_ERRORS = {
+  SHUFFLE_RECORD_NOT_PAIR: { kind: 'user', doc: 'a record given to a shuffle is not a [key, value] pair' },
+  SHUFFLE_BAD_PARTITION: { kind: 'user', doc: 'a partitioner returned a partition outside [0, numPartitions)' },
+  SHUFFLE_FETCH_FAILED: { kind: 'fetchFailed', doc: 'a map output is missing or short; the scheduler recomputes that map (Spark FetchFailed)' },
+  SHUFFLE_BAD_SPEC: { kind: 'internal', doc: 'a write or read spec is inconsistent (caller bug)' },
+  SHUFFLE_CORRUPT: { kind: 'internal', doc: 'a shuffle or spill file does not decode' },
+  SHUFFLE_UNSORTED_SEGMENT: { kind: 'internal', doc: 'a map output meant to be sorted is not sorted by the reader\'s keyOrdering' },
+} as const;
+
 /**
  * A map output could not be read (its file is gone, short or unreadable). The scheduler treats this
  * as Spark's FetchFailed: it resubmits the map stage that produced `mapId` of `shuffleId`.

@@ -3,10 +3,11 @@ import fs from 'node:fs';
 
 export type { Aggregator, Partitioner, ShuffleWriteSpec, ShuffleReadSpec, MapStatus } from './api.ts';
 export { writeShuffle, dataFilePath, newWriteMetrics, type ShuffleWriteMetrics } from './writer.ts';
-export { readShuffle, newReadMetrics, type ShuffleReadMetrics } from './reader.ts';
+export { readShuffle, readSegmentBytes, newReadMetrics, type ShuffleReadMetrics, type FetchedSegments } from './reader.ts';
 export { cogroupIterators, type CoGroupSpec } from './cogroup.ts';
 export type { SpillMetrics } from './appendOnlyMap.ts';
 export { ShuffleFetchFailedError } from './errors.ts';
+export { encodeRecordArray, decodeRecordArray } from './codec.ts';
 
 /** Deletes every file of shuffle `shuffleId` under `dir` (map outputs, spills, temporaries); returns how many. */
 export function removeShuffle(shuffleId: number, dir: string): number {

@@ -1,7 +1,7 @@
 /** The reduce side of the sort-based shuffle: fetch one segment of every map output, then combine and/or sort it. */
-import type { MapStatus, ShuffleReadSpec } from './api.ts';
+import type { Aggregator, MapStatus, ShuffleReadSpec } from './api.ts';
 import type { Pair } from './codec.ts';
-import { readRange } from './runs.ts';
+import { BytesRecords, readRange, readSegmentFile } from './runs.ts';
 import { mergeChunk } from './files.ts';
 import { mergeSorted } from './merge.ts';
 import { ExternalAppendOnlyMap, type SpillMetrics } from './appendOnlyMap.ts';
@@ -25,12 +25,55 @@ export function newReadMetrics(): ShuffleReadMetrics {
  * keys are combined in a map that spills past `memoryBytes`, and the result is sorted by
  * `keyOrdering` when given (an external sort, spilling too). A missing or short map output raises
  * ShuffleFetchFailedError naming the map. Spill files go when the iterator ends or is returned.
+ * `fetched` holds segments already fetched from other executors (readSegmentBytes there), by
+ * mapId; every other map output is read from its dataFile on this host.
  */
 export function readShuffle<K, V, C>(
-  spec: ShuffleReadSpec<K, V, C>, metrics: ShuffleReadMetrics = newReadMetrics(),
+  spec: ShuffleReadSpec<K, V, C>, metrics: ShuffleReadMetrics = newReadMetrics(), fetched?: FetchedSegments,
 ): Iterator<[K, V | C]> & Iterable<[K, V | C]> {
   validateReadSpec(spec);
-  return read(spec, metrics) as Generator<[K, V | C], void, undefined>;
+  let out: Iterator<Pair>;
+  if (spec.aggregator !== undefined) out = combineSegments(spec, spec.aggregator, metrics, fetched);
+  else if (spec.keyOrdering !== undefined) out = mergeSegments(spec, spec.keyOrdering, metrics, fetched);
+  // The plain case (repartition, partitionBy): segments one after another, no generator in the loop.
+  else out = new ConcatRecords(liveStatuses(spec).map((s) => () => segment(spec, s, metrics, fetched)));
+  return out as unknown as IterableIterator<[K, V | C]>;
+}
+
+function liveStatuses(spec: ShuffleReadSpec<any, any, any>): MapStatus[] {
+  return spec.statuses.filter((s) => s.offsets[spec.reduceId + 1] > s.offsets[spec.reduceId]);
+}
+
+const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
+
+/** The records of several sources in order, each source opened when reached. */
+class ConcatRecords implements IterableIterator<Pair> {
+  private k = 0;
+  private current: Iterator<Pair> | undefined;
+  constructor(private readonly sources: (() => Iterator<Pair>)[]) {}
+
+  next(): IteratorResult<Pair, undefined> {
+    for (;;) {
+      if (this.current === undefined) {
+        if (this.k >= this.sources.length) return DONE;
+        this.current = this.sources[this.k++]();
+      }
+      const r = this.current.next();
+      if (!r.done) return r;
+      this.current = undefined;
+    }
+  }
+
+  return(): IteratorResult<Pair, undefined> {
+    this.current?.return?.();
+    this.current = undefined;
+    this.k = this.sources.length;
+    return DONE;
+  }
+
+  [Symbol.iterator](): IterableIterator<Pair> {
+    return this;
+  }
 }
 
 function validateReadSpec(spec: ShuffleReadSpec<any, any, any>): void {
@@ -44,33 +87,59 @@ function validateReadSpec(spec: ShuffleReadSpec<any, any, any>): void {
   if (spec.mapSideCombine && spec.aggregator === undefined) throw badSpec(`shuffle ${spec.shuffleId} says mapSideCombine without an aggregator`);
 }
 
-function segment(spec: ShuffleReadSpec<any, any, any>, s: MapStatus, metrics: ShuffleReadMetrics, chunk?: number): Iterator<Pair> {
+/** Segments of map outputs fetched from other executors, by mapId (see readShuffle). */
+export type FetchedSegments = ReadonlyMap<number, Uint8Array>;
+
+function fetchFailed(spec: { shuffleId: number }, s: MapStatus, reduceId: number) {
+  return (e: unknown): Error => new ShuffleFetchFailedError(spec.shuffleId, s.mapId, reduceId, s.executorId,
+    `${s.dataFile}: ${(e as Error).message ?? String(e)}`, e);
+}
+
+function segment(
+  spec: ShuffleReadSpec<any, any, any>, s: MapStatus, metrics: ShuffleReadMetrics, fetched: FetchedSegments | undefined, chunk?: number,
+): Iterator<Pair> {
   const start = s.offsets[spec.reduceId], end = s.offsets[spec.reduceId + 1];
   metrics.bytesRead += end - start;
   metrics.recordsRead += s.recordCounts[spec.reduceId];
-  return readRange(s.dataFile, start, end, (e) =>
-    new ShuffleFetchFailedError(spec.shuffleId, s.mapId, spec.reduceId, s.executorId,
-      `${s.dataFile}: ${(e as Error).message ?? String(e)}`, e), chunk);
+  const bytes = fetched?.get(s.mapId);
+  if (bytes !== undefined) {
+    if (bytes.byteLength !== end - start) {
+      throw fetchFailed(spec, s, spec.reduceId)(new Error(`fetched ${bytes.byteLength} bytes, the map status says ${end - start}`));
+    }
+    return new BytesRecords(bytes, `(segment ${spec.reduceId} of ${s.dataFile}, fetched)`);
+  }
+  return readRange(s.dataFile, start, end, fetchFailed(spec, s, spec.reduceId), chunk);
 }
 
-function* read<K, V, C>(spec: ShuffleReadSpec<K, V, C>, metrics: ShuffleReadMetrics): Generator<Pair, void, undefined> {
-  const live = spec.statuses.filter((s) => s.offsets[spec.reduceId + 1] > s.offsets[spec.reduceId]);
+/**
+ * The bytes of reduce partition `reduceId` of one map output, read from its data file: what an
+ * executor serves when another executor fetches the segment (then handed to readShuffle as
+ * `fetched`). A missing or short file raises ShuffleFetchFailedError.
+ */
+export function readSegmentBytes(shuffleId: number, status: MapStatus, reduceId: number): Buffer {
+  return readSegmentFile(status.dataFile, status.offsets[reduceId], status.offsets[reduceId + 1], fetchFailed({ shuffleId }, status, reduceId));
+}
+
+/** Sorted reads without an aggregator: the map outputs are sorted already, so a streaming merge. */
+function mergeSegments<K>(
+  spec: ShuffleReadSpec<K, any, any>, ord: (a: K, b: K) => number, metrics: ShuffleReadMetrics, fetched: FetchedSegments | undefined,
+): Iterator<Pair> {
+  const live = liveStatuses(spec);
+  const chunk = mergeChunk(spec.memoryBytes, live.length);
+  const sources = live.map((s) => segment(spec, s, metrics, fetched, chunk));
+  return mergeSorted(sources, (a, b) => ord(a[0] as K, b[0] as K), (rank) => unsortedSegment(live[rank].dataFile));
+}
+
+/** Reads with an aggregator: combine in a spilling map, then sort when asked. */
+function* combineSegments<K, V, C>(
+  spec: ShuffleReadSpec<K, V, C>, agg: Aggregator<V, C>, metrics: ShuffleReadMetrics, fetched: FetchedSegments | undefined,
+): Generator<Pair, void, undefined> {
   const stem = `shuffle_${spec.shuffleId}_r${spec.reduceId}`;
   const ord = spec.keyOrdering;
-  if (spec.aggregator === undefined) {
-    if (ord === undefined) {
-      for (const s of live) yield* iterable(segment(spec, s, metrics));
-      return;
-    }
-    const chunk = mergeChunk(spec.memoryBytes, live.length);
-    const sources = live.map((s) => segment(spec, s, metrics, chunk));
-    yield* mergeSorted(sources, (a, b) => ord(a[0] as K, b[0] as K), (rank) => unsortedSegment(live[rank].dataFile));
-    return;
-  }
-  const map = new ExternalAppendOnlyMap<K, V, C>(spec.aggregator, spec.mapSideCombine, spec.memoryBytes, spec.dir, stem, metrics);
+  const map = new ExternalAppendOnlyMap<K, V, C>(agg, spec.mapSideCombine, spec.memoryBytes, spec.dir, stem, metrics);
   try {
-    for (const s of live) {
-      const it = segment(spec, s, metrics);
+    for (const s of liveStatuses(spec)) {
+      const it = segment(spec, s, metrics, fetched);
       for (let r = it.next(); !r.done; r = it.next()) map.insert(r.value[0] as K, r.value[1] as V | C);
     }
     const combined = map.entries() as Iterator<Pair>;

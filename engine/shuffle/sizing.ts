@@ -63,9 +63,10 @@ export class MapSizer<K, C> {
     }
   }
 
-  /** Estimated bytes of a map of `entries` entries; call after each update. */
-  bytesAfterUpdate(entries: number): number {
-    if (++this.updates >= this.nextMeasure) this.measure();
+  /** Estimated bytes of a map of `entries` entries, after `updates` more updates (call every few updates). */
+  bytesAfterUpdates(entries: number, updates: number): number {
+    this.updates += updates;
+    if (this.updates >= this.nextMeasure) this.measure();
     return entries * this.meanEntry;
   }
 

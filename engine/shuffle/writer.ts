@@ -108,8 +108,10 @@ class MapOutputSorter<K, V, C> {
 
   insertCombining(records: Iterator<[K, V]>): void {
     const agg = this.spec.aggregator as Aggregator<V, C>;
+    const budget = this.spec.memoryBytes;
     let map = this.map;
     const sizer = new MapSizer<K, C>((k) => this.map.get(k));
+    let pending = 0;
     for (let it = records.next(); !it.done; it = records.next()) {
       const r = it.value;
       if (!Array.isArray(r)) throw recordNotPair(this.spec.shuffleId, this.spec.mapId, r);
@@ -120,10 +122,14 @@ class MapOutputSorter<K, V, C> {
         map.set(k, agg.createCombiner(r[1]));
         sizer.added(k);
       }
-      if (sizer.bytesAfterUpdate(map.size) > this.spec.memoryBytes) {
-        this.spillBuckets(this.bucketsOfMap());
-        map = this.map = new KeyMap<K, C>();
-        sizer.reset();
+      // The budget check runs every CHECK_EVERY records: the map overshoots by at most that many entries.
+      if (++pending === CHECK_EVERY) {
+        pending = 0;
+        if (sizer.bytesAfterUpdates(map.size, CHECK_EVERY) > budget) {
+          this.spillBuckets(this.bucketsOfMap());
+          map = this.map = new KeyMap<K, C>();
+          sizer.reset();
+        }
       }
     }
   }

@@ -4,16 +4,43 @@ import { floatUnaryShape } from './common.ts';
 import * as F from '../api.ts';
 import type { Lowering } from '../registry.ts';
 
-/** Emits Erf; onnxruntime has no double Erf kernel, so float64 is evaluated in float32 (about 1e-7 relative error). */
+/**
+ * Emits Erf. onnxruntime has no double Erf kernel, so float64 evaluates erf itself to about 1e-15:
+ * the Taylor series in x² (Horner form) for |x| <= 2.5, and erfc's continued fraction beyond.
+ */
 export function emitErf(L: Lowering, x: string, y: string, dtype: string): void {
   if (dtype !== 'float64') {
     L.emit('Erf', [x], [y]);
     return;
   }
-  const f = L.tmp(), e = L.tmp();
-  L.emit('Cast', [x], [f], { to: { i: L.onnxType('float32') } });
-  L.emit('Erf', [f], [e]);
-  L.emit('Cast', [e], [y], { to: { i: L.onnxType('float64') } });
+  const c = (v: number) => L.scalar(v, 'float64');
+  const op = (type: string, ins: string[]) => {
+    const o = L.tmp();
+    L.emit(type, ins, [o]);
+    return o;
+  };
+  const cut = 2.5;
+  // Series: erf(x) = 2/√π · x · Σ (-1)^n x^(2n) / (n!(2n+1)), on x clamped to the series range.
+  const xs = op('Min', [op('Max', [x, c(-cut)]), c(cut)]);
+  const x2 = op('Mul', [xs, xs]);
+  const terms = 48;
+  const coef: number[] = [];
+  let fact = 1;
+  for (let n = 0; n <= terms; n++) {
+    if (n > 0) fact *= n;
+    coef.push(((n % 2 ? -1 : 1) / (fact * (2 * n + 1))) * (2 / Math.sqrt(Math.PI)));
+  }
+  let p = c(coef[terms]);
+  for (let n = terms - 1; n >= 0; n--) p = op('Add', [op('Mul', [p, x2]), c(coef[n])]);
+  const series = op('Mul', [p, xs]);
+  // Tail: erfc(a) = e^(-a²)/√π · 1/(a + (1/2)/(a + 1/(a + (3/2)/(a + ...)))), a = max(|x|, cut).
+  const a = op('Max', [op('Abs', [x]), c(cut)]);
+  let t = a;
+  for (let k = 80; k >= 1; k--) t = op('Add', [a, op('Div', [c(k / 2), t])]);
+  const erfc = op('Div', [op('Mul', [op('Exp', [op('Neg', [op('Mul', [a, a])])]), c(1 / Math.sqrt(Math.PI))]), t]);
+  const tail = op('Mul', [op('Sign', [x]), op('Sub', [c(1), erfc])]);
+  const inSeries = op('LessOrEqual', [op('Abs', [x]), c(cut)]);
+  L.emit('Where', [inSeries, series, tail], [y]);
 }
 
 registerOp({

@@ -9,6 +9,7 @@ import './constant.ts';
 import './conv.ts';
 import './div.ts';
 import './dropout.ts';
+import './dropout-mask.ts';
 import './equal.ts';
 import './erf.ts';
 import './exp.ts';

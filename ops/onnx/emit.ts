@@ -79,6 +79,11 @@ export function emitModel(graph: Graph, opts: EmitOptions): Uint8Array {
       inits.push({ name, dtype, dims: [], data });
       return name;
     },
+    constant(data, dtype, dims) {
+      const name = `_k${tmpCounter++}`;
+      inits.push({ name, dtype, dims, data });
+      return name;
+    },
     onnxType(dtype) {
       return ONNX_TYPE[dtype];
     },

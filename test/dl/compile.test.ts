@@ -229,3 +229,55 @@ test('plans are plain data: a structured-cloned plan loads without the model cla
   await assert.rejects(loadGradStep(pp), /expected a 'grad' plan, got a 'predict' plan/);
   for (const s of [remote, local, rt, lt, rp, lp]) await s.dispose();
 });
+
+test('training with dropout is reproducible and resumes from weights plus optimizer state to the same weights', async () => {
+  const { x, y } = toyData(16);
+  const build = () => {
+    nn.manualSeed(21);
+    return new nn.Sequential(new nn.Linear(4, 32), new nn.ReLU(), new nn.Dropout(0.5), new nn.Linear(32, 3));
+  };
+  const a = build();
+  const sa = await compileTrainStep(a, new nn.CrossEntropyLoss(), new optim.Adam({ lr: 0.01 }));
+  const losses = [];
+  for (let i = 0; i < 2; i++) losses.push(await sa.step(x, y, 16, 0.01));
+  const w = sa.getWeights(), st = sa.getOptimState();
+  for (let i = 0; i < 3; i++) losses.push(await sa.step(x, y, 16, 0.01));
+
+  const b = build();
+  const sb = await compileTrainStep(b, new nn.CrossEntropyLoss(), new optim.Adam({ lr: 0.01 }));
+  sb.setWeights(w);
+  sb.setOptimState(st);
+  for (let i = 0; i < 3; i++) assert.equal(await sb.step(x, y, 16, 0.01), losses[2 + i]);
+  assert.deepEqual(sb.getWeights(), sa.getWeights());
+
+  const c = build();
+  const sc = await compileTrainStep(c, new nn.CrossEntropyLoss(), new optim.Adam({ lr: 0.01 }));
+  for (let i = 0; i < 5; i++) assert.equal(await sc.step(x, y, 16, 0.01), losses[i], 'a fresh run repeats the same masks');
+  for (const s of [sa, sb, sc]) await s.dispose();
+});
+
+test('a sequence model (Embedding, LSTM, Select, LayerNorm) trains and exports', async () => {
+  nn.manualSeed(13);
+  const model = new nn.Sequential(new nn.Embedding(5, 4), new nn.LSTM(4, 8), new nn.Select(1, -1), new nn.LayerNorm(8), new nn.GELU(), new nn.Linear(8, 2));
+  model.inputShape = [3];
+  // Class 1 when the sequence contains token 4.
+  const n = 32;
+  const x = new Float32Array(n * 3), y = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    for (let t = 0; t < 3; t++) x[i * 3 + t] = (i * 7 + t * 3) % 5;
+    y[i] = x.subarray(i * 3, i * 3 + 3).includes(4) ? 1 : 0;
+  }
+  const step = await compileTrainStep(model, new nn.CrossEntropyLoss(), new optim.Adam({ lr: 0.05 }));
+  const first = await step.step(x, y, n, 0.05);
+  let last = first;
+  for (let i = 0; i < 60; i++) last = await step.step(x, y, n, 0.05);
+  assert.ok(last < first * 0.3, `loss ${first} -> ${last}`);
+  const pred = await compilePredictor(model);
+  const session = await ort.InferenceSession.create(exportOnnx(model));
+  const r = await session.run({ input: new ort.Tensor('float32', x, [n, 3]) });
+  const expected = await pred.run(x, n);
+  (r.output.data as Float32Array).forEach((v, i) => assert.ok(Math.abs(v - expected[i]) < 1e-5));
+  await session.release();
+  await pred.dispose();
+  await step.dispose();
+});

@@ -29,15 +29,15 @@ class Cache implements ObjectCacheLike {
 test('partitions share one cached predictor and yield outputs in record order', async () => {
   const cache = new Cache();
   const tc = { objectCache: cache, executor: { coresPerTask: 1 } };
-  const spec = { key: 'm1', onnx, mode: 'predict' as const, batchSize: 3 };
+  const spec = { key: 'm1', mode: 'predict' as const, batchSize: 3 };
   const outs: Float32Array[] = [];
-  for await (const o of predictPartition(rows.slice(0, 4), tc, spec)) outs.push(o as Float32Array);
-  for await (const o of predictPartition(rows.slice(4).map((f) => ({ features: f, label: 0 })), tc, spec)) outs.push(o as Float32Array);
+  for await (const o of predictPartition(rows.slice(0, 4), tc, spec, onnx)) outs.push(o as Float32Array);
+  for await (const o of predictPartition(rows.slice(4).map((f) => ({ features: f, label: 0 })), tc, spec, { value: onnx })) outs.push(o as Float32Array);
   assert.equal(cache.created, 1);
   assert.equal(outs.length, 7);
   for (let i = 0; i < 7; i++) for (let j = 0; j < 5; j++) assert.ok(Math.abs(outs[i][j] - ref.output[i * 5 + j]) < 1e-5);
   const classes: number[] = [];
-  for await (const c of predictPartition(rows, tc, { ...spec, mode: 'class' })) classes.push(c as number);
+  for await (const c of predictPartition(rows, tc, { ...spec, mode: 'class' }, onnx)) classes.push(c as number);
   assert.deepEqual(classes, rows.map((_, i) => {
     const r = ref.output.slice(i * 5, i * 5 + 5);
     return r.indexOf(Math.max(...r));
@@ -47,6 +47,6 @@ test('partitions share one cached predictor and yield outputs in record order', 
 
 test('a record without features fails naming its index in the partition', async () => {
   const tc = { objectCache: new Cache() };
-  const it = predictPartition([rows[0], { label: 1 }], tc, { key: 'm2', onnx, mode: 'predict', batchSize: 4 });
+  const it = predictPartition([rows[0], { label: 1 }], tc, { key: 'm2', mode: 'predict', batchSize: 4 }, onnx);
   await assert.rejects((async () => { for await (const _ of it) { /* drain */ } })(), /record 1 of the partition is object/);
 });

@@ -38,6 +38,13 @@ test('shuffle files, cached blocks and broadcast values go once their handles ar
     assert.deepEqual(readdirSync(shuffleDir), []);
     assert.deepEqual(readdirSync(broadcastDir), [], 'the broadcast value went too');
     assert.deepEqual((await ctx.executorStats())[0].blocks, []);
+    const keep = (() => {
+      const table = ctx.broadcast({ a: 10 });
+      return ctx.parallelize([1, 2]).map((x) => x + table.value.a, { table });
+    })();
+    await collectGarbage();
+    await collectGarbage();
+    assert.deepEqual(await keep.collect(), [11, 12], 'an RDD that uses a broadcast keeps it alive after its handle is dropped');
   } finally {
     await ctx.stop();
   }

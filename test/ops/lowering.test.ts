@@ -35,3 +35,11 @@ test('AveragePool: float32 native equals float64 depthwise convolution', async (
 test('MaxPool gradient by MaxUnpool (float32) equals the scatter-add lowering (float64), with padding', async () => {
   await both([[2, 3, 7, 6]], x => F.maxPool2d(x, { kernel: [2, 2], strides: [2, 3], pads: [1, 0, 1, 1] }));
 });
+
+test('float64 Erf (no onnxruntime kernel) matches reference values to 1e-14 on both branches', async () => {
+  const ref: [number, number][] = [[0.1, 0.1124629160182849], [1, 0.8427007929497149], [2, 0.9953222650189527], [2.5, 0.999593047982555], [3, 0.9999779095030014], [-1.5, -0.9661051464753108], [6, 1]];
+  const g = new Graph();
+  const x = g.input('x', 'float64', [ref.length]);
+  const [v] = (await evalGraph(g, [F.erf(x)], { x: ref.map(r => r[0]) })) as Float64Array[];
+  ref.forEach(([a, e], i) => assert.ok(Math.abs(v[i] - e) < 1e-14, `erf(${a}) = ${v[i]}, expected ${e}`));
+});

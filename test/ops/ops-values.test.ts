@@ -199,3 +199,19 @@ test('StopGradient passes the value but no gradient', async () => {
   close(yv, [1, 4, 9]);
   close(gv, [1, 2, 3]);
 });
+
+test('DropoutMask keeps about 1-ratio of the elements on both lowerings and depends only on index, counter and seed', async () => {
+  for (const shape of [['N', 50, 40], ['N']] as (number | string)[][]) {
+    const g = new Graph();
+    const x = g.input('x', 'float32', shape);
+    const c = g.input('c', 'float32', []);
+    const mask = g.apply('DropoutMask', [x, c], { ratio: 0.25, seed: 9 })[0];
+    const run = async (step: number) => (await evalGraph(g, [mask], { x: { data: new Float32Array(4000), shape: shape.length === 3 ? [2, 50, 40] : [4000] }, c: [step] }))[0] as Uint8Array;
+    const a = await run(5), b = await run(5), other = await run(6);
+    assert.deepEqual(a, b);
+    const kept = a.reduce((s, v) => s + v, 0);
+    assert.ok(kept > 2850 && kept < 3150, `kept ${kept} of 4000 (shape ${shape})`);
+    const same = a.reduce((s, v, i) => s + (v === other[i] ? 1 : 0), 0);
+    assert.ok(same > 2350 && same < 2650, `next step agrees on ${same} of 4000, expected about 0.625`);
+  }
+});

@@ -15,11 +15,13 @@ export class LocalBackend implements SchedulerBackend {
   readonly name = 'local';
   readonly slots: string[];
   private readonly pools = new Map<string, Piscina>();
+  private stopping = false;
 
-  constructor(numSlots: number, base: Omit<ExecutorConfig, 'executorId'>) {
-    this.slots = Array.from({ length: numSlots }, (_, i) => `local-${i}`);
+  /** `idPrefix` names the slots (`local-0`, ...; an executor process of local-cluster uses its own). */
+  constructor(numSlots: number, base: Omit<ExecutorConfig, 'executorId'>, idPrefix = 'local') {
+    this.slots = Array.from({ length: numSlots }, (_, i) => `${idPrefix}-${i}`);
     for (const id of this.slots) {
-      this.pools.set(id, new Piscina({
+      const pool = new Piscina({
         filename: WORKER_URL,
         minThreads: 1,
         maxThreads: 1,
@@ -28,7 +30,13 @@ export class LocalBackend implements SchedulerBackend {
         // The bootstrap registers the TypeScript loader itself (see bootstrap.mjs).
         execArgv: [],
         workerData: { ...base, executorId: id } satisfies ExecutorConfig,
-      }));
+      });
+      // Errors outside any task (a message racing a thread's shutdown) must not crash the driver;
+      // task failures arrive through run()'s Promise instead.
+      pool.on('error', (e: Error) => {
+        if (!this.stopping) process.emitWarning(`flint executor ${id}: ${e.message}`, 'FlintExecutorWarning');
+      });
+      this.pools.set(id, pool);
     }
   }
 
@@ -47,6 +55,7 @@ export class LocalBackend implements SchedulerBackend {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     await Promise.all([...this.pools.values()].map((p) => p.destroy()));
     this.pools.clear();
   }

@@ -5,6 +5,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { planSplits, readSplit, type TextSplit, type WholeFilesSplit } from '../../../connectors/text/text.ts';
 import { expandInputPaths } from '../../../connectors/text/index.ts';
 import { loadFormat } from '../../../engine/sources.ts';
@@ -48,7 +50,7 @@ const texts: Record<string, string> = {
   single: 'just one line without newline',
   unicode: 'héllo wörld\n日本語のテキスト\n🙂 emoji 🚀 line\n\nΑλφα βήτα\nend',
   bom: '\ufefffirst\nsecond\n',
-  long: `${'x'.repeat(5000)}\nshort\n${'y'.repeat(3000)}é\n`,
+  long: `${'x'.repeat(700)}\nshort\n${'y'.repeat(300)}é\n`,
   empty: '',
 };
 
@@ -172,4 +174,27 @@ test("the 'text' format is registered in the engine's source registry by connect
   const file = write(dir, 'r.txt', 'k\nl\n');
   const splits = await mod.planSplits(file, 2, {});
   assert.deepEqual(splits.map((s) => structuredClone(s)), splits, 'splits are structured-clonable');
+});
+
+test('file: URLs name local files, as Spark users write them', async () => {
+  const dir = tmpDir();
+  const file = write(dir, 'u r.txt', 'one\ntwo\n');
+  for (const url of [`file://${file}`, `file:${file}`, new URL(`file://${file}`).href]) {
+    assert.deepEqual(readAll(await planSplits(url, 1)), ['one', 'two'], url);
+  }
+  assert.deepEqual(expandInputPaths(`file://${path.join(dir, '*.txt')}`).map((f) => f.path), [file]);
+});
+
+test('a line iterator dropped mid-split releases its file once collected', { skip: !fs.existsSync('/proc/self/fd') }, async () => {
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as () => void;
+  const openFds = () => fs.readdirSync('/proc/self/fd').length;
+  const dir = tmpDir();
+  const file = write(dir, 'big.txt', 'some words on a line\n'.repeat(2000));
+  const splits = await planSplits(file, 1, { maxSplitBytes: 1000 });
+  const before = openFds();
+  (() => { for (const s of splits.slice(0, 30)) (readSplit(s, {}) as Iterator<string>).next(); })();
+  assert.ok(openFds() >= before + 30, 'the dropped iterators hold their files');
+  for (let i = 0; i < 20 && openFds() > before; i++) { gc(); await new Promise((r) => setTimeout(r, 10)); }
+  assert.ok(openFds() <= before, `${openFds() - before} files still open`);
 });

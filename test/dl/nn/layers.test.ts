@@ -7,13 +7,14 @@ import { evalGraph } from '../../../ops/eval.ts';
 import { checkGrads, type GradCheckInput, type GradCheckOptions } from '../../../ops/check-grads.ts';
 
 /** Runs a module's forward in float32 on x (per-sample shape `shape`), returning the output and the new buffer values. */
-async function forward(m: nn.Module, shape: number[], x: number[], training = false) {
+async function forward(m: nn.Module, shape: number[], x: number[], training = false, rng = 0) {
   const ctx = new nn.BuildContext(m, { training });
   const xt = ctx.graph.input('x', 'float32', ['N', ...shape]);
   const y = m.forward(xt, ctx);
   const feeds: Record<string, number[] | Float32Array> = { x };
   for (const [k, p] of m.namedParameters()) feeds[k] = p.data;
   for (const [k, b] of m.namedBuffers()) feeds[k] = b.data;
+  if (ctx.graph.inputs.some(t => t.node.attrs.name === 'rng')) feeds.rng = [rng];
   const updates = [...ctx.bufferUpdates.values()];
   const [out, ...bufs] = await evalGraph(ctx.graph, [y, ...updates], feeds);
   return { out: Array.from(out as Float32Array), buffers: bufs.map(b => Array.from(b as Float32Array)) };
@@ -77,6 +78,10 @@ test('Dropout is the identity in eval mode and drops in training mode', async ()
   assert.ok(t.every(v => v === 0 || v === 2));
   const zeros = t.filter(v => v === 0).length;
   assert.ok(zeros > 400 && zeros < 600, `${zeros} of 1000 dropped`);
+  assert.deepEqual((await forward(d, [1000], x, true, 0)).out, t, 'the mask is a function of the counter');
+  const other = (await forward(d, [1000], x, true, 1)).out;
+  const same = other.filter((v, i) => v === t[i]).length;
+  assert.ok(same > 400 && same < 600, `another step draws another mask (${same} of 1000 agree)`);
 });
 
 test('LSTM matches a step-by-step reference with PyTorch gate order', async () => {
@@ -149,8 +154,16 @@ test('gradient check: activations, pooling and shape layers in a Sequential', as
     [2, 1, 6, 6],
   );
 });
+test('GELU with the tanh approximation is within 1e-3 of the exact form', async () => {
+  const x = [-3, -1, -0.2, 0, 0.5, 2];
+  const exact = (await forward(new nn.GELU(), [6], x)).out;
+  const approx = (await forward(new nn.GELU('tanh'), [6], x)).out;
+  approx.forEach((v, i) => assert.ok(Math.abs(v - exact[i]) < 1e-3));
+  await checkModule(new nn.GELU('tanh'), [2, 3]);
+});
+
 test('gradient check: GELU', async () => {
-  await checkModule(new nn.GELU(), [2, 3], { gc: { eps: 1e-3, atol: 1e-4, rtol: 1e-3 } });
+  await checkModule(new nn.GELU(), [2, 3]);
 });
 
 test('Sequential pools before a monotonic activation: same values and training as activation-then-pool', async () => {
@@ -175,4 +188,17 @@ test('Sequential pools before a monotonic activation: same values and training a
   }
   close(results[0].out, results[1].out, 1e-6);
   close(results[0].w, results[1].w, 1e-6);
+});
+
+test('ConvTranspose2d produces PyTorch output sizes and inverts a strided Conv2d shape', async () => {
+  const up = new nn.ConvTranspose2d(2, 3, 3, { stride: 2, padding: 1, outputPadding: 1 });
+  assert.deepEqual(up.weight.shape, [2, 3, 3, 3]);
+  assert.deepEqual(up.outputShape([2, 4, 5]), [3, 8, 10]);
+  const one = new nn.ConvTranspose2d(1, 1, 2, { bias: false });
+  one.weight.data = Float32Array.from([1, 1, 1, 1]);
+  close((await forward(one, [1, 2, 2], [1, 2, 3, 4])).out, [1, 3, 2, 4, 10, 6, 3, 7, 4]);
+  assert.throws(() => new nn.ConvTranspose2d(2, 2, 3, { stride: 2, outputPadding: 2 }), /outputPadding/);
+});
+test('gradient check: ConvTranspose2d with stride, padding, output padding and groups', async () => {
+  await checkModule(new nn.ConvTranspose2d(2, 4, 3, { stride: 2, padding: 1, outputPadding: 1, groups: 2 }), [1, 2, 3, 3]);
 });

@@ -95,6 +95,19 @@ test('a shape mismatch fails when the model is built, naming both layers and bot
   assert.throws(() => tooSmall.outputShape(), /layer '2' \(Conv2d\) cannot take the output of layer '1' \(MaxPool2d\), shape \[N,2,1,1\]: Conv: input size 1 is too small for kernel 3/);
 });
 
+test('ctx.call in a user-defined forward names the child that got a wrong shape', () => {
+  class Bad extends nn.Module {
+    conv1 = new nn.Conv2d(1, 4, 3);
+    fc = new nn.Linear(10, 2);
+    forward(x: Tensor, ctx: nn.BuildContext): Tensor {
+      return ctx.call(this.fc, ctx.call(new nn.Flatten(), ctx.call(this.conv1, x)));
+    }
+  }
+  const m = new Bad();
+  m.inputShape = [1, 5, 5];
+  assert.throws(() => m.outputShape(), { code: 'NN_SHAPE_MISMATCH', message: /layer 'fc' \(Linear\) cannot take the output of the calling forward, shape \[N,36\]: Linear expects \[\*, 10\]/ });
+});
+
 test('constructor arguments are validated', () => {
   assert.throws(() => new nn.Linear(0, 3), { code: 'NN_BAD_ARGUMENT' });
   assert.throws(() => new nn.Conv2d(3, 4, 3, { groups: 2 }), /divisible by groups=2/);

@@ -1,7 +1,7 @@
 /** The executor object cache: one creation per key, disposal on delete, failed creations leave nothing; and tasks see it across jobs. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FlintContext } from '../../../engine/index.ts';
+import { FlintContext, moduleRef } from '../../../engine/index.ts';
 import { ObjectCache } from '../../../engine/executor/ObjectCache.ts';
 
 test('getOrCreate creates once per key even when asked concurrently, and delete disposes', async () => {
@@ -50,3 +50,27 @@ test('objects cached by tasks outlive the job: a later job on the same executor 
     await ctx.stop();
   }
 });
+
+test('stopping the context disposes what tasks cached', async () => {
+  const { mkdtempSync, readdirSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const marks = mkdtempSync(join(tmpdir(), 'flint-dispose-'));
+  const ctx = await FlintContext.create({ master: 'local[2]', conf: { 'flint.ui.showProgress': false } });
+  try {
+    await ctx.parallelize([1, 2], 2).foreachPartition(async (it, tc) => {
+      await tc.objectCache.getOrCreate('session', () => ({ id: tc.executorId }), (s) => { writeFileSync(join(dir, s.id), 'disposed'); });
+    }, { dir: marks, writeFileSync: moduleRef('node:fs', 'writeFileSync'), join: moduleRef('node:path', 'join') });
+  } finally {
+    await ctx.stop();
+  }
+  try {
+    assert.deepEqual(readdirSync(marks).sort(), ['local-0', 'local-1']);
+  } finally {
+    rmSync(marks, { recursive: true, force: true });
+  }
+});
+
+declare const writeFileSync: (file: string, data: string) => void;
+declare const join: (...parts: string[]) => string;
+declare const dir: string;

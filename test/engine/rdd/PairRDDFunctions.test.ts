@@ -13,6 +13,8 @@ after(async () => {
   await ctx.stop();
 });
 
+declare const bump: number;
+
 const sortPairs = <T>(xs: T[]): T[] => [...xs].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : JSON.stringify(a) > JSON.stringify(b) ? 1 : 0));
 
 function shuffleCount(rdd: RDD<unknown>): number {
@@ -156,6 +158,11 @@ describe('partitioning (PartitioningSuite)', () => {
     const d = a.distinct(2);
     assert.equal(shuffleCount(d), 1);
     assert.deepEqual(sortPairs(await d.collect()), [[1, 1], [1, 2], [2, 3]]);
+    const kept = a.mapPartitions((it) => it, true);
+    assert.ok(kept.partitioner?.equals(new HashPartitioner(2)), 'mapPartitions(f, true) keeps the partitioner (Spark\'s argument order)');
+    const keptEnv = a.mapPartitions((it) => [...it].map(([k, v]) => [k, v + bump] as [number, number]), { bump: 1 }, true);
+    assert.ok(keptEnv.partitioner !== undefined);
+    assert.equal(a.mapPartitions((it) => it).partitioner, undefined);
     const mv = a.mapValues((v) => v * 2);
     assert.ok(mv.partitioner?.equals(new HashPartitioner(2)), 'mapValues keeps the partitioner');
     assert.equal(a.map((kv) => kv).partitioner, undefined, 'map drops it');
@@ -209,12 +216,14 @@ describe('shuffles larger than memory', () => {
     const small = await FlintContext.create({ master: 'local[2]', conf: { 'flint.shuffle.memoryBytes': budget, 'flint.ui.showProgress': false } });
     try {
       const n = 40000;
+      const spillsBefore = small.dagScheduler.metrics.spillCount;
       const rdd = small.range(0, n, 1, 4).map((i) => [i % 5000, `value-${i}-${'x'.repeat(20)}`] as [number, string]);
       const grouped = await rdd.groupByKey(3).mapValues((vs) => vs.length).collect();
       assert.equal(grouped.length, 5000);
       assert.ok(grouped.every(([, c]) => c === 8));
-      const approxBytes = n * 60;
-      assert.ok(approxBytes >= 5 * budget, `input ${approxBytes} bytes vs budget ${budget}`);
+      const m = small.dagScheduler.metrics;
+      assert.ok(m.shuffleBytesWritten >= 5 * budget, `shuffled ${m.shuffleBytesWritten} bytes vs budget ${budget}`);
+      assert.ok(m.spillCount > spillsBefore, `the shuffle spilled (${m.spillCount} spills, ${m.spilledBytes} bytes)`);
       const sums = await small.range(0, n, 1, 4).map((i) => [`k${i % 7000}`, i] as [string, number]).reduceByKey((a, b) => a + b, 3).collectAsMap();
       assert.equal(sums.size, 7000);
       let expected = 0;

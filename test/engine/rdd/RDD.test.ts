@@ -104,6 +104,9 @@ describe('basic operations (RDDSuite "basic operations")', () => {
     assert.ok(Math.abs(s.variance - 1.25) < 1e-12);
     assert.ok(Math.abs(s.sampleStdev - Math.sqrt(5 / 3)) < 1e-12);
     assert.equal(await ctx.parallelize<number>([], 2).sum(), 0);
+    assert.ok(Math.abs((await nums.variance()) - 1.25) < 1e-12);
+    assert.ok(Math.abs((await nums.sampleVariance()) - 5 / 3) < 1e-12);
+    assert.ok(Math.abs((await nums.stdev()) - Math.sqrt(1.25)) < 1e-12);
     done();
   });
 
@@ -170,6 +173,8 @@ describe('basic operations (RDDSuite "basic operations")', () => {
     const words = ctx.parallelize(['pear', 'fig', 'apple', 'kiwi', 'banana'], 3);
     assert.deepEqual(await words.sortBy((w) => w.length, true, 2).collect(), ['fig', 'pear', 'kiwi', 'apple', 'banana']);
     assert.deepEqual(await words.sortBy((w) => w, false).collect(), ['pear', 'kiwi', 'fig', 'banana', 'apple']);
+    const weight = { apple: 3, banana: 1 } as Record<string, number>;
+    assert.deepEqual((await words.sortBy((w) => weight[w] ?? 0, { weight }).collect()).slice(-2), ['banana', 'apple']);
     const g = new Map((await words.groupBy((w) => w.length).collect()).map(([k, v]) => [k, v.sort()]));
     assert.deepEqual(g.get(4), ['kiwi', 'pear']);
     assert.deepEqual(g.get(3), ['fig']);
@@ -205,6 +210,42 @@ describe('basic operations (RDDSuite "basic operations")', () => {
   });
 });
 
+describe('results travel intact', () => {
+  test('large collected arrays of pairs and of other values keep every value type', async () => {
+    const values: unknown[] = ['s', '', 0, -0, 1.5, NaN, Infinity, null, undefined, true, false, 12n, [1, [2, 'x']], { a: 1, b: [null] },
+      new Date(86400000), new Float32Array([1.5, 2]), new Uint8Array([7]), new Map([[1, 'one']]), new Set(['q'])];
+    const pairs = Array.from({ length: 1000 }, (_, i) => [i % 3 === 0 ? `k${i}` : [i, 'k'], values[i % values.length]] as [unknown, unknown]);
+    assert.deepEqual(await ctx.parallelize(pairs, 2).collect(), pairs);
+    const singles = Array.from({ length: 1000 }, (_, i) => values[i % values.length]);
+    assert.deepEqual(await ctx.parallelize(singles, 2).collect(), singles);
+    const mixed = Array.from({ length: 600 }, (_, i) => (i % 2 === 0 ? [i, i] : [i, i, i]));
+    assert.deepEqual(await ctx.parallelize(mixed, 1).collect(), mixed);
+    const counts = await ctx.parallelize(Array.from({ length: 2000 }, (_, i) => [i % 700, 'v']), 2).countByValue();
+    assert.equal(counts.size, 700);
+    assert.equal(counts.get([5, 'v']), 3);
+    done();
+  });
+});
+
+describe('foreach and cancellation', () => {
+  test('foreach awaits an async function, and its errors fail the job', async () => {
+    const acc = ctx.longAccumulator();
+    await ctx.parallelize([1, 2, 3], 2).foreach(async (x) => { await new Promise((r) => setTimeout(r, 2)); acc.add(x); }, { acc });
+    assert.equal(acc.value, 6);
+    await assert.rejects(ctx.parallelize([1], 1).foreach(async () => { throw new Error('async boom'); }), /async boom/);
+    done();
+  });
+
+  test('cancelAllJobs fails running jobs with JOB_CANCELLED', async () => {
+    const job = ctx.parallelize([1, 2, 3, 4], 4).map((x) => { const t = Date.now(); while (Date.now() - t < 100) { /* busy */ } return x; }).collect();
+    while (ctx.dagScheduler.activeJobCount === 0) await new Promise((r) => setTimeout(r, 5));
+    ctx.cancelAllJobs('test');
+    await assert.rejects(job, (e: Error & { code?: string }) => e.code === 'JOB_CANCELLED' && /test/.test(e.message));
+    done();
+    assert.deepEqual(await ctx.parallelize([1, 2]).collect(), [1, 2], 'the context keeps working');
+  });
+});
+
 describe('persistence and checkpoints', () => {
   test('a cached RDD is computed once and read back by later jobs', async () => {
     const computed = ctx.longAccumulator('computed');
@@ -220,6 +261,31 @@ describe('persistence and checkpoints', () => {
     assert.equal((await ctx.executorStats()).flatMap((s) => s.blocks).filter((b) => b.startsWith(`rdd_${rdd.id}_`)).length, 0);
     assert.equal(await rdd.count(), 20);
     assert.equal(computed.value, 40, 'after unpersist it is computed again');
+    done();
+  });
+
+  test('later tasks run on the slot that holds their cached partition', async () => {
+    const rdd = ctx.parallelize(Array.from({ length: 8 }, (_, i) => i), 8).map((x) => x * 3).cache();
+    assert.equal(await rdd.count(), 8);
+    const holder = new Map<number, string>();
+    for (const s of await ctx.executorStats()) {
+      for (const b of s.blocks) if (b.startsWith(`rdd_${rdd.id}_`)) holder.set(Number(b.split('_')[2]), s.executorId);
+    }
+    assert.equal(holder.size, 8);
+    const ranOn = await rdd.mapPartitions((it, tc) => [[tc.partitionId, tc.executorId]]).collect();
+    for (const [p, e] of ranOn) assert.equal(e, holder.get(p as number), `partition ${p} ran where its block is`);
+    await rdd.unpersist();
+    done();
+  });
+
+  test('DISK_ONLY persistence computes once and reads back from disk', async () => {
+    const computed = ctx.longAccumulator();
+    const rdd = ctx.parallelize([1, 2, 3, 4], 2).map((x) => { computed.add(1); return { x }; }, { computed }).persist(StorageLevel.DISK_ONLY);
+    assert.deepEqual(await rdd.collect(), [{ x: 1 }, { x: 2 }, { x: 3 }, { x: 4 }]);
+    assert.deepEqual(await rdd.collect(), [{ x: 1 }, { x: 2 }, { x: 3 }, { x: 4 }]);
+    assert.equal(computed.value, 4);
+    assert.throws(() => rdd.persist(StorageLevel.MEMORY_ONLY), /already persisted at DISK_ONLY/);
+    await rdd.unpersist();
     done();
   });
 
@@ -271,6 +337,8 @@ describe('saveAsTextFile', () => {
     const out = join(scratch, 'out2');
     await assert.rejects(ctx.parallelize([1, 2, 3, 4], 4).map((x) => { if (x === 4) throw new Error('boom'); return x; }).saveAsTextFile(out), /boom/);
     assert.equal(existsSync(out), false);
+    // Tasks of the failed job that were still running finish now; they must not recreate the temporary directory.
+    await ctx.parallelize([0, 1], 2).count();
     assert.deepEqual(readdirSync(scratch).filter((n) => n.startsWith('out2')), []);
     done();
   });

@@ -98,3 +98,29 @@ describe('stages', () => {
     assert.equal(delta(s).map, 0);
   });
 });
+
+describe('groups of jobs (Drizzle-style)', () => {
+  test('jobs submitted together pipeline: tasks of job t + 1 wait on executors for blocks of job t', async () => {
+    const slots = await FlintContext.create({ master: 'local[2]', conf: { 'flint.ui.showProgress': false } });
+    try {
+      const parts = slots.parallelize([0, 1], 2);
+      const iteration = (t: number) => parts.mapPartitions(async (it, tc) => {
+        const i = tc.partitionId;
+        const prev = t === 0 ? 0 : (await tc.blocks.waitForShared(`demo/it${t - 1}/p${1 - i}`, 10_000)) as number;
+        const mine = prev + i + 1;
+        tc.blocks.putShared(`demo/it${t}/p${i}`, mine);
+        return [[t, i, mine]];
+      }, { t }).collect();
+      const results = await Promise.all([0, 1, 2, 3].map(iteration));
+      assert.deepEqual(results, [
+        [[0, 0, 1], [0, 1, 2]],
+        [[1, 0, 3], [1, 1, 3]],
+        [[2, 0, 4], [2, 1, 5]],
+        [[3, 0, 6], [3, 1, 6]],
+      ]);
+      slots.dagScheduler.assertDataStructuresEmpty();
+    } finally {
+      await slots.stop();
+    }
+  });
+});

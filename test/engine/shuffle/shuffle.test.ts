@@ -4,8 +4,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import {
   writeShuffle, readShuffle, removeShuffle, newWriteMetrics, newReadMetrics, ShuffleFetchFailedError, cogroupIterators,
+  encodeRecordArray, decodeRecordArray, readSegmentBytes,
   type Aggregator, type MapStatus, type Partitioner,
 } from '../../../engine/shuffle/index.ts';
 import { hashKey, compareKeys, KeyMap, estimateSize } from '../../../engine/serde/keys.ts';
@@ -290,4 +294,57 @@ test('cogroupIterators groups several inputs by value-equal keys and spills past
     assert.deepEqual([(a as number[]).slice().sort(), (b as number[]).slice().sort()], [want.get(k)![0].slice().sort(), want.get(k)![1].slice().sort()]);
   }
   assert.deepEqual(fs.readdirSync(dir), [], 'spill files are deleted');
+});
+
+test('encodeRecordArray round-trips pairs and any other records, and crosses threads as a transfer', async () => {
+  const cases: unknown[][] = [
+    [],
+    words(10000, 500, 3),
+    [[1, 2], [3.5, -0], [NaN, Infinity]],
+    [['日本', 1], ['\ud800', 2], ['x'.repeat(100), 3]],
+    [[{ a: 1 }, [1, 2]], ['k', 'v'], [null, undefined]],
+    [1, 'two', { three: 3 }, [4, 5, 6]],
+  ];
+  for (const c of cases) {
+    const back = decodeRecordArray(encodeRecordArray(c));
+    assert.deepEqual(back, c);
+  }
+  const { port1, port2 } = new MessageChannel();
+  const bytes = encodeRecordArray(words(1000, 50, 9));
+  port1.postMessage(bytes, [bytes.buffer as ArrayBuffer]);
+  const got = receiveMessageOnPort(port2)!.message as Uint8Array;
+  port1.close();
+  assert.deepEqual(decodeRecordArray(got), words(1000, 50, 9));
+  assert.throws(() => decodeRecordArray(new Uint8Array([9, 9])), (e: unknown) => (e as { code?: string }).code === 'SHUFFLE_CORRUPT');
+});
+
+test('a shuffle read dropped midway releases its files once collected', { skip: !fs.existsSync('/proc/self/fd') }, async () => {
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as () => void;
+  const openFds = () => fs.readdirSync('/proc/self/fd').length;
+  const { statuses, dir } = runShuffle({ maps: [words(20000, 100, 1)], partitioner: new TestHashPartitioner(1), shuffleId: 12 });
+  const before = openFds();
+  (() => {
+    for (let i = 0; i < 30; i++) readShuffle({ shuffleId: 12, reduceId: 0, statuses, mapSideCombine: false, memoryBytes: 1 << 20, dir }).next();
+  })();
+  assert.ok(openFds() >= before + 30, 'the dropped readers hold their files');
+  for (let i = 0; i < 20 && openFds() > before; i++) { gc(); await new Promise((r) => setTimeout(r, 10)); }
+  assert.ok(openFds() <= before, `${openFds() - before} files still open`);
+});
+
+test('segments fetched from another executor are read from memory, with the same result as from files', () => {
+  const maps = [words(3000, 200, 41), words(3000, 200, 42)];
+  const part = new TestHashPartitioner(3);
+  const { statuses, partitions } = runShuffle({ maps, partitioner: part, aggregator: sumAgg, mapSideCombine: true, shuffleId: 13 });
+  for (let reduceId = 0; reduceId < 3; reduceId++) {
+    const fetched = new Map(statuses.map((s) => [s.mapId, readSegmentBytes(13, s, reduceId)] as [number, Uint8Array]));
+    const remote = statuses.map((s) => ({ ...s, dataFile: `/nonexistent/${path.basename(s.dataFile)}` }));
+    const spec = { shuffleId: 13, reduceId, statuses: remote, aggregator: sumAgg, mapSideCombine: true, memoryBytes: 1 << 20, dir: tmpDir() };
+    assert.deepEqual([...readShuffle(spec, newReadMetrics(), fetched)], partitions[reduceId]);
+    const short = new Map([[0, fetched.get(0)!.subarray(1)]]);
+    assert.throws(() => [...readShuffle({ ...spec, statuses }, newReadMetrics(), short)],
+      (e: unknown) => e instanceof ShuffleFetchFailedError && e.mapId === 0 && /fetched/.test(e.message));
+  }
+  fs.rmSync(statuses[0].dataFile);
+  assert.throws(() => readSegmentBytes(13, statuses[0], 0), (e: unknown) => e instanceof ShuffleFetchFailedError && e.mapId === 0);
 });
