@@ -653,6 +653,8 @@ export abstract class RDD<T> {
 
   /** The `n` largest elements by `compare` (default: value order), largest first. */
   async top(n: number, compare?: Comparator<T>, env?: Env): Promise<T[]> {
+    if (!Number.isInteger(n) || n < 0) throw engineError('BAD_ARGUMENT', `top(n) needs a non-negative integer; got ${n}`);
+    if (n === 0) return [];
     if (compare === undefined) return this.takeOrdered(n, (a, b) => compareKeys(b, a), { compareKeys: moduleRef(KEYS_URL, 'compareKeys') });
     const shipped = this.ship(compare, env, 'top');
     const rev = (a: T, b: T) => compare(b, a);
