@@ -18,6 +18,7 @@ export const ENGINE_ERRORS = {
   CLOSURE_NOT_SHIPPABLE: { kind: 'user', doc: 'a value cannot travel to executors (native/bound function, bad env name)' },
   MODULE_REF_NOT_FOUND: { kind: 'user', doc: 'a moduleRef names a file that does not exist or an export the module lacks' },
   BAD_FUNCTION_RESULT: { kind: 'user', doc: 'a user function returned a value of the wrong shape (e.g. mapPartitions without an iterable)' },
+  SYNC_LOOP_OVER_ASYNC_INPUT: { kind: 'user', doc: 'an async partition function looped synchronously over a partition that comes from an async parent' },
   EMPTY_COLLECTION: { kind: 'user', doc: 'reduce/first/max/min/mean on an RDD with no elements' },
   ZIP_MISMATCH: { kind: 'user', doc: 'zip of RDDs whose partitions or elements do not line up' },
   NO_CHECKPOINT_DIR: { kind: 'user', doc: 'checkpoint() before ctx.setCheckpointDir(dir)' },

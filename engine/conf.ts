@@ -41,6 +41,30 @@ export class FlintConf {
     return n;
   }
 
+  /** An integer at least `min`; a clear BAD_CONF otherwise. */
+  getInt(key: string, min: number, dflt?: number): number {
+    const n = this.getNumber(key, dflt);
+    if (!Number.isInteger(n) || n < min) {
+      throw engineError('BAD_CONF', `conf '${key}' must be an integer >= ${min}; got ${JSON.stringify(this.get(key, dflt))}`);
+    }
+    return n;
+  }
+
+  /** Checks every engine key set on this conf (types and ranges), so a bad value fails at create() naming its key. */
+  validate(): void {
+    this.getInt('flint.default.parallelism', 0);
+    this.getInt('flint.task.maxFailures', 1);
+    this.getInt('flint.shuffle.memoryBytes', 1);
+    this.getInt('flint.storage.memoryBytes', 0);
+    const wait = this.getNumber('flint.locality.wait');
+    if (wait < 0) throw engineError('BAD_CONF', `conf 'flint.locality.wait' must be a number of milliseconds >= 0; got ${wait}`);
+    this.getBoolean('flint.ui.showProgress');
+    for (const key of ['flint.local.dir', 'flint.executor.preloadFormats']) {
+      const v = this.get(key);
+      if (typeof v !== 'string') throw engineError('BAD_CONF', `conf '${key}' must be a string; got ${JSON.stringify(v)}`);
+    }
+  }
+
   getBoolean(key: string, dflt?: boolean): boolean {
     const v = this.get(key, dflt);
     if (typeof v === 'boolean') return v;

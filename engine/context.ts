@@ -45,12 +45,15 @@ export type MasterSpec =
 
 /** Parses a master URL (local modes and local-cluster; remote cluster masters are not implemented yet). */
 export function parseMaster(master: string): MasterSpec {
+  if (typeof master !== 'string') {
+    throw engineError('BAD_MASTER', `master must be a string such as 'local[2]'; got ${typeof master}; use local, local[N], local[*], local[N,F] or local-cluster[N,cores,memMB]`);
+  }
   const m = /^local(?:\[(\*|\d+)(?:\s*,\s*(\d+))?\])?$/.exec(master.trim());
   if (m !== null) {
     const slots = m[1] === undefined ? 1 : m[1] === '*' ? availableParallelism() : Number(m[1]);
     const maxFailures = m[2] === undefined ? 1 : Number(m[2]);
-    if (slots < 1) throw engineError('BAD_MASTER', `master '${master}': the number of task slots must be at least 1`);
-    if (maxFailures < 1) throw engineError('BAD_MASTER', `master '${master}': the number of task failures allowed must be at least 1`);
+    if (slots < 1) throw engineError('BAD_MASTER', `master '${master}': the number of task slots must be at least 1 (local[N], N >= 1)`);
+    if (maxFailures < 1) throw engineError('BAD_MASTER', `master '${master}': the number of task failures allowed must be at least 1 (local[N,F], F >= 1)`);
     return { kind: 'local', slots, maxFailures };
   }
   const c = /^local-cluster\[\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*\]$/.exec(master.trim());
@@ -140,6 +143,7 @@ export class FlintContext {
     const master = opts.master ?? 'local[*]';
     const spec = parseMaster(master);
     if (!conf.has('flint.task.maxFailures')) conf.set('flint.task.maxFailures', spec.maxFailures);
+    conf.validate();
     const appId = `app-${process.pid}-${Date.now().toString(36)}-${nextAppId++}`;
     const parent = conf.getString('flint.local.dir') || tmpdir();
     mkdirSync(parent, { recursive: true });

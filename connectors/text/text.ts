@@ -68,7 +68,19 @@ export async function planSplits(
   const maxSplit = positiveOption(options, 'maxSplitBytes', DEFAULT_MAX_SPLIT);
   const minSplit = positiveOption(options, 'minSplitBytes', 1);
   const goal = Math.ceil(total / minPartitions);
-  const splitSize = Math.max(minSplit, Math.min(goal, maxSplit));
+  let splitSize = Math.max(minSplit, Math.min(goal, maxSplit));
+  if (goal > maxSplit && splitSize === maxSplit) {
+    // Hadoop's rule would cut 200 MB at 32 MiB into six full splits and an 8 MB one: seven tasks on
+    // two slots leave one slot idle through the last round (at most 200/128 = 1.56x on two slots).
+    // The count is rounded up to a multiple of minPartitions and the size evened out: 8 x 25 MB.
+    let count = 0;
+    for (let rest = total; rest > 0; rest -= maxSplit) {
+      count++;
+      if (rest / maxSplit <= SPLIT_SLOP) break;
+    }
+    count = Math.ceil(count / minPartitions) * minPartitions;
+    splitSize = Math.max(minSplit, Math.ceil(total / count));
+  }
   const splits: TextSplit[] = [];
   const add = (path: string, start: number, length: number, gzip: boolean): void => {
     splits.push({ index: splits.length, path, start, length, gzip });

@@ -6,7 +6,7 @@ import { KeyMap, compareKeys } from '../serde/keys.ts';
 import { decodeRecordArray, encodeRecordArray } from '../shuffle/index.ts';
 import { StatCounter } from '../rdd/StatCounter.ts';
 import { checkpointFile } from '../rdd/CheckpointRDD.ts';
-import { isAsyncIter, type Iter } from '../rdd/iter.ts';
+import { isAsyncIter, userInput, type Iter } from '../rdd/iter.ts';
 import type { TaskContext } from './TaskContext.ts';
 
 type Fn = (...args: any[]) => any;
@@ -31,11 +31,6 @@ function then<T>(r: void | Promise<void>, value: () => T): T | Promise<T> {
 
 function cloneZero<T>(zero: T): T {
   return typeof zero === 'object' && zero !== null ? structuredClone(zero) : zero;
-}
-
-function iterableOf(it: Iter<unknown>): Iterable<unknown> | AsyncIterable<unknown> {
-  if (isAsyncIter(it)) return { [Symbol.asyncIterator]: () => it };
-  return { [Symbol.iterator]: () => it as Iterator<unknown> };
 }
 
 /** Results of these operations may come back framed (see `framed`); the driver unframes them. */
@@ -122,7 +117,7 @@ export const RESULT_OPS: Record<string, ResultOp> = {
     return null;
   },
   async foreachPartition(it, p, tc) {
-    await (p.f as Fn)(iterableOf(it), tc);
+    await (p.f as Fn)(await userInput(it, p.f, 'foreachPartition function'), tc);
     return null;
   },
   countByValue(it) {

@@ -4,21 +4,12 @@ import type { Partitioner } from '../shuffle/api.ts';
 import type { ShippedFn } from '../serde/closure.ts';
 import { registerShippable } from '../serde/plan.ts';
 import { Dependency, OneToOneDependency } from './Dependency.ts';
-import { ArrayIter, asAsync, drain, fuse, isAsyncIter, toIter, type ElemOp, type Iter } from './iter.ts';
+import { asAsync, fuse, toIter, userInput, type ElemOp, type Iter } from './iter.ts';
 import { rddKinds } from './kinds.ts';
 import { RDD, type Partition } from './RDD.ts';
 
 /** 'map' | 'filter' | 'flatMap' are elementwise (fusable); 'partitions' gets f(it, tc); 'withIndex' gets f(index, it, tc). */
 export type MapMode = 'map' | 'filter' | 'flatMap' | 'partitions' | 'withIndex';
-
-function iterableOf<T>(it: Iter<T>): Iter<T> & (Iterable<T> | AsyncIterable<T>) {
-  if (isAsyncIter(it)) {
-    if (typeof (it as any)[Symbol.asyncIterator] === 'function') return it as any;
-    return Object.assign(it, { [Symbol.asyncIterator]() { return it; } });
-  }
-  if (typeof (it as any)[Symbol.iterator] === 'function') return it as any;
-  return Object.assign(it, { [Symbol.iterator]() { return it; } });
-}
 
 /**
  * A partition-wise function of one parent. Partitions are the parent's; the partitioner is the
@@ -31,7 +22,7 @@ export class MapPartitionsRDD<U, T> extends RDD<U> {
     readonly mode: MapMode,
     readonly f: ShippedFn,
     readonly preservesPartitioning: boolean,
-    /** Engine-internal partition functions loop synchronously: an async parent is drained into memory first. */
+    /** Engine-internal partition functions loop synchronously: an async parent is drained into memory first (see userInput). */
     readonly syncInput = false,
   ) {
     super(prev.context);
@@ -56,15 +47,11 @@ export class MapPartitionsRDD<U, T> extends RDD<U> {
   compute(split: Partition, tc: TaskContext): Iter<U> {
     const f = this.f as unknown as (...args: any[]) => any;
     if (this.mode === 'partitions' || this.mode === 'withIndex') {
-      const input = this.prev.iterator(split, tc);
-      const apply = (it: Iter<T>): Iter<U> => (this.mode === 'partitions'
-        ? toIter<U>(f(iterableOf(it), tc), `mapPartitions function (${this.f.op})`)
-        : toIter<U>(f(split.index, iterableOf(it), tc), `mapPartitionsWithIndex function (${this.f.op})`));
-      if (this.syncInput && isAsyncIter(input)) {
-        return (async function* () {
-          yield* asAsync(apply(new ArrayIter(await (drain(input) as Promise<T[]>))));
-        })();
-      }
+      const what = `${this.mode === 'partitions' ? 'mapPartitions' : 'mapPartitionsWithIndex'} function (${this.f.op})`;
+      const apply = (it: unknown): Iter<U> => toIter<U>(this.mode === 'partitions' ? f(it, tc) : f(split.index, it, tc), what);
+      // Engine-internal functions are sync: they get the partition drained when their parent is async.
+      const input = userInput(this.prev.iterator(split, tc), this.syncInput ? undefined : f, what);
+      if (input instanceof Promise) return (async function* () { yield* asAsync(apply(await input)); })();
       return apply(input);
     }
     const ops: ElemOp[] = [{ kind: this.mode, f }];

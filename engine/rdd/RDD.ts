@@ -245,6 +245,8 @@ export abstract class RDD<T> {
    * Runs `f` once per partition with an iterator over its records and the TaskContext. `f` may
    * return an iterable, an async iterable (an async generator: await inside, e.g. model inference),
    * or a Promise of an iterable. Its input is a sync iterator while the chain above it is sync.
+   * Over an async parent, an `async` function gets a streaming async iterable (`for await`) and
+   * any other function gets the partition as an array (drained first), so sync loops always work.
    */
   mapPartitions<U>(f: (it: Iterator<T> & Iterable<T>, tc: TaskContext) => Iterable<U> | AsyncIterable<U> | Promise<Iterable<U>>, env?: Env | boolean, preservesPartitioning: boolean | Env = false): RDD<U> {
     // Spark's order (f, preservesPartitioning) works too: the env argument is the object one.
@@ -651,6 +653,8 @@ export abstract class RDD<T> {
 
   /** The `n` largest elements by `compare` (default: value order), largest first. */
   async top(n: number, compare?: Comparator<T>, env?: Env): Promise<T[]> {
+    if (!Number.isInteger(n) || n < 0) throw engineError('BAD_ARGUMENT', `top(n) needs a non-negative integer; got ${n}`);
+    if (n === 0) return [];
     if (compare === undefined) return this.takeOrdered(n, (a, b) => compareKeys(b, a), { compareKeys: moduleRef(KEYS_URL, 'compareKeys') });
     const shipped = this.ship(compare, env, 'top');
     const rev = (a: T, b: T) => compare(b, a);

@@ -33,11 +33,56 @@ export function emptyIter<T>(): IterableIterator<T> {
 export function toIter<T>(x: unknown, what: string): Iter<T> {
   if (x !== null && x !== undefined) {
     if (typeof (x as any)[Symbol.iterator] === 'function' && typeof x !== 'string') return (x as Iterable<T>)[Symbol.iterator]();
-    if (typeof (x as any)[Symbol.asyncIterator] === 'function') return (x as AsyncIterable<T>)[Symbol.asyncIterator]();
+    if (typeof (x as any)[Symbol.asyncIterator] === 'function') return markedAsync((x as AsyncIterable<T>)[Symbol.asyncIterator]());
     if (typeof (x as any).then === 'function') return promisedIter(x as Promise<unknown>, what);
   }
   throw engineError('BAD_FUNCTION_RESULT',
     `${what} must return an iterable (an array, a generator, a Set...), an async iterable, or a Promise of one; got ${x === null ? 'null' : typeof x}`);
+}
+
+/**
+ * An async iterable's iterator need not itself be async-iterable (a bare `{ next }` object is
+ * valid); such an iterator would pass for a sync one, and sync loops would collect its Promises
+ * forever. It is wrapped so that `isAsyncIter` recognises it.
+ */
+function markedAsync<T>(it: AsyncIterator<T>): AsyncIterator<T> {
+  if (typeof (it as any)[Symbol.asyncIterator] === 'function' && typeof (it as any)[Symbol.iterator] !== 'function') return it;
+  return {
+    next: (...args: [] | [unknown]) => it.next(...args),
+    return: (value?: any) => (it.return ? it.return(value) : Promise.resolve({ done: true, value })),
+    [Symbol.asyncIterator]() { return this; },
+  } as AsyncIterator<T>;
+}
+
+/** Whether `f` is declared `async` (an async function or async generator function). */
+export function isAsyncFunction(f: unknown): boolean {
+  const name = (f as { constructor?: { name?: string } } | null)?.constructor?.name;
+  return name === 'AsyncFunction' || name === 'AsyncGeneratorFunction';
+}
+
+/**
+ * The input a user's partition function (mapPartitions, mapPartitionsWithIndex, foreachPartition)
+ * receives. Over a sync chain: the iterator itself (iterable, streaming). Over an async chain, a
+ * function declared `async` gets a streaming async iterable (`for await`), whose sync iteration
+ * fails with a clear error; any other function gets the partition drained into an array first,
+ * so sync code (`[...it]`, `for...of`, `Array.from`) works whatever its parent (at the cost of
+ * holding the partition in memory). Returns a Promise only in that last case.
+ */
+export function userInput<T>(it: Iter<T>, f: unknown, what: string): (Iterator<T> & Iterable<T>) | AsyncIterable<T> | Promise<Iterator<T> & Iterable<T>> {
+  if (!isAsyncIter(it)) {
+    if (typeof (it as any)[Symbol.iterator] === 'function') return it as Iterator<T> & Iterable<T>;
+    return Object.assign(it, { [Symbol.iterator]() { return it; } }) as Iterator<T> & Iterable<T>;
+  }
+  if (isAsyncFunction(f)) {
+    return {
+      [Symbol.asyncIterator]: () => it,
+      [Symbol.iterator]: () => {
+        throw engineError('SYNC_LOOP_OVER_ASYNC_INPUT', `${what} iterates its input with a sync loop, but the partition comes from an async parent (a mapPartitions that returned an async iterable); iterate it with 'for await (const x of it)', or make the function non-async to receive an array`);
+      },
+      next: () => it.next(),
+    } as unknown as AsyncIterable<T>;
+  }
+  return (drain(it) as Promise<T[]>).then((xs) => new ArrayIter(xs));
 }
 
 async function* promisedIterGen<T>(p: Promise<unknown>, what: string): AsyncGenerator<T> {

@@ -71,21 +71,37 @@ function isGlobal(name: string): boolean {
 
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
-const ENGINE_DIR = dirname(dirname(fileURLToPath(import.meta.url))) + '/';
-const SQL_DIR = ENGINE_DIR + 'sql/';
+/** The project root: engine/ is one of its folders (also when Flint is installed under node_modules). */
+const FLINT_ROOT = dirname(dirname(dirname(fileURLToPath(import.meta.url)))) + '/';
+/** Flint's own source tree under FLINT_ROOT; frames there are never a user's call site. */
+const OWN_SOURCES = ['engine/', 'dl/', 'ops/', 'connectors/', 'bin/', 'index.ts'].map((p) => FLINT_ROOT + p);
 
-/** The file:line of the first stack frame outside engine/ (the user's call site), or ''. */
-export function callSite(): string {
-  const stack = new Error().stack ?? '';
+/**
+ * The file:line of the first frame of `stack` outside Flint's own source tree (engine/ with
+ * engine/sql, dl/, ops/, connectors/, bin/, index.ts) and Node's internals: the user's call site,
+ * or '' when there is none. Examples, tests and benchmarks of the repository count as user code.
+ */
+export function siteFromStack(stack: string): string {
   for (const line of stack.split('\n').slice(1)) {
     const m = /\(?((?:file:\/\/)?[^()\s]+):(\d+):\d+\)?\s*$/.exec(line.trim());
     if (m === null) continue;
     const file = m[1].replace(/^file:\/\//, '');
-    if (file.startsWith(ENGINE_DIR) && !file.startsWith(SQL_DIR)) continue;
-    if (file.startsWith('node:')) continue;
+    if (file.startsWith('node:') || OWN_SOURCES.some((own) => file.startsWith(own))) continue;
     return `${file.split('/').slice(-2).join('/')}:${m[2]}`;
   }
   return '';
+}
+
+/** The user's call site of the running code (see siteFromStack). */
+export function callSite(): string {
+  const limit = Error.stackTraceLimit;
+  // Flint's own frames (DataFrame plans, DL training loops) can run deeper than the default 10.
+  Error.stackTraceLimit = 50;
+  try {
+    return siteFromStack(new Error().stack ?? '');
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 }
 
 /** Source text of `fn` as an expression, rewriting method shorthand (`m(x) {}`) so it parses. */

@@ -37,6 +37,35 @@ const SLICE_MIN = 13;
 
 export type Pair = [unknown, unknown];
 
+/**
+ * v8's deserializer returns typed arrays, Buffers and DataViews as views into its input whenever
+ * their offset is aligned. Frames are decoded out of read buffers that are refilled with the next
+ * chunk of the file, so such a view would be overwritten under a record the task still holds; this
+ * deserializer copies every view out of the input instead.
+ */
+class OwningDeserializer extends v8.DefaultDeserializer {
+  private readonly input: ArrayBufferLike;
+  constructor(bytes: Buffer) {
+    super(bytes);
+    this.input = bytes.buffer;
+  }
+  _readHostObject(): unknown {
+    const view = (v8.DefaultDeserializer.prototype as unknown as { _readHostObject(this: v8.DefaultDeserializer): ArrayBufferView })
+      ._readHostObject.call(this);
+    if (view.buffer !== this.input) return view;
+    if (Buffer.isBuffer(view)) return Buffer.from(view);
+    if (view instanceof DataView) return new DataView(view.buffer.slice(view.byteOffset, view.byteOffset + view.byteLength));
+    return (view as unknown as Uint8Array).slice();
+  }
+}
+
+/** v8.deserialize whose result shares no memory with `bytes` (safe when `bytes` is reused). */
+export function deserializeOwned(bytes: Buffer): unknown {
+  const d = new OwningDeserializer(bytes);
+  d.readHeader();
+  return d.readValue();
+}
+
 /** Encodes records[from..to) as frames into `out`. */
 export function encodeRecords(out: FrameSink, records: readonly Pair[], from: number, to: number): void {
   for (let s = from; s < to; s += BATCH) encodeBatch(out, records, s, Math.min(to, s + BATCH));
@@ -126,7 +155,7 @@ export function readBatch(r: FrameSource, where: (detail: string) => Error): Pai
       for (let i = 0; i < n; i++) out[i] = [b.readDoubleLE(body + 8 * i), b.readDoubleLE(vo + 8 * i)];
       break;
     }
-    case KIND_V8: out = v8.deserialize(b.subarray(body, body + size)) as Pair[]; break;
+    case KIND_V8: out = deserializeOwned(b.subarray(body, body + size)) as Pair[]; break;
     default: throw where(`unknown frame kind ${kind}`);
   }
   if (out.length !== n) throw where(`frame holds ${out.length} records, header says ${n}`);
@@ -239,7 +268,7 @@ export function encodeRecordArray(records: readonly unknown[]): Uint8Array {
 export function decodeRecordArray(bytes: Uint8Array): unknown[] {
   const src = new MemorySource(bytes);
   const mark = src.buf[0];
-  if (mark === MARK_V8) return v8.deserialize(src.buf.subarray(1)) as unknown[];
+  if (mark === MARK_V8) return deserializeOwned(src.buf.subarray(1)) as unknown[];
   if (mark !== MARK_PAIRS) throw corrupt('(encoded record array)', 0, `unknown mark ${mark}`);
   src.skip(1);
   const where = (detail: string): Error => corrupt('(encoded record array)', src.offset, detail);

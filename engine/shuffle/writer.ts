@@ -7,7 +7,7 @@ import { BlockWriter, copyRange, mergeChunk, tempPath } from './files.ts';
 import { readRange, writeRun, type RunFile } from './runs.ts';
 import { mergeSorted } from './merge.ts';
 import { ListSizer, MapSizer } from './sizing.ts';
-import { badPartition, badSpec, recordNotPair } from './errors.ts';
+import { badPartition, badSpec, notData, recordNotData, recordNotPair } from './errors.ts';
 
 /** How often (in records) the in-memory estimate is compared with the budget. */
 const CHECK_EVERY = 64;
@@ -84,6 +84,13 @@ class MapOutputSorter<K, V, C> {
     return Array.from({ length: this.numPartitions }, () => []);
   }
 
+  private checkData(r: Pair): void {
+    const badKey = notData(r[0]);
+    if (badKey !== undefined) throw recordNotData(this.spec.shuffleId, this.spec.mapId, 'key', badKey);
+    const badValue = notData(r[1]);
+    if (badValue !== undefined) throw recordNotData(this.spec.shuffleId, this.spec.mapId, 'value', badValue);
+  }
+
   private partitionOf(k: unknown): number {
     if (this.numPartitions === 1) return 0;
     const p = this.partitioner.getPartition(k);
@@ -96,6 +103,7 @@ class MapOutputSorter<K, V, C> {
     for (let it = records.next(); !it.done; it = records.next()) {
       const r = it.value as unknown as Pair;
       if (!Array.isArray(r)) throw recordNotPair(this.spec.shuffleId, this.spec.mapId, r);
+      if (typeof r[0] === 'object' || typeof r[1] === 'object' || typeof r[0] === 'function' || typeof r[1] === 'function') this.checkData(r);
       this.buckets[this.partitionOf(r[0])].push(r);
       this.listSizer.add(r);
       if (++n % CHECK_EVERY === 0 && this.listSizer.bytes > this.spec.memoryBytes) {
@@ -115,6 +123,7 @@ class MapOutputSorter<K, V, C> {
     for (let it = records.next(); !it.done; it = records.next()) {
       const r = it.value;
       if (!Array.isArray(r)) throw recordNotPair(this.spec.shuffleId, this.spec.mapId, r);
+      if (typeof r[0] === 'object' || typeof r[1] === 'object' || typeof r[0] === 'function' || typeof r[1] === 'function') this.checkData(r as unknown as Pair);
       const k = r[0];
       const c = map.get(k);
       if (c !== undefined || map.has(k)) {

@@ -81,8 +81,7 @@ export class BlockManager {
    */
   put(id: string, values: unknown, level: StorageLevel, size = estimateSize(values)): boolean {
     this.remove(id, false);
-    if (level.useMemory && size <= this.memoryBytes) {
-      this.evictFor(size);
+    if (level.useMemory && size <= this.memoryBytes && this.evictFor(id, size)) {
       this.memory.set(id, { values, size, level });
       this.memoryUsed += size;
       this.report(id);
@@ -174,14 +173,33 @@ export class BlockManager {
     return u;
   }
 
-  private evictFor(size: number): void {
-    for (const [id, e] of this.memory) {
-      if (this.memoryUsed + size <= this.memoryBytes) break;
-      this.memory.delete(id);
-      this.memoryUsed -= e.size;
-      if (e.level.useDisk && !this.onDisk.has(id)) this.writeDisk(id, e.values);
-      this.report(id);
+  /**
+   * Frees room for `size` bytes for block `id` by evicting least recently used blocks (to disk when
+   * their level allows), never blocks of the same RDD: as Spark's MemoryStore, so that scanning an
+   * RDD larger than memory keeps the partitions that fit instead of each new one evicting the one
+   * read next (LRU over a cyclic scan would recompute every partition on every pass). Evicts
+   * nothing and returns false when that cannot make enough room.
+   */
+  private evictFor(id: string, size: number): boolean {
+    if (this.memoryUsed + size <= this.memoryBytes) return true;
+    const sameRdd = /^rdd_\d+_/.exec(id)?.[0];
+    const victims: string[] = [];
+    let freed = 0;
+    for (const [other, e] of this.memory) {
+      if (this.memoryUsed - freed + size <= this.memoryBytes) break;
+      if (sameRdd !== undefined && other.startsWith(sameRdd)) continue;
+      victims.push(other);
+      freed += e.size;
     }
+    if (this.memoryUsed - freed + size > this.memoryBytes) return false;
+    for (const other of victims) {
+      const e = this.memory.get(other) as MemEntry;
+      this.memory.delete(other);
+      this.memoryUsed -= e.size;
+      if (e.level.useDisk && !this.onDisk.has(other)) this.writeDisk(other, e.values);
+      this.report(other);
+    }
+    return true;
   }
 
   private writeDisk(id: string, values: unknown): void {

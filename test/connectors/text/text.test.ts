@@ -92,8 +92,13 @@ test('a file is split into byte ranges of about totalSize / minPartitions, bound
   const file = write(dir, 'f.txt', 'x'.repeat(999) + '\n');
   const four = (await planSplits(file, 4)) as TextSplit[];
   assert.deepEqual(four.map((s) => [s.index, s.start, s.length]), [[0, 0, 250], [1, 250, 250], [2, 500, 250], [3, 750, 250]]);
+  // When maxSplitBytes binds, the count is rounded up to a multiple of minPartitions and sizes are
+  // evened out, so slots finish together: not [300, 300, 300, 100].
   const capped = (await planSplits(file, 1, { maxSplitBytes: 300 })) as TextSplit[];
-  assert.deepEqual(capped.map((s) => s.length), [300, 300, 300, 100]);
+  assert.deepEqual(capped.map((s) => s.length), [250, 250, 250, 250]);
+  const balanced = (await planSplits(file, 2, { maxSplitBytes: 160 })) as TextSplit[];
+  assert.deepEqual(balanced.map((s) => s.length), [125, 125, 125, 125, 125, 125, 125, 125]);
+  assert.deepEqual(balanced.map((s) => s.start), [0, 125, 250, 375, 500, 625, 750, 875]);
   // The last piece may be up to 10% larger than the split size instead of leaving a sliver.
   const slop = (await planSplits(file, 1, { maxSplitBytes: 950 })) as TextSplit[];
   assert.deepEqual(slop.map((s) => s.length), [1000]);

@@ -2,7 +2,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FlintContext, moduleRef, type FlintUserError } from '../../../engine/index.ts';
-import { freeVariables, shipFunction } from '../../../engine/serde/closure.ts';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freeVariables, shipFunction, siteFromStack } from '../../../engine/serde/closure.ts';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 let ctx: FlintContext;
 
@@ -131,3 +135,22 @@ declare const parse: typeof import('acorn').parse;
 declare const double: (x: number) => number;
 declare const offset: number;
 declare const nope: (x: number) => number;
+
+describe('call sites', () => {
+  test('the call site is the first frame outside Flint\'s own source tree: engine/sql, dl/, ops/ and connectors/ frames are skipped', () => {
+    const frame = (file: string, line: number) => `    at fn (${file}:${line}:7)`;
+    const stack = ['Error', frame(`${ROOT}/engine/serde/closure.ts`, 90), frame(`${ROOT}/engine/rdd/RDD.ts`, 87),
+      frame(`${ROOT}/engine/sql/engineRuntime.ts`, 222), frame(`file://${ROOT}/engine/sql/dataframe.ts`, 40),
+      frame(`${ROOT}/dl/optim/Optimizer.ts`, 300), frame(`${ROOT}/connectors/text/text.ts`, 12), frame(`${ROOT}/ops/graph.ts`, 5),
+      frame(`${ROOT}/index.ts`, 3), '    at process.processTicksAndRejections (node:internal/process/task_queues:95:5)',
+      frame('/home/me/app/train.ts', 44), frame(`${ROOT}/engine/context.ts`, 10)].join('\n');
+    assert.equal(siteFromStack(stack), 'app/train.ts:44');
+    assert.equal(siteFromStack(['Error', frame(`${ROOT}/examples/tour.ts`, 9)].join('\n')), 'examples/tour.ts:9', 'examples are user code');
+    assert.equal(siteFromStack(['Error', frame(`${ROOT}/engine/sql/x.ts`, 1)].join('\n')), '');
+  });
+
+  test('an RDD and its jobs are named after the line of the test that made them', () => {
+    const rdd = ctx.parallelize([1, 2]).map((x) => x + 1);
+    assert.match(rdd.site, /^serde\/closure\.test\.ts:\d+$/);
+  });
+});

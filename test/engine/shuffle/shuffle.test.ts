@@ -368,3 +368,30 @@ test('a hot key whose combiner grows is counted against the budget: grouping ske
   writeShuffle({ shuffleId: 15, mapId: 0, partitioner: new TestHashPartitioner(1), aggregator: listAgg as Aggregator<string, unknown[]>, mapSideCombine: true, memoryBytes, dir: tmpDir() }, records[Symbol.iterator](), 'e', w);
   assert.ok(w.spillCount >= 2, `the writer spilled ${w.spillCount} times`);
 });
+
+test('byte-array values kept by the reader survive later reads: decoded records never alias a reused read buffer', () => {
+  // Each value is 2 KiB of its key's byte, so a 1 MiB read chunk holds a few hundred frames' worth
+  // and later chunks would overwrite earlier values if they pointed into the read buffer.
+  const maps: [number, Uint8Array][][] = [0, 1].map((m) => Array.from({ length: 3000 }, (_, i) => {
+    const k = m * 3000 + i;
+    return [k % 500, new Uint8Array(2048).fill((k % 500) % 251)] as [number, Uint8Array];
+  }));
+  const check = (partitions: [number, unknown][][], grouped: boolean) => {
+    let seen = 0;
+    for (const part of partitions) for (const [k, v] of part) {
+      const values = grouped ? v as Uint8Array[] : [v as Uint8Array];
+      for (const bytes of values) {
+        assert.ok(bytes instanceof Uint8Array);
+        assert.ok(bytes.every((b) => b === k % 251), `value of key ${k} was overwritten`);
+        seen++;
+      }
+    }
+    assert.equal(seen, 6000);
+  };
+  const plain = runShuffle({ maps, partitioner: new TestHashPartitioner(2), memoryBytes: 64 << 10 });
+  check(plain.partitions, false);
+  const grouped = runShuffle({ maps, partitioner: new TestHashPartitioner(2), aggregator: listAgg as Aggregator<Uint8Array, unknown[]>, memoryBytes: 64 << 10 });
+  check(grouped.partitions as [number, unknown][][], true);
+  const sorted = runShuffle({ maps, partitioner: new TestHashPartitioner(2), keyOrdering: (a, b) => a - b, memoryBytes: 64 << 10 });
+  check(sorted.partitions, false);
+});
