@@ -48,7 +48,7 @@ test('a scan joins small record batches into large ones, keeping row order and n
   const { Table, Utf8, vectorFromArray } = await import('apache-arrow');
   const parts = Array.from({ length: 200 }, (_, b) => tableFromArrays({
     x: Int32Array.from({ length: 1000 }, (_, i) => b * 1000 + i),
-    s: vectorFromArray(Array.from({ length: 1000 }, (_, i) => (i % 7 === 0 ? null : `r${b * 1000 + i}`)), new Utf8()),
+    s: vectorFromArray(Array.from({ length: 1000 }, (_, i) => (i % 7 === 0 ? null : `r${b * 1000 + i}`)), new Utf8()) as unknown as string[],
   }));
   const p = join(dir, 'small-batches.arrow');
   writeFileSync(p, tableToIPC(new Table(parts.flatMap(t => t.batches)), 'file'));
