@@ -5,6 +5,7 @@
  */
 import { fixedColumn, type Col } from './columns.ts';
 import type { AggFnName } from './column.ts';
+import { countsToInt64 } from './aggregates.ts';
 import { numbers } from './eval.ts';
 import { isNumeric, type TypeName } from './types.ts';
 
@@ -120,10 +121,7 @@ export class FusedAccumulator {
     for (let j = 0; j < this.kinds.length; j++) {
       const kind = this.kinds[j];
       if (kind === COUNT_STAR || kind === COUNT) {
-        const c = this.counts(numGroups, j);
-        const big = new BigInt64Array(numGroups);
-        for (let g = 0; g < numGroups; g++) big[g] = BigInt(c[g]);
-        out.push(fixedColumn('int64', big, null));
+        out.push(fixedColumn('int64', countsToInt64(this.counts(numGroups, j), numGroups), null));
       } else if (kind === SUM) out.push(this.sumColumn(numGroups, j, resultTypes[j]));
       else {
         const s = this.sums(numGroups, j);

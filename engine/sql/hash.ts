@@ -256,7 +256,7 @@ export class GroupTable {
    * Direct addressing for one int32 key whose values span a small range (DuckDB's perfect hash
    * aggregation): `direct[key - directBase]` holds group id + 1, so a row costs one typed-array load
    * instead of a hash probe (measured about 5x faster on 100k keys). The table stays direct while the
-   * keys' range, checked with one min/max pass per batch, is at most max(DIRECT_MIN_RANGE, 8 x (groups +
+   * keys' range is at most max(DIRECT_MIN_RANGE, 8 x (groups +
    * batch rows)) and DIRECT_MAX_RANGE; a batch outside that moves every group into the hash table for good.
    */
   private direct: Int32Array | null = null;
@@ -272,20 +272,23 @@ export class GroupTable {
     const bm = c.nullCount > 0 && c.nullBitmap !== undefined && c.nullBitmap.length > 0 ? c.nullBitmap : null;
     if (this.directOn) {
       if (!insert) return this.directLookup(c, n, bm);
-      if (this.directFits(c.values as Int32Array, n, bm)) return this.directGroupIds(c, n, bm);
+      const out = this.directGroupIds(c, n, bm);
+      if (out !== null) return out;
+      // Some key fell outside the range the table may cover: every group moves to the hash table, and
+      // the batch is looked up again there (the groups inserted so far keep their ids).
       this.leaveDirect();
     }
     return this.hashIntGroupIds(c, n, insert, bm);
   }
 
-  /** Whether the table can cover this batch's keys directly; grows it when needed. */
-  private directFits(vals: Int32Array, n: number, bm: Uint8Array | null): boolean {
+  /** Whether the table can cover the keys of rows [from, n) directly; grows it when needed. */
+  private directFits(vals: Int32Array, from: number, n: number, bm: Uint8Array | null): boolean {
     let mn = 2147483647;
     let mx = -2147483648;
     if (bm === null) {
-      for (let i = 0; i < n; i++) { const v = vals[i]; if (v < mn) mn = v; if (v > mx) mx = v; }
+      for (let i = from; i < n; i++) { const v = vals[i]; if (v < mn) mn = v; if (v > mx) mx = v; }
     } else {
-      for (let i = 0; i < n; i++) if ((bm[i >> 3] >> (i & 7)) & 1) { const v = vals[i]; if (v < mn) mn = v; if (v > mx) mx = v; }
+      for (let i = from; i < n; i++) if ((bm[i >> 3] >> (i & 7)) & 1) { const v = vals[i]; if (v < mn) mn = v; if (v > mx) mx = v; }
     }
     if (mn > mx) return true; // only nulls
     const cur = this.direct;
@@ -302,20 +305,33 @@ export class GroupTable {
     return true;
   }
 
-  private directGroupIds(c: Col, n: number, bm: Uint8Array | null): Int32Array {
+  /**
+   * Group ids through the direct table, or null when a key falls outside the range it may cover. The range
+   * is checked per row; only a key outside the current table runs the min/max pass (over the rest of the
+   * batch) that grows it, so a batch within range costs one pass.
+   */
+  private directGroupIds(c: Col, n: number, bm: Uint8Array | null): Int32Array | null {
     const out = new Int32Array(n);
     const vals = c.values as Int32Array;
-    const table = this.direct;
-    const base = this.directBase;
+    let table = this.direct ?? new Int32Array(0);
+    let base = this.directBase;
+    let len = table.length;
     for (let i = 0; i < n; i++) {
       if (bm !== null && ((bm[i >> 3] >> (i & 7)) & 1) === 0) {
         if (this.nullGroup < 0) this.nullGroup = this.appendInt(0, c, i);
         out[i] = this.nullGroup;
         continue;
       }
-      const s = vals[i] - base;
-      let g1 = table![s];
-      if (g1 === 0) { g1 = this.appendInt(vals[i], c, i) + 1; table![s] = g1; }
+      let s = vals[i] - base;
+      if (s < 0 || s >= len) {
+        if (!this.directFits(vals, i, n, bm)) return null;
+        table = this.direct!;
+        base = this.directBase;
+        len = table.length;
+        s = vals[i] - base;
+      }
+      let g1 = table[s];
+      if (g1 === 0) { g1 = this.appendInt(vals[i], c, i) + 1; table[s] = g1; }
       out[i] = g1 - 1;
     }
     return out;

@@ -23,3 +23,9 @@ test('batches with and without nulls in the same groups give per-aggregate count
   // sum(a) state, avg(b) sum and count, count(*), count(c)
   assert.deepEqual(st, [[4, 7, null], [90, 20, 0], [3, 1, 0], [3, 2, 2], [2, 2, 1]]);
 });
+
+test('counts become int64 exactly, past 2^32 as well', async () => {
+  const { countsToInt64 } = await import('../../../engine/sql/aggregates.ts');
+  const c = Float64Array.from([0, 1, 2 ** 32 - 1, 2 ** 32, 2 ** 32 + 5, 2 ** 53 - 1]);
+  assert.deepEqual(Array.from(countsToInt64(c, 7)), [0n, 1n, 2n ** 32n - 1n, 2n ** 32n, 2n ** 32n + 5n, 2n ** 53n - 1n, 0n]);
+});
