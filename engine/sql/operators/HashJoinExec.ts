@@ -99,25 +99,42 @@ export class HashJoinExec implements PhysicalOp {
         if (keep.length > 0) yield makeBatch(this.schema, cols.map((c, k) => take(c, this.schema[k].type, Int32Array.from(keep))), keep.length);
         continue;
       }
-      let li = new Int32Array(n);
-      let ri = new Int32Array(n);
-      let m = 0;
       const outer = this.how === 'left' || this.how === 'full';
       const head = side.head;
       const next = side.next;
       if (side.unique) {
-        // Every build key has one row: a probe row yields at most one pair (at most n in all).
+        // Every build key has one row: a probe row yields at most one pair. The group ids become build rows
+        // in place; when every probe row is kept (all matched, or an outer join) the left side is output
+        // as it is, with no left index vector.
+        const rows = gids;
+        let matched = 0;
         for (let i = 0; i < n; i++) {
-          const g = gids[i];
+          const g = rows[i];
           const r = g >= 0 ? head[g] : -1;
-          if (r < 0 && !outer) continue;
+          rows[i] = r;
+          matched += r >= 0 ? 1 : 0;
+        }
+        if (matchedRight !== null) for (let i = 0; i < n; i++) if (rows[i] >= 0) matchedRight[rows[i]] = 1;
+        if (matched === n || outer) {
+          yield this.output(cols, side.cols, null, rows, false);
+          continue;
+        }
+        if (matched === 0) continue;
+        const li = new Int32Array(matched);
+        const ri = new Int32Array(matched);
+        let m = 0;
+        for (let i = 0; i < n; i++) {
+          const r = rows[i];
+          if (r < 0) continue;
           li[m] = i;
           ri[m++] = r;
-          if (r >= 0 && matchedRight !== null) matchedRight[r] = 1;
         }
-        if (m > 0) yield this.output(cols, side.cols, li.subarray(0, m), ri.subarray(0, m), false, m === n && isIdentity(li, m));
+        yield this.output(cols, side.cols, li, ri, false);
         continue;
       }
+      let li = new Int32Array(n);
+      let ri = new Int32Array(n);
+      let m = 0;
       for (let i = 0; i < n; i++) {
         const g = gids[i];
         let r = g >= 0 ? head[g] : -1;
@@ -135,21 +152,24 @@ export class HashJoinExec implements PhysicalOp {
           }
         } while (r >= 0);
       }
-      if (m > 0) yield this.output(cols, side.cols, li.subarray(0, m), ri.subarray(0, m), false, m === n && isIdentity(li, m));
+      if (m > 0) yield this.output(cols, side.cols, m === n && isIdentity(li, m) ? null : li.subarray(0, m), ri.subarray(0, m), false);
     }
     if (matchedRight !== null) {
       const ri: number[] = [];
       for (let r = 0; r < side.n; r++) if (matchedRight[r] === 0) ri.push(r);
       if (ri.length > 0) {
         const leftEmpty = this.left.schema.map(() => null as unknown as Col);
-        yield this.output(leftEmpty, side.cols, new Int32Array(ri.length).fill(-1), Int32Array.from(ri), true, false);
+        yield this.output(leftEmpty, side.cols, new Int32Array(ri.length).fill(-1), Int32Array.from(ri), true);
       }
     }
   }
 
-  /** Output rows for index pairs (-1 = the null side); `rightOnly` rows take their key from the right. */
-  private output(lcols: Col[], rcols: Col[], li: Int32Array, ri: Int32Array, rightOnly: boolean, leftAsIs: boolean): RecordBatch {
-    const n = li.length;
+  /**
+   * Output rows for index pairs (-1 = the null side); `li` null means every left row in order (the left
+   * columns are output as they are). `rightOnly` rows take their key from the right.
+   */
+  private output(lcols: Col[], rcols: Col[], li: Int32Array | null, ri: Int32Array, rightOnly: boolean): RecordBatch {
+    const n = ri.length;
     const L = this.left.schema;
     const R = this.right.schema;
     const out: Col[] = [];
@@ -158,15 +178,15 @@ export class HashJoinExec implements PhysicalOp {
       const rk = this.rightKeyIdx[k];
       const type = L[lk].type;
       if (rightOnly || this.how === 'right') out.push(take(rcols[rk], type, ri));
-      else if (this.how === 'full' && li.some(x => x < 0)) {
+      else if (this.how === 'full' && li !== null && li.some(x => x < 0)) {
         // A full join's key is the left key where there is a left row, else the right key.
         const both = concatColumns([take(lcols[lk], type, li), take(rcols[rk], type, ri)], type);
         const idx = new Int32Array(n);
         for (let i = 0; i < n; i++) idx[i] = li[i] >= 0 ? i : n + i;
         out.push(take(both, type, idx));
-      } else out.push(leftAsIs ? lcols[lk] : take(lcols[lk], type, li));
+      } else out.push(li === null ? lcols[lk] : take(lcols[lk], type, li));
     }
-    for (const i of this.leftRest) out.push(rightOnly ? nullColumn(L[i].type, n) : leftAsIs ? lcols[i] : take(lcols[i], L[i].type, li));
+    for (const i of this.leftRest) out.push(rightOnly ? nullColumn(L[i].type, n) : li === null ? lcols[i] : take(lcols[i], L[i].type, li));
     for (const i of this.rightRest) out.push(take(rcols[i], R[i].type, ri));
     return makeBatch(this.schema, out, n);
   }
