@@ -66,7 +66,18 @@ export class FusedAccumulator {
       for (let i = 0; i < n; i++) z[i] = (bm[i >> 3] >> (i & 7)) & 1 ? f[i] : 0;
       return z;
     });
-    this.kernel()(gids, n, acc, vs);
+    if (numGroups === 1) {
+      // One group (a global aggregate): sums run in a local variable rather than through memory.
+      acc[0] += n;
+      for (let j = 0; j < vs.length; j++) {
+        const o = this.offsets[j];
+        if (o < 0) continue;
+        const v = vs[j];
+        let t = 0;
+        for (let i = 0; i < n; i++) t += v[i];
+        acc[o] += t;
+      }
+    } else this.kernel()(gids, n, acc, vs);
     for (let j = 0; j < inputs.length; j++) {
       const c = inputs[j];
       if (c === null || c.nullCount === 0) continue;
