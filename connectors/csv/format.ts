@@ -301,8 +301,8 @@ export function* readSplit(split: InputSplit, options: Record<string, unknown>):
           for (const bl of builders) bl.dropLast();
           continue;
         }
-        corrupt.push(corruptIdx >= 0 ? text : null);
-      } else corrupt.push(null);
+        if (corruptIdx >= 0) corrupt.push(text);
+      } else if (corruptIdx >= 0) corrupt.push(null);
       rows++;
       if (rows >= o.batchRows) yield flush();
     }
