@@ -351,6 +351,18 @@ export class GroupTable {
     return out;
   }
 
+  /**
+   * For a direct-addressed table: a map from key - base straight to `values[group]` (-1 for keys not in
+   * the table), so a probe costs one load instead of two. Null when the table is not direct.
+   */
+  directIndex(values: Int32Array): { base: number; map: Int32Array } | null {
+    if (!this.intKey || !this.directOn || this.direct === null) return null;
+    const d = this.direct;
+    const map = new Int32Array(d.length);
+    for (let s = 0; s < d.length; s++) map[s] = d[s] === 0 ? -1 : values[d[s] - 1];
+    return { base: this.directBase, map };
+  }
+
   /** Moves every group from the direct table into the hash table (a batch's keys spanned too wide a range). */
   private leaveDirect(): void {
     this.directOn = false;

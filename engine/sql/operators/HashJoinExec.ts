@@ -21,6 +21,8 @@ interface BuildSide {
   next: Int32Array;
   /** Whether no key has two build rows. */
   unique: boolean;
+  /** For unique int32 keys in a direct-addressed table: key - base to build row (-1: none). */
+  rowByKey: { base: number; map: Int32Array } | null;
 }
 
 export class HashJoinExec implements PhysicalOp {
@@ -75,7 +77,7 @@ export class HashJoinExec implements PhysicalOp {
       next[i] = head[gids[i]];
       head[gids[i]] = i;
     }
-    return { cols, n, table, head, next, unique };
+    return { cols, n, table, head, next, unique, rowByKey: unique ? table.directIndex(head) : null };
   }
 
   async *execute(partition: number, ctx: ExecContext): AsyncIterable<RecordBatch> {
@@ -90,9 +92,12 @@ export class HashJoinExec implements PhysicalOp {
       if (n === 0) continue;
       const cols = batchColumns(batch, this.left.schema);
       const keyCols = this.leftKeyIdx.map(i => cols[i]);
-      const gids = side.table.lookup(keyCols, n);
-      for (const c of keyCols) if (c.nullCount > 0) for (let i = 0; i < n; i++) if (!isValid(c, i)) gids[i] = -1;
-      if (this.how === 'semi' || this.how === 'anti') {
+      const semiAnti = this.how === 'semi' || this.how === 'anti';
+      // Unique int32 build keys in a direct table, no null probe keys: one load per row gives the build row.
+      const direct = !semiAnti && side.rowByKey !== null && keyCols[0].nullCount === 0 ? side.rowByKey : null;
+      const gids = direct !== null ? new Int32Array(0) : side.table.lookup(keyCols, n);
+      if (direct === null) for (const c of keyCols) if (c.nullCount > 0) for (let i = 0; i < n; i++) if (!isValid(c, i)) gids[i] = -1;
+      if (semiAnti) {
         const want = this.how === 'semi';
         const keep: number[] = [];
         for (let i = 0; i < n; i++) if ((gids[i] >= 0 && side.head[gids[i]] >= 0) === want) keep.push(i);
@@ -106,13 +111,26 @@ export class HashJoinExec implements PhysicalOp {
         // Every build key has one row: a probe row yields at most one pair. The group ids become build rows
         // in place; when every probe row is kept (all matched, or an outer join) the left side is output
         // as it is, with no left index vector.
-        const rows = gids;
+        let rows = gids;
         let matched = 0;
-        for (let i = 0; i < n; i++) {
-          const g = rows[i];
-          const r = g >= 0 ? head[g] : -1;
-          rows[i] = r;
-          matched += r >= 0 ? 1 : 0;
+        if (direct !== null) {
+          rows = new Int32Array(n);
+          const v = keyCols[0].values as Int32Array;
+          const { base, map } = direct;
+          const len = map.length;
+          for (let i = 0; i < n; i++) {
+            const s = v[i] - base;
+            const r = s >= 0 && s < len ? map[s] : -1;
+            rows[i] = r;
+            matched += r >= 0 ? 1 : 0;
+          }
+        } else {
+          for (let i = 0; i < n; i++) {
+            const g = rows[i];
+            const r = g >= 0 ? head[g] : -1;
+            rows[i] = r;
+            matched += r >= 0 ? 1 : 0;
+          }
         }
         if (matchedRight !== null) for (let i = 0; i < n; i++) if (rows[i] >= 0) matchedRight[rows[i]] = 1;
         if (matched === n || outer) {
