@@ -35,6 +35,22 @@ function grow<T extends Float64Array | Uint8Array | BigInt64Array>(a: T, n: numb
   return b;
 }
 
+/**
+ * Counts (non-negative integers below 2^53, held as float64) as int64, written as int32 halves: a BigInt
+ * per group would allocate one object per value.
+ */
+export function countsToInt64(counts: Float64Array, n: number): BigInt64Array {
+  const out = new BigInt64Array(n);
+  const w = new Int32Array(out.buffer);
+  const m = Math.min(n, counts.length);
+  for (let g = 0; g < m; g++) {
+    const c = counts[g];
+    w[2 * g] = c >>> 0;
+    w[2 * g + 1] = (c / 4294967296) | 0;
+  }
+  return out;
+}
+
 function requireNumeric(name: string, t: TypeName | null): TypeName {
   if (t === null || !isNumeric(t)) throw new SqlUserError('TYPE_MISMATCH', `${name}() needs a numeric column, got ${t ?? 'none'}`);
   return t;
@@ -59,9 +75,7 @@ const countFn: AggregateFunction = {
       },
       state(numGroups) { return [fixedColumn('float64', counts.slice(0, numGroups), null)]; },
       value(numGroups) {
-        const out = new BigInt64Array(numGroups);
-        for (let g = 0; g < numGroups; g++) out[g] = BigInt(counts[g] ?? 0);
-        return fixedColumn('int64', out, null);
+        return fixedColumn('int64', countsToInt64(counts, numGroups), null);
       },
     };
   },
@@ -110,7 +124,8 @@ const sumFn: AggregateFunction = {
         sums = grow(sums, numGroups); has = grow(has, numGroups);
         noteNulls();
         const v = numbers(s, type);
-        for (let i = 0; i < n; i++) if (isValid(s, i)) { sums[gids[i]] += v[i]; has[gids[i]] = 1; }
+        if (s.nullCount === 0) for (let i = 0; i < n; i++) { const g = gids[i]; sums[g] += v[i]; has[g] = 1; }
+        else for (let i = 0; i < n; i++) if (isValid(s, i)) { sums[gids[i]] += v[i]; has[gids[i]] = 1; }
         groupsSeen = Math.max(groupsSeen, numGroups);
       },
       state(numGroups) { return [this.value(numGroups)]; },

@@ -19,7 +19,8 @@ export interface ColumnBuilder {
   finish(): Col;
 }
 
-const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
+/** Powers of ten that are exact doubles (a plain decimal m / 10^k with m < 2^53 rounds correctly). */
+export const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
 
 /** Parses a decimal number from bytes; NaN when it is not one. Short plain decimals take the exact fast path (m / 10^k). */
 export function parseNumberBytes(b: Uint8Array, s: number, e: number): number {
@@ -50,7 +51,8 @@ function isNaNText(b: Uint8Array, s: number, e: number): boolean {
   return e - s === 3 && (b[s] | 32) === 110 && (b[s + 1] | 32) === 97 && (b[s + 2] | 32) === 110;
 }
 
-class NumberBuilder implements ColumnBuilder {
+/** The builder of an int32, float32 or float64 column (parsers append parsed numbers to it directly). */
+export class NumberBuilder implements ColumnBuilder {
   length = 0;
   private vals: Float64Array | Float32Array | Int32Array;
   private valid: Uint8Array;
@@ -74,6 +76,10 @@ class NumberBuilder implements ColumnBuilder {
     this.vals[this.length] = x;
     this.valid[this.length++] = 1;
     return true;
+  }
+  /** Appends an already parsed number; false when it does not fit the type (an int32 column given 1.5). */
+  appendNumber(x: number): boolean {
+    return this.put(x);
   }
   appendBytes(buf: Uint8Array, s: number, e: number): boolean {
     const x = parseNumberBytes(buf, s, e);

@@ -234,10 +234,8 @@ export function columnValues(d: Col, type: TypeName): unknown[] {
   return out;
 }
 
-function takeValid(d: Col, idx: Int32Array): Uint8Array | null {
+function takeValid(d: Col, idx: Int32Array, anyNeg: boolean): Uint8Array | null {
   const n = idx.length;
-  let anyNeg = false;
-  for (let i = 0; i < n; i++) if (idx[i] < 0) { anyNeg = true; break; }
   const hasNulls = d.nullCount > 0 && d.nullBitmap !== undefined && d.nullBitmap.length > 0;
   if (!hasNulls && !anyNeg) return null;
   const out = new Uint8Array(n);
@@ -252,15 +250,16 @@ function takeValid(d: Col, idx: Int32Array): Uint8Array | null {
 /** The rows of the column at `idx`, in that order; an index < 0 gives null (outer joins). */
 export function take(d: Col, type: TypeName, idx: Int32Array): Col {
   const n = idx.length;
-  const valid = takeValid(d, idx);
+  let anyNeg = false;
+  for (let i = 0; i < n; i++) if (idx[i] < 0) { anyNeg = true; break; }
+  const valid = takeValid(d, idx, anyNeg);
   switch (type) {
-    case 'int32': case 'float32': case 'float64': case 'int64': case 'timestamp': {
-      const src = d.values as Int32Array;
-      const Ctor = src.constructor as { new(n: number): Int32Array };
-      const out = new Ctor(n);
-      for (let i = 0; i < n; i++) { const j = idx[i]; if (j >= 0) out[i] = src[j]; }
-      return fixedColumn(type, out, valid);
-    }
+    // One gather per array class keeps each loop monomorphic: a shared loop over Int32Array, Float64Array
+    // and BigInt64Array measured about 3x slower.
+    case 'int32': return fixedColumn(type, gatherI32(d.values as Int32Array, idx, anyNeg), valid);
+    case 'float32': return fixedColumn(type, gatherF32(d.values as Float32Array, idx, anyNeg), valid);
+    case 'float64': return fixedColumn(type, gatherF64(d.values as Float64Array, idx, anyNeg), valid);
+    case 'int64': case 'timestamp': return fixedColumn(type, gatherBig(d.values as BigInt64Array, idx), valid);
     case 'bool': {
       const src = d.values as Uint8Array;
       const out = new Uint8Array(n);
@@ -291,6 +290,40 @@ export function take(d: Col, type: TypeName, idx: Int32Array): Col {
   const vals = new Array<unknown>(n);
   for (let i = 0; i < n; i++) vals[i] = idx[i] < 0 ? null : getValue(d, type, idx[i]);
   return buildColumn(type, vals);
+}
+
+function gatherI32(src: Int32Array, idx: Int32Array, anyNeg: boolean): Int32Array {
+  const n = idx.length;
+  const out = new Int32Array(n);
+  if (!anyNeg) for (let i = 0; i < n; i++) out[i] = src[idx[i]];
+  else for (let i = 0; i < n; i++) { const j = idx[i]; if (j >= 0) out[i] = src[j]; }
+  return out;
+}
+
+function gatherF32(src: Float32Array, idx: Int32Array, anyNeg: boolean): Float32Array {
+  const n = idx.length;
+  const out = new Float32Array(n);
+  if (!anyNeg) for (let i = 0; i < n; i++) out[i] = src[idx[i]];
+  else for (let i = 0; i < n; i++) { const j = idx[i]; if (j >= 0) out[i] = src[j]; }
+  return out;
+}
+
+function gatherF64(src: Float64Array, idx: Int32Array, anyNeg: boolean): Float64Array {
+  const n = idx.length;
+  const out = new Float64Array(n);
+  if (!anyNeg) for (let i = 0; i < n; i++) out[i] = src[idx[i]];
+  else for (let i = 0; i < n; i++) { const j = idx[i]; if (j >= 0) out[i] = src[j]; }
+  return out;
+}
+
+function gatherBig(src: BigInt64Array, idx: Int32Array): BigInt64Array {
+  const n = idx.length;
+  const out = new BigInt64Array(n);
+  // BigInt64Array reads allocate a BigInt each; the int32 halves are copied instead.
+  const s32 = new Int32Array(src.buffer, src.byteOffset, src.length * 2);
+  const o32 = new Int32Array(out.buffer);
+  for (let i = 0; i < n; i++) { const j = idx[i]; if (j >= 0) { o32[2 * i] = s32[2 * j]; o32[2 * i + 1] = s32[2 * j + 1]; } }
+  return out;
 }
 
 /** Rows [start, end) of the column as a fresh offset-0 column. */

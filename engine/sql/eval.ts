@@ -262,13 +262,14 @@ function arithScalarKernel(fn: BinaryOp, a: Col, at: TypeName, c: number, out: T
 function compareScalarKernel(fn: BinaryOp, a: Col, c: number, n: number): Col {
   const x = a.values as Float64Array;
   const bits = new Uint8Array((n + 7) >> 3);
+  // Branch-free: on random data a taken/not-taken branch per row mispredicts half the time (about 3x slower).
   switch (fn) {
-    case '==': for (let i = 0; i < n; i++) if (x[i] === c) bits[i >> 3] |= 1 << (i & 7); break;
-    case '!=': for (let i = 0; i < n; i++) if (x[i] !== c) bits[i >> 3] |= 1 << (i & 7); break;
-    case '<': for (let i = 0; i < n; i++) if (x[i] < c) bits[i >> 3] |= 1 << (i & 7); break;
-    case '<=': for (let i = 0; i < n; i++) if (x[i] <= c) bits[i >> 3] |= 1 << (i & 7); break;
-    case '>': for (let i = 0; i < n; i++) if (x[i] > c) bits[i >> 3] |= 1 << (i & 7); break;
-    default: for (let i = 0; i < n; i++) if (x[i] >= c) bits[i >> 3] |= 1 << (i & 7); break;
+    case '==': for (let i = 0; i < n; i++) bits[i >> 3] |= +(x[i] === c) << (i & 7); break;
+    case '!=': for (let i = 0; i < n; i++) bits[i >> 3] |= +(x[i] !== c) << (i & 7); break;
+    case '<': for (let i = 0; i < n; i++) bits[i >> 3] |= +(x[i] < c) << (i & 7); break;
+    case '<=': for (let i = 0; i < n; i++) bits[i >> 3] |= +(x[i] <= c) << (i & 7); break;
+    case '>': for (let i = 0; i < n; i++) bits[i >> 3] |= +(x[i] > c) << (i & 7); break;
+    default: for (let i = 0; i < n; i++) bits[i >> 3] |= +(x[i] >= c) << (i & 7); break;
   }
   return bitsColumn(bits, a, n);
 }

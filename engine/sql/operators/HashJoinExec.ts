@@ -21,6 +21,8 @@ interface BuildSide {
   next: Int32Array;
   /** Whether no key has two build rows. */
   unique: boolean;
+  /** For unique int32 keys in a direct-addressed table: key - base to build row (-1: none). */
+  rowByKey: { base: number; map: Int32Array } | null;
 }
 
 export class HashJoinExec implements PhysicalOp {
@@ -75,7 +77,7 @@ export class HashJoinExec implements PhysicalOp {
       next[i] = head[gids[i]];
       head[gids[i]] = i;
     }
-    return { cols, n, table, head, next, unique };
+    return { cols, n, table, head, next, unique, rowByKey: unique ? table.directIndex(head) : null };
   }
 
   async *execute(partition: number, ctx: ExecContext): AsyncIterable<RecordBatch> {
@@ -90,34 +92,67 @@ export class HashJoinExec implements PhysicalOp {
       if (n === 0) continue;
       const cols = batchColumns(batch, this.left.schema);
       const keyCols = this.leftKeyIdx.map(i => cols[i]);
-      const gids = side.table.lookup(keyCols, n);
-      for (const c of keyCols) if (c.nullCount > 0) for (let i = 0; i < n; i++) if (!isValid(c, i)) gids[i] = -1;
-      if (this.how === 'semi' || this.how === 'anti') {
+      const semiAnti = this.how === 'semi' || this.how === 'anti';
+      // Unique int32 build keys in a direct table, no null probe keys: one load per row gives the build row.
+      const direct = !semiAnti && side.rowByKey !== null && keyCols[0].nullCount === 0 ? side.rowByKey : null;
+      const gids = direct !== null ? new Int32Array(0) : side.table.lookup(keyCols, n);
+      if (direct === null) for (const c of keyCols) if (c.nullCount > 0) for (let i = 0; i < n; i++) if (!isValid(c, i)) gids[i] = -1;
+      if (semiAnti) {
         const want = this.how === 'semi';
         const keep: number[] = [];
         for (let i = 0; i < n; i++) if ((gids[i] >= 0 && side.head[gids[i]] >= 0) === want) keep.push(i);
         if (keep.length > 0) yield makeBatch(this.schema, cols.map((c, k) => take(c, this.schema[k].type, Int32Array.from(keep))), keep.length);
         continue;
       }
-      let li = new Int32Array(n);
-      let ri = new Int32Array(n);
-      let m = 0;
       const outer = this.how === 'left' || this.how === 'full';
       const head = side.head;
       const next = side.next;
       if (side.unique) {
-        // Every build key has one row: a probe row yields at most one pair (at most n in all).
+        // Every build key has one row: a probe row yields at most one pair. The group ids become build rows
+        // in place; when every probe row is kept (all matched, or an outer join) the left side is output
+        // as it is, with no left index vector.
+        let rows = gids;
+        let matched = 0;
+        if (direct !== null) {
+          rows = new Int32Array(n);
+          const v = keyCols[0].values as Int32Array;
+          const { base, map } = direct;
+          const len = map.length;
+          for (let i = 0; i < n; i++) {
+            const s = v[i] - base;
+            const r = s >= 0 && s < len ? map[s] : -1;
+            rows[i] = r;
+            matched += r >= 0 ? 1 : 0;
+          }
+        } else {
+          for (let i = 0; i < n; i++) {
+            const g = rows[i];
+            const r = g >= 0 ? head[g] : -1;
+            rows[i] = r;
+            matched += r >= 0 ? 1 : 0;
+          }
+        }
+        if (matchedRight !== null) for (let i = 0; i < n; i++) if (rows[i] >= 0) matchedRight[rows[i]] = 1;
+        if (matched === n || outer) {
+          yield this.output(cols, side.cols, null, rows, false);
+          continue;
+        }
+        if (matched === 0) continue;
+        const li = new Int32Array(matched);
+        const ri = new Int32Array(matched);
+        let m = 0;
         for (let i = 0; i < n; i++) {
-          const g = gids[i];
-          const r = g >= 0 ? head[g] : -1;
-          if (r < 0 && !outer) continue;
+          const r = rows[i];
+          if (r < 0) continue;
           li[m] = i;
           ri[m++] = r;
-          if (r >= 0 && matchedRight !== null) matchedRight[r] = 1;
         }
-        if (m > 0) yield this.output(cols, side.cols, li.subarray(0, m), ri.subarray(0, m), false, m === n && isIdentity(li, m));
+        yield this.output(cols, side.cols, li, ri, false);
         continue;
       }
+      let li = new Int32Array(n);
+      let ri = new Int32Array(n);
+      let m = 0;
       for (let i = 0; i < n; i++) {
         const g = gids[i];
         let r = g >= 0 ? head[g] : -1;
@@ -135,21 +170,24 @@ export class HashJoinExec implements PhysicalOp {
           }
         } while (r >= 0);
       }
-      if (m > 0) yield this.output(cols, side.cols, li.subarray(0, m), ri.subarray(0, m), false, m === n && isIdentity(li, m));
+      if (m > 0) yield this.output(cols, side.cols, m === n && isIdentity(li, m) ? null : li.subarray(0, m), ri.subarray(0, m), false);
     }
     if (matchedRight !== null) {
       const ri: number[] = [];
       for (let r = 0; r < side.n; r++) if (matchedRight[r] === 0) ri.push(r);
       if (ri.length > 0) {
         const leftEmpty = this.left.schema.map(() => null as unknown as Col);
-        yield this.output(leftEmpty, side.cols, new Int32Array(ri.length).fill(-1), Int32Array.from(ri), true, false);
+        yield this.output(leftEmpty, side.cols, new Int32Array(ri.length).fill(-1), Int32Array.from(ri), true);
       }
     }
   }
 
-  /** Output rows for index pairs (-1 = the null side); `rightOnly` rows take their key from the right. */
-  private output(lcols: Col[], rcols: Col[], li: Int32Array, ri: Int32Array, rightOnly: boolean, leftAsIs: boolean): RecordBatch {
-    const n = li.length;
+  /**
+   * Output rows for index pairs (-1 = the null side); `li` null means every left row in order (the left
+   * columns are output as they are). `rightOnly` rows take their key from the right.
+   */
+  private output(lcols: Col[], rcols: Col[], li: Int32Array | null, ri: Int32Array, rightOnly: boolean): RecordBatch {
+    const n = ri.length;
     const L = this.left.schema;
     const R = this.right.schema;
     const out: Col[] = [];
@@ -158,15 +196,15 @@ export class HashJoinExec implements PhysicalOp {
       const rk = this.rightKeyIdx[k];
       const type = L[lk].type;
       if (rightOnly || this.how === 'right') out.push(take(rcols[rk], type, ri));
-      else if (this.how === 'full' && li.some(x => x < 0)) {
+      else if (this.how === 'full' && li !== null && li.some(x => x < 0)) {
         // A full join's key is the left key where there is a left row, else the right key.
         const both = concatColumns([take(lcols[lk], type, li), take(rcols[rk], type, ri)], type);
         const idx = new Int32Array(n);
         for (let i = 0; i < n; i++) idx[i] = li[i] >= 0 ? i : n + i;
         out.push(take(both, type, idx));
-      } else out.push(leftAsIs ? lcols[lk] : take(lcols[lk], type, li));
+      } else out.push(li === null ? lcols[lk] : take(lcols[lk], type, li));
     }
-    for (const i of this.leftRest) out.push(rightOnly ? nullColumn(L[i].type, n) : leftAsIs ? lcols[i] : take(lcols[i], L[i].type, li));
+    for (const i of this.leftRest) out.push(rightOnly ? nullColumn(L[i].type, n) : li === null ? lcols[i] : take(lcols[i], L[i].type, li));
     for (const i of this.rightRest) out.push(take(rcols[i], R[i].type, ri));
     return makeBatch(this.schema, out, n);
   }

@@ -43,3 +43,22 @@ test('a file that is not Arrow IPC fails naming it', async () => {
   writeFileSync(p, 'hello');
   await assert.rejects(s.read.arrow(p), /arrow: '.*junk.arrow' is not an Arrow IPC file or stream/);
 });
+
+test('a scan joins small record batches into large ones, keeping row order and nulls', async () => {
+  const { Table, Utf8, vectorFromArray } = await import('apache-arrow');
+  const parts = Array.from({ length: 200 }, (_, b) => tableFromArrays({
+    x: Int32Array.from({ length: 1000 }, (_, i) => b * 1000 + i),
+    s: vectorFromArray(Array.from({ length: 1000 }, (_, i) => (i % 7 === 0 ? null : `r${b * 1000 + i}`)), new Utf8()) as unknown as string[],
+  }));
+  const p = join(dir, 'small-batches.arrow');
+  writeFileSync(p, tableToIPC(new Table(parts.flatMap(t => t.batches)), 'file'));
+  const df = await s.read.arrow(p, { minPartitions: 1 });
+  const t = await df.toArrow();
+  assert.equal(t.numRows, 200_000);
+  assert.ok(t.batches.length <= 4, `expected a few coalesced batches, got ${t.batches.length}`);
+  const xs = t.getChild('x')!.toArray() as Int32Array;
+  for (let i = 0; i < xs.length; i++) if (xs[i] !== i) assert.fail(`row ${i} holds ${xs[i]}`);
+  const ss = t.getChild('s')!;
+  assert.equal(ss.get(7000), null);
+  assert.equal(ss.get(7001), 'r7001');
+});

@@ -137,3 +137,14 @@ test('a cached DataFrame reads its source once: later actions work after the fil
   await df.unpersist();
   await assert.rejects(df.count(), /ENOENT|no such file/);
 });
+
+test('numbers parsed while scanning agree with the general parser at every edge', async () => {
+  const text = 'i,d,t\n-12,0.125,x\n7,-3.5,y\r\n2147483648,1e3,z\n 4,5.,\n1.5,.25,w\n,-,v\n999999999999999,1234567890123456,u\n3,2.5';
+  const df = await s.read.schema('i int, d double, t string').csv(file('edges.csv', text), { header: true });
+  const rows = await df.collect();
+  assert.deepEqual(rows.map(r => r.i), [-12, 7, null, 4, null, null, null, 3]);
+  assert.deepEqual(rows.map(r => r.d), [0.125, -3.5, 1000, 5, 0.25, null, 1234567890123456, 2.5]);
+  assert.deepEqual(rows.map(r => r.t), ['x', 'y', 'z', null, 'w', 'v', 'u', null]);
+  const fail = await s.read.schema('i int, d double, t string').csv(file('edges2.csv', 'i,d,t\n1.5,2,a\n'), { header: true, mode: 'FAILFAST' });
+  await assert.rejects(fail.collect(), /malformed record at .*edges2\.csv:2/);
+});

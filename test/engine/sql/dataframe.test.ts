@@ -264,3 +264,14 @@ test('repartition by key puts equal keys in one partition', async () => {
   assert.equal(all.length, new Set(all).size);
   assert.equal(await df.count(), 6);
 });
+
+test('joins on unique int32 keys over a small range match only equal keys, whatever the probe key', async () => {
+  const dim = s.createDataFrame(Array.from({ length: 1000 }, (_, i) => ({ k: i * 3 - 600, w: i })), 'k int, w int', 1);
+  const probeKeys = [-600, -601, 0, 1, 2397, 2398, 2 ** 31 - 1, -(2 ** 31), null, 300];
+  const facts = s.createDataFrame(probeKeys.map((k, i) => ({ k, i })), 'k int, i int', 2);
+  const want = (k: number | null) => (k !== null && k >= -600 && k <= 2397 && (k + 600) % 3 === 0 ? (k + 600) / 3 : null);
+  const inner = (await facts.join(dim, 'k').collect()).sort((a, b) => (a.i as number) - (b.i as number));
+  assert.deepEqual(inner.map(r => [r.k, r.w]), probeKeys.filter(k => want(k) !== null).map(k => [k, want(k)]));
+  const left = (await facts.join(dim, 'k', 'left').collect()).sort((a, b) => (a.i as number) - (b.i as number));
+  assert.deepEqual(left.map(r => [r.k, r.w]), probeKeys.map(k => [k, want(k)]));
+});
