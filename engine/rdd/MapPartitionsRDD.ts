@@ -4,7 +4,7 @@ import type { Partitioner } from '../shuffle/api.ts';
 import type { ShippedFn } from '../serde/closure.ts';
 import { registerShippable } from '../serde/plan.ts';
 import { Dependency, OneToOneDependency } from './Dependency.ts';
-import { asAsync, fuse, toIter, userInput, type ElemOp, type Iter } from './iter.ts';
+import { fuse, runPartitionFn, toIter, type ElemOp, type Iter } from './iter.ts';
 import { rddKinds } from './kinds.ts';
 import { RDD, type Partition } from './RDD.ts';
 
@@ -49,10 +49,7 @@ export class MapPartitionsRDD<U, T> extends RDD<U> {
     if (this.mode === 'partitions' || this.mode === 'withIndex') {
       const what = `${this.mode === 'partitions' ? 'mapPartitions' : 'mapPartitionsWithIndex'} function (${this.f.op})`;
       const apply = (it: unknown): Iter<U> => toIter<U>(this.mode === 'partitions' ? f(it, tc) : f(split.index, it, tc), what);
-      // Engine-internal functions are sync: they get the partition drained when their parent is async.
-      const input = userInput(this.prev.iterator(split, tc), this.syncInput ? undefined : f, what);
-      if (input instanceof Promise) return (async function* () { yield* asAsync(apply(await input)); })();
-      return apply(input);
+      return runPartitionFn(this.prev.iterator(split, tc), f, apply, what, this.syncInput, () => tc.accumulatorCheckpoint());
     }
     const ops: ElemOp[] = [{ kind: this.mode, f }];
     let base: RDD<unknown> = this.prev;
