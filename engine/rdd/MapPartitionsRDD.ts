@@ -22,7 +22,7 @@ export class MapPartitionsRDD<U, T> extends RDD<U> {
     readonly mode: MapMode,
     readonly f: ShippedFn,
     readonly preservesPartitioning: boolean,
-    /** Engine-internal partition functions loop synchronously: an async parent is drained into memory first (see userInput). */
+    /** Engine-internal partition functions loop synchronously: an async parent is drained into memory first (see runPartitionFn). */
     readonly syncInput = false,
   ) {
     super(prev.context);

@@ -60,7 +60,7 @@ export function isAsyncFunction(f: unknown): boolean {
   return name === 'AsyncFunction' || name === 'AsyncGeneratorFunction';
 }
 
-/** The error a sync loop over an async partition raises (see userInput). */
+/** The error a sync loop over an async partition raises (see runPartitionFn). */
 function syncLoopError(what: string): Error {
   return engineError('SYNC_LOOP_OVER_ASYNC_INPUT', `${what} iterates its input with a sync loop, but the partition comes from an async parent (a mapPartitions that returned an async iterable), and it had already produced output; iterate it with 'for await (const x of it)' (declare the function async), or loop over the input before yielding anything`);
 }
