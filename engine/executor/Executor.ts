@@ -5,13 +5,13 @@ import { deserialize } from 'node:v8';
 import { engineError } from '../catalogue.ts';
 import { FlintError } from '../errors.ts';
 import type { MapStatus, ShuffleWriteSpec } from '../shuffle/api.ts';
-import { newWriteMetrics, writeShuffle } from '../shuffle/index.ts';
+import { newWriteMetrics, writeShuffle, writeShuffleAsync } from '../shuffle/index.ts';
 import { compareKeys } from '../serde/keys.ts';
 import { ShuffleFetchFailedError } from '../shuffle/errors.ts';
 import { decodePlan, type EncodedPlan } from '../serde/plan.ts';
 import type { ExecutorServices } from '../serde/rebuild.ts';
 import { BlockManager, type BlockUpdate } from '../storage/BlockManager.ts';
-import { ArrayIter, drain, isAsyncIter, type Iter } from '../rdd/iter.ts';
+import { isAsyncIter, type Iter } from '../rdd/iter.ts';
 import type { Partition, RDD } from '../rdd/RDD.ts';
 import { ObjectCache } from './ObjectCache.ts';
 import { RESULT_OPS } from './resultOps.ts';
@@ -244,10 +244,8 @@ export class ExecutorRuntime implements ExecutorEnv, ExecutorServices {
   }
 
   private async writeMapOutput(dep: ShufflePlanDep, msg: TaskMessage, it: Iter<unknown>, tc: TaskContext): Promise<MapStatus> {
-    // The shuffle writer pulls a sync iterator; an async chain (rare: awaits in a map stage) is drained first.
-    const records = isAsyncIter(it) ? new ArrayIter(await (drain(it) as Promise<unknown[]>)) : it;
     const w = newWriteMetrics();
-    const status = writeShuffle({
+    const spec = {
       shuffleId: dep.shuffleId,
       mapId: msg.partitionId,
       partitioner: dep.partitioner,
@@ -256,7 +254,11 @@ export class ExecutorRuntime implements ExecutorEnv, ExecutorServices {
       keyOrdering: dep.keyOrdering ?? (dep.sorted ? compareKeys : undefined),
       memoryBytes: this.shuffleMemoryBytes,
       dir: this.shuffleDir,
-    } as ShuffleWriteSpec<unknown, unknown, unknown>, records as Iterator<[unknown, unknown]>, this.executorId, w);
+    } as ShuffleWriteSpec<unknown, unknown, unknown>;
+    // An async chain (awaits in a map stage) streams into the writer in batches, spilling as a sync one does.
+    const status = isAsyncIter(it)
+      ? await writeShuffleAsync(spec, it as AsyncIterator<[unknown, unknown]>, this.executorId, w)
+      : writeShuffle(spec, it as Iterator<[unknown, unknown]>, this.executorId, w);
     tc.metrics.shuffleRecordsWritten += w.recordsWritten;
     tc.metrics.shuffleBytesWritten += w.bytesWritten;
     tc.metrics.spillCount += w.spillCount;
