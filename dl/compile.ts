@@ -26,28 +26,19 @@ import { BuildContext, callLayer, resolveInputShape, type Module } from './nn/mo
 import type { Loss } from './nn/loss.ts';
 import type { OptimMethod } from './optim/optim-method.ts';
 import { NnUserError, NnErrorCode } from './nn/errors.ts';
+import type { Predictor, TrainStep as BackendTrainStep } from './backend.ts';
 
-export interface TrainStep {
-  /** One optimizer step on a minibatch: x is row-major [batch, ...inputShape]; y holds 0-based class indices (as floats) for classification losses, or targets [batch, ...] for regression. Returns the mean loss. */
-  step(x: Float32Array, y: Float32Array, batch: number, lr: number): Promise<number>;
-  /** Flat parameter vector, in namedParameters() order (a copy). */
-  getWeights(): Float32Array;
-  /** Sets the parameters from a flat vector in namedParameters() order (copied). */
-  setWeights(w: Float32Array): void;
-  /** Optimizer slots, for each parameter in order, each slot in `slotNames` order, then [stepCounter]. Copies. */
-  getOptimState(): Float32Array[];
-  setOptimState(s: Float32Array[]): void;
+/**
+ * The training loop's TrainStep (dl/backend.ts: step, weights, optimizer state with the step counter
+ * last, dispose) plus the model's non-trainable buffers.
+ */
+export interface TrainStep extends BackendTrainStep {
   /** Buffers (BatchNorm running statistics) in namedBuffers() order (copies). */
   getBuffers(): Float32Array[];
   setBuffers(b: Float32Array[]): void;
-  dispose(): Promise<void>;
 }
 
-export interface Predictor {
-  readonly outputShape: number[];
-  run(x: Float32Array, batch: number): Promise<Float32Array>;
-  dispose(): Promise<void>;
-}
+export type { Predictor };
 
 /** A forward-backward job's compiled function: the mean loss and the flat gradient at the given flat weights. */
 export interface GradStep {

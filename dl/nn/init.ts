@@ -1,42 +1,12 @@
 /** Seeded weight initialisation matching PyTorch's defaults (Kaiming-uniform for Linear/Conv, normal for Embedding). */
+import { Rng } from '../rng.ts';
 
-/** xoshiro128** generator behind `manualSeed`; deterministic across platforms. */
-class InitRng {
-  private s = new Uint32Array(4);
-  constructor(seed: number) {
-    this.seed(seed);
-  }
-  seed(seed: number): void {
-    let x = seed >>> 0;
-    for (let i = 0; i < 4; i++) {
-      x = (x + 0x9e3779b9) >>> 0;
-      let z = x;
-      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-      this.s[i] = (z ^ (z >>> 16)) >>> 0;
-    }
-  }
-  /** Uniform in [0, 1). */
-  next(): number {
-    const s = this.s;
-    const r = Math.imul(rotl(Math.imul(s[1], 5) >>> 0, 7), 9) >>> 0;
-    const t = (s[1] << 9) >>> 0;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 11);
-    return r / 4294967296;
-  }
-}
-const rotl = (x: number, k: number) => ((x << k) | (x >>> (32 - k))) >>> 0;
-
-const rng = new InitRng(0);
+/** The generator behind `manualSeed` (xoshiro128**, deterministic across platforms). */
+let rng = new Rng(0);
 
 /** Seeds the generator every layer constructor draws its initial weights from (as torch.manual_seed). */
 export function manualSeed(seed: number): void {
-  rng.seed(seed);
+  rng = new Rng(seed);
 }
 
 /** Fills `n` values uniformly from [-bound, bound). */
