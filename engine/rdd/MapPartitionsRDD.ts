@@ -47,7 +47,7 @@ export class MapPartitionsRDD<U, T> extends RDD<U> {
   compute(split: Partition, tc: TaskContext): Iter<U> {
     const f = this.f as unknown as (...args: any[]) => any;
     if (this.mode === 'partitions' || this.mode === 'withIndex') {
-      const what = `${this.mode === 'partitions' ? 'mapPartitions' : 'mapPartitionsWithIndex'} function (${this.f.op})`;
+      const what = `${this.mode === 'partitions' ? 'mapPartitions' : 'mapPartitionsWithIndex'} function${this.site ? ` (at ${this.site})` : ''}`;
       const apply = (it: unknown): Iter<U> => toIter<U>(this.mode === 'partitions' ? f(it, tc) : f(split.index, it, tc), what);
       return runPartitionFn(this.prev.iterator(split, tc), f, apply, what, this.syncInput, () => tc.accumulatorCheckpoint());
     }
