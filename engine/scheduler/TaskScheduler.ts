@@ -28,6 +28,27 @@ export interface TaskTimelineEntry {
   ok: boolean;
 }
 
+/**
+ * The task error for a task whose result never came back from its slot. A result the thread cannot
+ * post (a structured-clone failure: functions, symbols, Promises) reaches here as piscina's bare
+ * object without a message; it is named for what it is.
+ */
+function launchError(e: unknown): TaskError {
+  const err = e as Error | undefined;
+  const message = typeof err?.message === 'string' ? err.message : undefined;
+  if (message === undefined || err?.name === 'DataCloneError') {
+    return {
+      name: 'DataCloneError',
+      message: `the task's result could not be sent back from its executor thread (structured clone failed${message ? `: ${message}` : ''}); ` +
+        `results must be plain data (no functions, symbols or Promises; class instances arrive as plain objects): map records to plain data before the action` +
+        (/Promise/.test(String(message)) ? '; a function returned a Promise: await inside mapPartitions with an async generator instead' : ''),
+      stack: err?.stack ?? '',
+      code: 'TASK_RESULT_NOT_CLONABLE',
+    };
+  }
+  return { name: err?.name ?? 'Error', message: `task could not run or return its result: ${message}`, stack: err?.stack ?? '' };
+}
+
 /** One task of a task set. */
 export interface TaskSpec {
   partitionId: number;
@@ -217,11 +238,7 @@ export class TaskScheduler {
     const launchedMs = performance.now();
     this.backend.launch(executorId, msg).then(
       (r) => this.onResult(ts, index, executorId, r, launchedMs),
-      (e) => this.onResult(ts, index, executorId, {
-        ok: false,
-        error: { name: (e as Error)?.name ?? 'Error', message: `task could not run or return its result: ${(e as Error)?.message ?? String(e)}${/Promise/.test(String((e as Error)?.message)) ? '; a function returned a Promise: await inside mapPartitions with an async generator instead' : ''}`, stack: (e as Error)?.stack ?? '', code: (e as Error)?.name === 'DataCloneError' ? 'TASK_RESULT_NOT_CLONABLE' : undefined },
-        blockUpdates: [],
-      }, launchedMs),
+      (e) => this.onResult(ts, index, executorId, { ok: false, error: launchError(e), blockUpdates: [] }, launchedMs),
     );
   }
 

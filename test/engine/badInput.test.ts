@@ -120,3 +120,7 @@ test('partition counts are validated by the operation that takes them, and a bad
   await fails(() => r.map((x) => [x, x] as [number, number]).reduceByKey((a, b) => a + b, 0), 'BAD_ARGUMENT', /numPartitions/);
   await fails(r.mapPartitions(() => 5 as never).collect(), 'JOB_FAILED', /mapPartitions function \(at engine\/badInput\.test\.ts:\d+\)/, /iterable/);
 });
+
+test('a result that cannot leave its executor thread (functions) fails saying so, not [object Object]', async () => {
+  await fails(ctx.parallelize([1, 2]).map((x) => () => x).collect(), 'JOB_FAILED', /could not be sent back/, /plain data/);
+});
