@@ -222,25 +222,64 @@ export interface ElemOp {
   f: (x: any) => any;
 }
 
-/** Composes elementwise steps into one push function appending outputs to `out` (built once per iterator). */
-function buildPush(ops: readonly ElemOp[], out: { buf: unknown[]; n: number }): (x: unknown) => void {
+/** Where a fused chain's push function writes: the output buffer, and the stack of flatMap iterables not yet expanded. */
+interface PushTarget {
+  buf: unknown[];
+  n: number;
+  /** The iterable (not an array) the chain's first flatMap returned, expanded lazily; at most one entry. */
+  pending: { it: Iterator<unknown>; sink: (x: unknown) => void }[];
+}
+
+/**
+ * Composes elementwise steps into one push function appending outputs to `out` (built once per
+ * iterator). A flatMap result that is an array is pushed at once; any other iterable (a generator)
+ * returned by the chain's first flatMap is put on `out.pending` and expanded a record at a time by
+ * the iterator, so a flatMap returning a huge generator streams instead of being materialized.
+ */
+function buildPush(ops: readonly ElemOp[], out: PushTarget): (x: unknown) => void {
   const buf = out.buf;
+  // Only the chain's first flatMap defers: it runs at most once per source record (only maps and
+  // filters precede it), so its iterable is finished before the next source record, in order. A
+  // later flatMap may run several times within one push (after an array-returning flatMap), and
+  // deferring there would reorder its output against its siblings', so it expands at once.
+  const lazyAt = ops.findIndex((op) => op.kind === 'flatMap');
   let sink: (x: unknown) => void = (x) => { buf[out.n++] = x; };
   for (let i = ops.length - 1; i >= 0; i--) {
     const f = ops[i].f;
     const next = sink;
+    const lazy = i === lazyAt;
     switch (ops[i].kind) {
       case 'map': sink = (x) => next(f(x)); break;
       case 'filter': sink = (x) => { if (f(x)) next(x); }; break;
       case 'flatMap': sink = (x) => {
         const r = f(x);
         if (Array.isArray(r)) { for (let j = 0; j < r.length; j++) next(r[j]); }
-        else if (r !== null && r !== undefined && typeof r[Symbol.iterator] === 'function' && typeof r !== 'string') { for (const y of r) next(y); }
+        else if (r !== null && r !== undefined && typeof r[Symbol.iterator] === 'function' && typeof r !== 'string') {
+          if (lazy) out.pending.push({ it: r[Symbol.iterator](), sink: next });
+          else for (const y of r) next(y);
+        }
         else throw engineError('BAD_FUNCTION_RESULT', `flatMap function must return an iterable (e.g. an array); got ${r === null ? 'null' : typeof r}`);
       }; break;
     }
   }
   return sink;
+}
+
+/** Expands pending flatMap iterables until `out` holds `want` records or none are pending; true when some remain. */
+function expandPending(out: PushTarget, want: number): boolean {
+  const pending = out.pending;
+  while (pending.length > 0 && out.n < want) {
+    const top = pending[pending.length - 1];
+    const r = top.it.next();
+    if (r.done) pending.pop();
+    else top.sink(r.value);
+  }
+  return pending.length > 0;
+}
+
+/** Closes pending flatMap iterables (an iterator returned early). */
+function closePending(out: PushTarget): void {
+  for (const p of out.pending.splice(0)) p.it.return?.();
 }
 
 /** Pulls this many source records per refill: amortises the refill loop, bounds the buffer. */
@@ -252,6 +291,7 @@ export class FusedIter<T> implements IterableIterator<T> {
   // shrinking and regrowing an array per refill was a measurable share of the chain's cost.
   readonly buf: unknown[] = [];
   n = 0;
+  readonly pending: PushTarget['pending'] = [];
   private i = 0;
   private ended = false;
   private readonly push: (x: unknown) => void;
@@ -260,15 +300,18 @@ export class FusedIter<T> implements IterableIterator<T> {
   }
   next(): IteratorResult<T> {
     while (this.i >= this.n) {
-      if (this.ended) return DONE;
       this.n = 0;
       this.i = 0;
+      if (this.pending.length > 0 && expandPending(this, PULL)) continue;
+      if (this.n > 0) continue;
+      if (this.ended) return DONE;
       const src = this.src;
       const push = this.push;
       for (let k = 0; k < PULL; k++) {
         const r = src.next();
         if (r.done) { this.ended = true; break; }
         push(r.value);
+        if (this.pending.length > 0) break;
       }
     }
     return { done: false, value: this.buf[this.i++] as T };
@@ -278,6 +321,7 @@ export class FusedIter<T> implements IterableIterator<T> {
     this.ended = true;
     this.n = 0;
     this.buf.length = 0;
+    closePending(this);
     this.src.return?.();
     return DONE;
   }
@@ -288,6 +332,7 @@ export class FusedIter<T> implements IterableIterator<T> {
 export class AsyncFusedIter<T> implements AsyncIterableIterator<T> {
   readonly buf: unknown[] = [];
   n = 0;
+  readonly pending: PushTarget['pending'] = [];
   private i = 0;
   private ended = false;
   private readonly push: (x: unknown) => void;
@@ -296,9 +341,11 @@ export class AsyncFusedIter<T> implements AsyncIterableIterator<T> {
   }
   async next(): Promise<IteratorResult<T>> {
     while (this.i >= this.n) {
-      if (this.ended) return DONE;
       this.n = 0;
       this.i = 0;
+      if (this.pending.length > 0 && expandPending(this, PULL)) continue;
+      if (this.n > 0) continue;
+      if (this.ended) return DONE;
       const r = await this.src.next();
       if (r.done) { this.ended = true; continue; }
       this.push(r.value);
@@ -309,6 +356,7 @@ export class AsyncFusedIter<T> implements AsyncIterableIterator<T> {
     this.ended = true;
     this.n = 0;
     this.buf.length = 0;
+    closePending(this);
     await this.src.return?.();
     return DONE;
   }
