@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 
-// Usage: node --import tsx bench/wordcount.ts [file=bench/data/zipf-200mb.txt] [--runs=N] [--only=hand,local[1],local[2]]
+// Usage: node --import tsx bench/wordcount.ts [file=bench/data/zipf-200mb.txt] [--runs=N] [--only=hand,local[1],local[2]] [--timeline]
 // Make the input first: node --import tsx bench/gen-zipf.ts 200
 // Each variant runs in a fresh child process, so its peak RSS is its own; with --runs=N the three
 // variants run N times interleaved and the fastest wall and CPU time of each is kept (the machine
@@ -21,6 +21,8 @@ interface ChildResult {
   /** Flint only: FlintContext.create + stop. */
   contextMs: number;
   peakRssMb: number;
+  /** Flint only: the task timeline of the count, one line per stage and slot. */
+  timeline?: string[];
   distinct: number;
   total: number;
 }
@@ -50,10 +52,36 @@ function cpuSince(start: NodeJS.CpuUsage): number {
   return (d.user + d.system) / 1000;
 }
 
-async function flintCount(file: string, master: string): Promise<{ counts: Map<string, number>; ms: number; cpuMs: number; contextMs: number }> {
+/**
+ * Summarises the job's task timeline: per stage, its span and each slot's tasks (count and busy
+ * time), then the driver's time after the last task (result decode and collect). Shows where the
+ * slots run side by side and where one waits.
+ */
+function summarise(entries: { stageId: number; executorId: string; launchedMs: number; endedMs: number; runMs?: number; cpuMs?: number; cpuWaitMs?: number }[], jobStart: number, jobEnd: number): string[] {
+  const lines: string[] = [];
+  const stages = [...new Set(entries.map((e) => e.stageId))].sort((a, b) => a - b);
+  for (const st of stages) {
+    const es = entries.filter((e) => e.stageId === st);
+    const from = Math.min(...es.map((e) => e.launchedMs)) - jobStart, to = Math.max(...es.map((e) => e.endedMs)) - jobStart;
+    const slots = [...new Set(es.map((e) => e.executorId))].sort();
+    const per = slots.map((x) => {
+      const mine = es.filter((e) => e.executorId === x);
+      const busy = mine.reduce((s, e) => s + (e.endedMs - e.launchedMs), 0);
+      const cpu = mine.reduce((s, e) => s + (e.cpuMs ?? NaN), 0), wait = mine.reduce((s, e) => s + (e.cpuWaitMs ?? NaN), 0);
+      const sched = Number.isNaN(cpu) ? '' : `, on a CPU ${cpu.toFixed(0)} ms, waiting for one ${wait.toFixed(0)} ms`;
+      return `${x}: ${mine.length} tasks, busy ${busy.toFixed(0)} ms${sched} (${mine.map((e) => `${(e.launchedMs - jobStart).toFixed(0)}-${(e.endedMs - jobStart).toFixed(0)}`).join(' ')})`;
+    });
+    lines.push(`stage ${st}: ${es.length} tasks, ${from.toFixed(0)}-${to.toFixed(0)} ms; ${per.join('; ')}`);
+  }
+  const lastEnd = Math.max(...entries.map((e) => e.endedMs));
+  lines.push(`driver after the last task: ${(jobEnd - lastEnd).toFixed(0)} ms; before the first: ${(Math.min(...entries.map((e) => e.launchedMs)) - jobStart).toFixed(0)} ms`);
+  return lines;
+}
+
+async function flintCount(file: string, master: string): Promise<{ counts: Map<string, number>; ms: number; cpuMs: number; contextMs: number; timeline: string[] }> {
   const { FlintContext } = await import('../index.ts');
   const t0 = performance.now();
-  const ctx = await FlintContext.create({ master, appName: 'wordcount-bench', conf: { 'flint.ui.progress': false } });
+  const ctx = await FlintContext.create({ master, appName: 'wordcount-bench', conf: { 'flint.ui.showProgress': false, 'flint.task.cpuStats': true } });
   const t1 = performance.now();
   const cpu = process.cpuUsage();
   const pairs = await ctx.textFile(file)
@@ -64,9 +92,10 @@ async function flintCount(file: string, master: string): Promise<{ counts: Map<s
     .collect();
   const t2 = performance.now();
   const cpuMs = cpuSince(cpu);
+  const timeline = summarise(ctx.taskTimeline(), t1, t2);
   await ctx.stop();
   const t3 = performance.now();
-  return { counts: new Map(pairs as [string, number][]), ms: t2 - t1, cpuMs, contextMs: t1 - t0 + (t3 - t2) };
+  return { counts: new Map(pairs as [string, number][]), ms: t2 - t1, cpuMs, contextMs: t1 - t0 + (t3 - t2), timeline };
 }
 
 async function child(variant: Variant, file: string, out: string): Promise<void> {
@@ -74,6 +103,7 @@ async function child(variant: Variant, file: string, out: string): Promise<void>
   let ms: number;
   let cpuMs: number;
   let contextMs = 0;
+  let timeline: string[] | undefined;
   if (variant === 'hand') {
     const t0 = performance.now();
     const cpu = process.cpuUsage();
@@ -81,13 +111,13 @@ async function child(variant: Variant, file: string, out: string): Promise<void>
     ms = performance.now() - t0;
     cpuMs = cpuSince(cpu);
   } else {
-    ({ counts, ms, cpuMs, contextMs } = await flintCount(file, variant));
+    ({ counts, ms, cpuMs, contextMs, timeline } = await flintCount(file, variant));
   }
   let total = 0;
   for (const c of counts.values()) total += c;
   fs.writeFileSync(out, JSON.stringify([...counts.entries()]));
   const result: ChildResult = {
-    variant, ms, cpuMs, contextMs, peakRssMb: process.resourceUsage().maxRSS / 1024, distinct: counts.size, total,
+    variant, ms, cpuMs, contextMs, timeline, peakRssMb: process.resourceUsage().maxRSS / 1024, distinct: counts.size, total,
   };
   console.log(JSON.stringify(result));
 }
@@ -117,6 +147,7 @@ async function main(): Promise<void> {
   if (!fs.existsSync(file)) throw new Error(`input ${file} is missing; make it with: node --import tsx bench/gen-zipf.ts 200`);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'flint-wc-'));
   const only = args.find((a) => a.startsWith('--only='))?.slice(7).split(',');
+  const timeline = args.includes('--timeline');
   const variants = (['hand', 'local[1]', 'local[2]'] as Variant[]).filter((v) => only === undefined || only.includes(v));
   if (variants.length === 0) throw new Error(`--only names none of hand, local[1], local[2]`);
   const best = new Map<Variant, ChildResult>();
@@ -125,6 +156,7 @@ async function main(): Promise<void> {
       for (const v of variants) {
         const r = runChild(v, file, path.join(tmp, `${v}.json`));
         console.log(`run ${run + 1} ${v.padEnd(8)} ${r.ms.toFixed(0).padStart(7)} ms  cpu ${r.cpuMs.toFixed(0).padStart(7)} ms  (context ${r.contextMs.toFixed(0)} ms)  peak RSS ${r.peakRssMb.toFixed(0)} MB  ${r.distinct} distinct / ${r.total} words`);
+        if (timeline) for (const line of r.timeline ?? []) console.log(`    ${line}`);
         const prev = best.get(v);
         if (prev === undefined || r.ms < prev.ms) best.set(v, { ...r, cpuMs: Math.min(r.cpuMs, prev?.cpuMs ?? Infinity), peakRssMb: Math.max(r.peakRssMb, prev?.peakRssMb ?? 0) });
         else prev.cpuMs = Math.min(prev.cpuMs, r.cpuMs);

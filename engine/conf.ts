@@ -9,6 +9,7 @@ export const ENGINE_CONF_DEFAULTS: Record<string, string | number | boolean> = {
   'flint.storage.memoryBytes': 256 << 20,
   'flint.locality.wait': 3000,
   'flint.ui.showProgress': true,
+  'flint.task.cpuStats': false,
   'flint.local.dir': '',
   'flint.executor.preloadFormats': 'text',
 };
@@ -59,6 +60,7 @@ export class FlintConf {
     const wait = this.getNumber('flint.locality.wait');
     if (wait < 0) throw engineError('BAD_CONF', `conf 'flint.locality.wait' must be a number of milliseconds >= 0; got ${wait}`);
     this.getBoolean('flint.ui.showProgress');
+    this.getBoolean('flint.task.cpuStats');
     for (const key of ['flint.local.dir', 'flint.executor.preloadFormats']) {
       const v = this.get(key);
       if (typeof v !== 'string') throw engineError('BAD_CONF', `conf '${key}' must be a string; got ${JSON.stringify(v)}`);

@@ -10,7 +10,7 @@ import type { AccUpdate } from './executor/TaskContext.ts';
 import { callSite } from './serde/closure.ts';
 import { DAGScheduler } from './scheduler/DAGScheduler.ts';
 import { MapOutputTracker } from './scheduler/MapOutputTracker.ts';
-import { TaskScheduler } from './scheduler/TaskScheduler.ts';
+import { TaskScheduler, type TaskTimelineEntry } from './scheduler/TaskScheduler.ts';
 import { LocalBackend } from './scheduler/backends/LocalBackend.ts';
 import { LocalClusterBackend } from './scheduler/backends/LocalClusterBackend.ts';
 import type { SchedulerBackend } from './scheduler/backends/SchedulerBackend.ts';
@@ -153,6 +153,7 @@ export class FlintContext {
       shuffleMemoryBytes: conf.getNumber('flint.shuffle.memoryBytes'),
       storageMemoryBytes: conf.getNumber('flint.storage.memoryBytes'),
       coresPerTask: 1,
+      cpuStats: conf.getBoolean('flint.task.cpuStats'),
     };
     let backend: SchedulerBackend;
     try {
@@ -326,6 +327,14 @@ export class FlintContext {
   private async controlAll(op: 'removeRdd' | 'dropBroadcast' | 'clearObjects' | 'stats' | 'preload' | 'dropShuffle', arg?: unknown): Promise<unknown[]> {
     if (this.stopped) return [];
     return Promise.all(this.taskScheduler.executorIds.map((id) => this.backend.control(id, { kind: 'control', op, arg })));
+  }
+
+  /**
+   * The last 10,000 finished task attempts with the driver's launch and end times (`performance.now()`
+   * of the driver) and the executor's run time: a task timeline, to see whether slots run side by side.
+   */
+  taskTimeline(): TaskTimelineEntry[] {
+    return this.taskScheduler.timeline.map((e) => ({ ...e }));
   }
 
   /** Per-executor state (cached block ids, broadcast fetch counts, object cache keys): for tests and diagnostics. */

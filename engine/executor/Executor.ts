@@ -5,13 +5,13 @@ import { deserialize } from 'node:v8';
 import { engineError } from '../catalogue.ts';
 import { FlintError } from '../errors.ts';
 import type { MapStatus, ShuffleWriteSpec } from '../shuffle/api.ts';
-import { newWriteMetrics, writeShuffle } from '../shuffle/index.ts';
+import { newWriteMetrics, writeShuffle, writeShuffleAsync } from '../shuffle/index.ts';
 import { compareKeys } from '../serde/keys.ts';
 import { ShuffleFetchFailedError } from '../shuffle/errors.ts';
 import { decodePlan, type EncodedPlan } from '../serde/plan.ts';
 import type { ExecutorServices } from '../serde/rebuild.ts';
 import { BlockManager, type BlockUpdate } from '../storage/BlockManager.ts';
-import { ArrayIter, drain, isAsyncIter, type Iter } from '../rdd/iter.ts';
+import { isAsyncIter, type Iter } from '../rdd/iter.ts';
 import type { Partition, RDD } from '../rdd/RDD.ts';
 import { ObjectCache } from './ObjectCache.ts';
 import { RESULT_OPS } from './resultOps.ts';
@@ -26,6 +26,22 @@ export interface ExecutorConfig {
   shuffleMemoryBytes: number;
   storageMemoryBytes: number;
   coresPerTask: number;
+  /** flint.task.cpuStats: measure each task's on-CPU and run-queue time (Linux schedstat). */
+  cpuStats?: boolean;
+}
+
+/**
+ * This thread's scheduler counters from /proc/thread-self/schedstat: ms on a CPU and ms runnable
+ * but waiting for one (undefined where the file does not exist). Waiting time tells a busy machine
+ * (slots waiting for cores other processes hold) from an engine that serializes its slots.
+ */
+function threadSchedStat(): { cpuMs: number; waitMs: number } | undefined {
+  try {
+    const [run, wait] = readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ');
+    return { cpuMs: Number(run) / 1e6, waitMs: Number(wait) / 1e6 };
+  } catch {
+    return undefined;
+  }
 }
 
 /** A task as the driver sends it. `plan` and `statuses` are sent only when this executor lacks them. */
@@ -64,7 +80,7 @@ export interface TaskError {
 }
 
 export type TaskResult =
-  | { ok: true; value: unknown; accUpdates: [number, AccUpdate][]; blockUpdates: BlockUpdate[]; runMs: number; metrics: TaskMetrics }
+  | { ok: true; value: unknown; accUpdates: [number, AccUpdate][]; blockUpdates: BlockUpdate[]; runMs: number; metrics: TaskMetrics; sched?: { cpuMs: number; waitMs: number } }
   | { ok: false; error: TaskError; blockUpdates: BlockUpdate[]; missing?: 'plan' | 'statuses' };
 
 /** The shuffle side of a map stage's plan. */
@@ -119,6 +135,7 @@ export class ExecutorRuntime implements ExecutorEnv, ExecutorServices {
   readonly shuffleDir: string;
   readonly spillDir: string;
   readonly shuffleMemoryBytes: number;
+  private readonly cpuStats: boolean;
   readonly coresPerTask: number;
   /** How many times this executor read a broadcast from its source (once per broadcast). */
   broadcastFetches = 0;
@@ -136,6 +153,7 @@ export class ExecutorRuntime implements ExecutorEnv, ExecutorServices {
     mkdirSync(this.spillDir, { recursive: true });
     this.blockManager = new BlockManager(cfg.executorId, join(cfg.localDir, 'blocks', cfg.executorId), join(cfg.localDir, 'shared'), cfg.storageMemoryBytes);
     this.shuffleMemoryBytes = cfg.shuffleMemoryBytes;
+    this.cpuStats = cfg.cpuStats === true;
     this.coresPerTask = cfg.coresPerTask;
   }
 
@@ -183,6 +201,7 @@ export class ExecutorRuntime implements ExecutorEnv, ExecutorServices {
   /** Runs one task attempt; never throws (failures come back as results). */
   async runTask(msg: TaskMessage): Promise<TaskResult> {
     const start = performance.now();
+    const sched0 = this.cpuStats ? threadSchedStat() : undefined;
     if (msg.dropPlans !== undefined) for (const id of msg.dropPlans) this.plans.delete(id);
     if (msg.statuses !== undefined) for (const [id, s] of Object.entries(msg.statuses)) this.statuses.set(Number(id), s);
     let planP = this.plans.get(msg.planId);
@@ -211,7 +230,10 @@ export class ExecutorRuntime implements ExecutorEnv, ExecutorServices {
       m.shuffleBytesRead += r.bytesRead;
       m.spillCount += r.spillCount;
       m.spilledBytes += r.spilledBytes;
-      return { ok: true, value, accUpdates: [...tc.accUpdates], blockUpdates: this.blockManager.takeUpdates(), runMs: performance.now() - start, metrics: m };
+      const runMs = performance.now() - start;
+      const sched1 = sched0 === undefined ? undefined : threadSchedStat();
+      const sched = sched0 === undefined || sched1 === undefined ? undefined : { cpuMs: sched1.cpuMs - sched0.cpuMs, waitMs: sched1.waitMs - sched0.waitMs };
+      return { ok: true, value, accUpdates: [...tc.accUpdates], blockUpdates: this.blockManager.takeUpdates(), runMs, metrics: m, sched };
     } catch (e) {
       try { await tc.complete(); } catch { /* the task's own error is the one to report */ }
       tc.leave();
@@ -222,10 +244,8 @@ export class ExecutorRuntime implements ExecutorEnv, ExecutorServices {
   }
 
   private async writeMapOutput(dep: ShufflePlanDep, msg: TaskMessage, it: Iter<unknown>, tc: TaskContext): Promise<MapStatus> {
-    // The shuffle writer pulls a sync iterator; an async chain (rare: awaits in a map stage) is drained first.
-    const records = isAsyncIter(it) ? new ArrayIter(await (drain(it) as Promise<unknown[]>)) : it;
     const w = newWriteMetrics();
-    const status = writeShuffle({
+    const spec = {
       shuffleId: dep.shuffleId,
       mapId: msg.partitionId,
       partitioner: dep.partitioner,
@@ -234,7 +254,11 @@ export class ExecutorRuntime implements ExecutorEnv, ExecutorServices {
       keyOrdering: dep.keyOrdering ?? (dep.sorted ? compareKeys : undefined),
       memoryBytes: this.shuffleMemoryBytes,
       dir: this.shuffleDir,
-    } as ShuffleWriteSpec<unknown, unknown, unknown>, records as Iterator<[unknown, unknown]>, this.executorId, w);
+    } as ShuffleWriteSpec<unknown, unknown, unknown>;
+    // An async chain (awaits in a map stage) streams into the writer in batches, spilling as a sync one does.
+    const status = isAsyncIter(it)
+      ? await writeShuffleAsync(spec, it as AsyncIterator<[unknown, unknown]>, this.executorId, w)
+      : writeShuffle(spec, it as Iterator<[unknown, unknown]>, this.executorId, w);
     tc.metrics.shuffleRecordsWritten += w.recordsWritten;
     tc.metrics.shuffleBytesWritten += w.bytesWritten;
     tc.metrics.spillCount += w.spillCount;

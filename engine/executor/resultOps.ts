@@ -6,7 +6,7 @@ import { KeyMap, compareKeys } from '../serde/keys.ts';
 import { decodeRecordArray, encodeRecordArray } from '../shuffle/index.ts';
 import { StatCounter } from '../rdd/StatCounter.ts';
 import { checkpointFile } from '../rdd/CheckpointRDD.ts';
-import { isAsyncIter, userInput, type Iter } from '../rdd/iter.ts';
+import { consumePartition, isAsyncIter, type Iter } from '../rdd/iter.ts';
 import type { TaskContext } from './TaskContext.ts';
 
 type Fn = (...args: any[]) => any;
@@ -117,7 +117,7 @@ export const RESULT_OPS: Record<string, ResultOp> = {
     return null;
   },
   async foreachPartition(it, p, tc) {
-    await (p.f as Fn)(await userInput(it, p.f, 'foreachPartition function'), tc);
+    await consumePartition(it, p.f as Fn, (input) => (p.f as Fn)(input, tc), 'foreachPartition function', () => tc.accumulatorCheckpoint());
     return null;
   },
   countByValue(it) {

@@ -4,7 +4,7 @@ import type { Partitioner } from '../shuffle/api.ts';
 import type { ShippedFn } from '../serde/closure.ts';
 import { registerShippable } from '../serde/plan.ts';
 import { Dependency, OneToOneDependency } from './Dependency.ts';
-import { asAsync, fuse, toIter, userInput, type ElemOp, type Iter } from './iter.ts';
+import { fuse, runPartitionFn, toIter, type ElemOp, type Iter } from './iter.ts';
 import { rddKinds } from './kinds.ts';
 import { RDD, type Partition } from './RDD.ts';
 
@@ -22,7 +22,7 @@ export class MapPartitionsRDD<U, T> extends RDD<U> {
     readonly mode: MapMode,
     readonly f: ShippedFn,
     readonly preservesPartitioning: boolean,
-    /** Engine-internal partition functions loop synchronously: an async parent is drained into memory first (see userInput). */
+    /** Engine-internal partition functions loop synchronously: an async parent is drained into memory first (see runPartitionFn). */
     readonly syncInput = false,
   ) {
     super(prev.context);
@@ -47,12 +47,9 @@ export class MapPartitionsRDD<U, T> extends RDD<U> {
   compute(split: Partition, tc: TaskContext): Iter<U> {
     const f = this.f as unknown as (...args: any[]) => any;
     if (this.mode === 'partitions' || this.mode === 'withIndex') {
-      const what = `${this.mode === 'partitions' ? 'mapPartitions' : 'mapPartitionsWithIndex'} function (${this.f.op})`;
+      const what = `${this.mode === 'partitions' ? 'mapPartitions' : 'mapPartitionsWithIndex'} function${this.site ? ` (at ${this.site})` : ''}`;
       const apply = (it: unknown): Iter<U> => toIter<U>(this.mode === 'partitions' ? f(it, tc) : f(split.index, it, tc), what);
-      // Engine-internal functions are sync: they get the partition drained when their parent is async.
-      const input = userInput(this.prev.iterator(split, tc), this.syncInput ? undefined : f, what);
-      if (input instanceof Promise) return (async function* () { yield* asAsync(apply(await input)); })();
-      return apply(input);
+      return runPartitionFn(this.prev.iterator(split, tc), f, apply, what, this.syncInput, () => tc.accumulatorCheckpoint());
     }
     const ops: ElemOp[] = [{ kind: this.mode, f }];
     let base: RDD<unknown> = this.prev;

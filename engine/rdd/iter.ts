@@ -60,29 +60,108 @@ export function isAsyncFunction(f: unknown): boolean {
   return name === 'AsyncFunction' || name === 'AsyncGeneratorFunction';
 }
 
+/** The error a sync loop over an async partition raises (see runPartitionFn). */
+function syncLoopError(what: string): Error {
+  return engineError('SYNC_LOOP_OVER_ASYNC_INPUT', `${what} iterates its input with a sync loop, but the partition comes from an async parent (a mapPartitions that returned an async iterable), and it had already produced output; iterate it with 'for await (const x of it)' (declare the function async), or loop over the input before yielding anything`);
+}
+
 /**
- * The input a user's partition function (mapPartitions, mapPartitionsWithIndex, foreachPartition)
- * receives. Over a sync chain: the iterator itself (iterable, streaming). Over an async chain, a
- * function declared `async` gets a streaming async iterable (`for await`), whose sync iteration
- * fails with a clear error; any other function gets the partition drained into an array first,
- * so sync code (`[...it]`, `for...of`, `Array.from`) works whatever its parent (at the cost of
- * holding the partition in memory). Returns a Promise only in that last case.
+ * A partition from an async parent as a non-async user function sees it: streaming through
+ * `for await` (Symbol.asyncIterator); a sync loop (Symbol.iterator or next) throws `sentinel`,
+ * which the caller catches to drain the partition and call the function again with an array.
  */
-export function userInput<T>(it: Iter<T>, f: unknown, what: string): (Iterator<T> & Iterable<T>) | AsyncIterable<T> | Promise<Iterator<T> & Iterable<T>> {
-  if (!isAsyncIter(it)) {
-    if (typeof (it as any)[Symbol.iterator] === 'function') return it as Iterator<T> & Iterable<T>;
-    return Object.assign(it, { [Symbol.iterator]() { return it; } }) as Iterator<T> & Iterable<T>;
+class AsyncPartitionInput<T> {
+  streaming = false;
+  readonly sentinel: Error;
+  constructor(private readonly it: AsyncIterator<T>, what: string) {
+    this.sentinel = syncLoopError(what);
   }
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    this.streaming = true;
+    return this.it;
+  }
+  [Symbol.iterator](): never {
+    throw this.sentinel;
+  }
+  next(): never {
+    throw this.sentinel;
+  }
+}
+
+/**
+ * Runs a user's partition function (mapPartitions, mapPartitionsWithIndex) over `input`. Over a sync
+ * chain it gets the iterator itself (iterable, streaming). Over an async chain:
+ * - a function declared `async` gets a streaming async iterable; a sync loop over it fails with
+ *   SYNC_LOOP_OVER_ASYNC_INPUT;
+ * - any other function first gets a streaming async iterable too (a sync function that returns an
+ *   async generator, as DataFrame fragments do, streams); if it loops over it synchronously before
+ *   producing anything, the partition is drained into an array and the function is called again
+ *   with it (its accumulator updates from the first call are rolled back via `restart`), so `[...it]`,
+ *   `for...of` and `Array.from` work whatever the parent.
+ * `engineSync` (engine-internal sync functions) drains an async parent first.
+ */
+export function runPartitionFn<T, U>(
+  input: Iter<T>, f: Function, apply: (it: unknown) => Iter<U>, what: string, engineSync: boolean, restart: () => () => void,
+): Iter<U> {
+  if (!isAsyncIter(input)) {
+    const it = typeof (input as any)[Symbol.iterator] === 'function' ? input : Object.assign(input, { [Symbol.iterator]() { return input; } });
+    return apply(it);
+  }
+  if (engineSync) return (async function* () { yield* asAsync(apply(new ArrayIter(await (drain(input) as Promise<T[]>)))); })();
   if (isAsyncFunction(f)) {
-    return {
-      [Symbol.asyncIterator]: () => it,
-      [Symbol.iterator]: () => {
-        throw engineError('SYNC_LOOP_OVER_ASYNC_INPUT', `${what} iterates its input with a sync loop, but the partition comes from an async parent (a mapPartitions that returned an async iterable); iterate it with 'for await (const x of it)', or make the function non-async to receive an array`);
-      },
-      next: () => it.next(),
-    } as unknown as AsyncIterable<T>;
+    const sentinel = syncLoopError(what);
+    return apply({
+      [Symbol.asyncIterator]: () => input,
+      [Symbol.iterator]: () => { throw sentinel; },
+      next: () => input.next(),
+    });
   }
-  return (drain(it) as Promise<T[]>).then((xs) => new ArrayIter(xs));
+  const hybrid = new AsyncPartitionInput<T>(input, what);
+  return (async function* () {
+    const rollback = restart();
+    const again = async function* (): AsyncGenerator<U> {
+      rollback();
+      yield* asAsync(apply(new ArrayIter(await (drain(input) as Promise<T[]>))));
+    };
+    let out: Iter<U>;
+    let first: IteratorResult<U>;
+    try {
+      out = apply(hybrid);
+      // A generator's body runs only at its first next(): that is where a sync loop shows.
+      first = isAsyncIter(out) ? await out.next() : out.next();
+    } catch (e) {
+      if (e === hybrid.sentinel && !hybrid.streaming) { yield* again(); return; }
+      throw e;
+    }
+    if (first.done) return;
+    yield first.value;
+    yield* asAsync(out);
+  })();
+}
+
+/**
+ * foreachPartition's counterpart of runPartitionFn: `call` consumes the partition (and may return a
+ * Promise); a non-async function that loops synchronously over an async partition before streaming
+ * any of it is called again with the partition drained into an array.
+ */
+export async function consumePartition<T>(input: Iter<T>, f: Function, call: (it: unknown) => unknown, what: string, restart: () => () => void): Promise<void> {
+  if (!isAsyncIter(input)) {
+    await call(typeof (input as any)[Symbol.iterator] === 'function' ? input : { [Symbol.iterator]: () => input });
+    return;
+  }
+  const hybrid = new AsyncPartitionInput<T>(input, what);
+  if (isAsyncFunction(f)) {
+    await call({ [Symbol.asyncIterator]: () => input, [Symbol.iterator]: () => { throw hybrid.sentinel; } });
+    return;
+  }
+  const rollback = restart();
+  try {
+    await call(hybrid);
+  } catch (e) {
+    if (e !== hybrid.sentinel || hybrid.streaming) throw e;
+    rollback();
+    await call(new ArrayIter(await (drain(input) as Promise<T[]>)));
+  }
 }
 
 async function* promisedIterGen<T>(p: Promise<unknown>, what: string): AsyncGenerator<T> {
@@ -143,25 +222,64 @@ export interface ElemOp {
   f: (x: any) => any;
 }
 
-/** Composes elementwise steps into one push function appending outputs to `out` (built once per iterator). */
-function buildPush(ops: readonly ElemOp[], out: { buf: unknown[]; n: number }): (x: unknown) => void {
+/** Where a fused chain's push function writes: the output buffer, and the stack of flatMap iterables not yet expanded. */
+interface PushTarget {
+  buf: unknown[];
+  n: number;
+  /** The iterable (not an array) the chain's first flatMap returned, expanded lazily; at most one entry. */
+  pending: { it: Iterator<unknown>; sink: (x: unknown) => void }[];
+}
+
+/**
+ * Composes elementwise steps into one push function appending outputs to `out` (built once per
+ * iterator). A flatMap result that is an array is pushed at once; any other iterable (a generator)
+ * returned by the chain's first flatMap is put on `out.pending` and expanded a record at a time by
+ * the iterator, so a flatMap returning a huge generator streams instead of being materialized.
+ */
+function buildPush(ops: readonly ElemOp[], out: PushTarget): (x: unknown) => void {
   const buf = out.buf;
+  // Only the chain's first flatMap defers: it runs at most once per source record (only maps and
+  // filters precede it), so its iterable is finished before the next source record, in order. A
+  // later flatMap may run several times within one push (after an array-returning flatMap), and
+  // deferring there would reorder its output against its siblings', so it expands at once.
+  const lazyAt = ops.findIndex((op) => op.kind === 'flatMap');
   let sink: (x: unknown) => void = (x) => { buf[out.n++] = x; };
   for (let i = ops.length - 1; i >= 0; i--) {
     const f = ops[i].f;
     const next = sink;
+    const lazy = i === lazyAt;
     switch (ops[i].kind) {
       case 'map': sink = (x) => next(f(x)); break;
       case 'filter': sink = (x) => { if (f(x)) next(x); }; break;
       case 'flatMap': sink = (x) => {
         const r = f(x);
         if (Array.isArray(r)) { for (let j = 0; j < r.length; j++) next(r[j]); }
-        else if (r !== null && r !== undefined && typeof r[Symbol.iterator] === 'function' && typeof r !== 'string') { for (const y of r) next(y); }
+        else if (r !== null && r !== undefined && typeof r[Symbol.iterator] === 'function' && typeof r !== 'string') {
+          if (lazy) out.pending.push({ it: r[Symbol.iterator](), sink: next });
+          else for (const y of r) next(y);
+        }
         else throw engineError('BAD_FUNCTION_RESULT', `flatMap function must return an iterable (e.g. an array); got ${r === null ? 'null' : typeof r}`);
       }; break;
     }
   }
   return sink;
+}
+
+/** Expands pending flatMap iterables until `out` holds `want` records or none are pending; true when some remain. */
+function expandPending(out: PushTarget, want: number): boolean {
+  const pending = out.pending;
+  while (pending.length > 0 && out.n < want) {
+    const top = pending[pending.length - 1];
+    const r = top.it.next();
+    if (r.done) pending.pop();
+    else top.sink(r.value);
+  }
+  return pending.length > 0;
+}
+
+/** Closes pending flatMap iterables (an iterator returned early). */
+function closePending(out: PushTarget): void {
+  for (const p of out.pending.splice(0)) p.it.return?.();
 }
 
 /** Pulls this many source records per refill: amortises the refill loop, bounds the buffer. */
@@ -173,6 +291,7 @@ export class FusedIter<T> implements IterableIterator<T> {
   // shrinking and regrowing an array per refill was a measurable share of the chain's cost.
   readonly buf: unknown[] = [];
   n = 0;
+  readonly pending: PushTarget['pending'] = [];
   private i = 0;
   private ended = false;
   private readonly push: (x: unknown) => void;
@@ -181,15 +300,18 @@ export class FusedIter<T> implements IterableIterator<T> {
   }
   next(): IteratorResult<T> {
     while (this.i >= this.n) {
-      if (this.ended) return DONE;
       this.n = 0;
       this.i = 0;
+      if (this.pending.length > 0 && expandPending(this, PULL)) continue;
+      if (this.n > 0) continue;
+      if (this.ended) return DONE;
       const src = this.src;
       const push = this.push;
       for (let k = 0; k < PULL; k++) {
         const r = src.next();
         if (r.done) { this.ended = true; break; }
         push(r.value);
+        if (this.pending.length > 0) break;
       }
     }
     return { done: false, value: this.buf[this.i++] as T };
@@ -199,6 +321,7 @@ export class FusedIter<T> implements IterableIterator<T> {
     this.ended = true;
     this.n = 0;
     this.buf.length = 0;
+    closePending(this);
     this.src.return?.();
     return DONE;
   }
@@ -209,6 +332,7 @@ export class FusedIter<T> implements IterableIterator<T> {
 export class AsyncFusedIter<T> implements AsyncIterableIterator<T> {
   readonly buf: unknown[] = [];
   n = 0;
+  readonly pending: PushTarget['pending'] = [];
   private i = 0;
   private ended = false;
   private readonly push: (x: unknown) => void;
@@ -217,9 +341,11 @@ export class AsyncFusedIter<T> implements AsyncIterableIterator<T> {
   }
   async next(): Promise<IteratorResult<T>> {
     while (this.i >= this.n) {
-      if (this.ended) return DONE;
       this.n = 0;
       this.i = 0;
+      if (this.pending.length > 0 && expandPending(this, PULL)) continue;
+      if (this.n > 0) continue;
+      if (this.ended) return DONE;
       const r = await this.src.next();
       if (r.done) { this.ended = true; continue; }
       this.push(r.value);
@@ -230,6 +356,7 @@ export class AsyncFusedIter<T> implements AsyncIterableIterator<T> {
     this.ended = true;
     this.n = 0;
     this.buf.length = 0;
+    closePending(this);
     await this.src.return?.();
     return DONE;
   }

@@ -9,6 +9,46 @@ import type { DAGEvent } from './events.ts';
 /** Resends of one task to an executor that lost its caches, before it counts as a failure. */
 const MAX_RESENDS = 3;
 
+/** Most task attempts the timeline keeps (the oldest go first). */
+const TIMELINE_MAX = 10_000;
+
+/** One finished task attempt, for diagnostics: driver-side times in ms of `performance.now()`. */
+export interface TaskTimelineEntry {
+  stageId: number;
+  partitionId: number;
+  executorId: string;
+  /** When the driver sent the task and when its result arrived. */
+  launchedMs: number;
+  endedMs: number;
+  /** Time the executor spent running it (successful attempts). */
+  runMs: number | undefined;
+  /** With flint.task.cpuStats, on Linux: the task thread's time on a CPU and runnable but waiting for one. */
+  cpuMs?: number;
+  cpuWaitMs?: number;
+  ok: boolean;
+}
+
+/**
+ * The task error for a task whose result never came back from its slot. A result the thread cannot
+ * post (a structured-clone failure: functions, symbols, Promises) reaches here as piscina's bare
+ * object without a message; it is named for what it is.
+ */
+function launchError(e: unknown): TaskError {
+  const err = e as Error | undefined;
+  const message = typeof err?.message === 'string' ? err.message : undefined;
+  if (message === undefined || err?.name === 'DataCloneError') {
+    return {
+      name: 'DataCloneError',
+      message: `the task's result could not be sent back from its executor thread (structured clone failed${message ? `: ${message}` : ''}); ` +
+        `results must be plain data (no functions, symbols or Promises; class instances arrive as plain objects): map records to plain data before the action` +
+        (/Promise/.test(String(message)) ? '; a function returned a Promise: await inside mapPartitions with an async generator instead' : ''),
+      stack: err?.stack ?? '',
+      code: 'TASK_RESULT_NOT_CLONABLE',
+    };
+  }
+  return { name: err?.name ?? 'Error', message: `task could not run or return its result: ${message}`, stack: err?.stack ?? '' };
+}
+
 /** One task of a task set. */
 export interface TaskSpec {
   partitionId: number;
@@ -73,6 +113,8 @@ export class TaskScheduler {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private nextTaskId = 0;
   private stopped = false;
+  /** The last TIMELINE_MAX finished task attempts, oldest first. */
+  readonly timeline: TaskTimelineEntry[] = [];
 
   constructor(
     private readonly backend: SchedulerBackend,
@@ -193,17 +235,19 @@ export class TaskScheduler {
         knows.epochs.set(shuffleId, cur.epoch);
       }
     }
+    const launchedMs = performance.now();
     this.backend.launch(executorId, msg).then(
-      (r) => this.onResult(ts, index, executorId, r),
-      (e) => this.onResult(ts, index, executorId, {
-        ok: false,
-        error: { name: (e as Error)?.name ?? 'Error', message: `task could not run or return its result: ${(e as Error)?.message ?? String(e)}${/Promise/.test(String((e as Error)?.message)) ? '; a function returned a Promise: await inside mapPartitions with an async generator instead' : ''}`, stack: (e as Error)?.stack ?? '', code: (e as Error)?.name === 'DataCloneError' ? 'TASK_RESULT_NOT_CLONABLE' : undefined },
-        blockUpdates: [],
-      }),
+      (r) => this.onResult(ts, index, executorId, r, launchedMs),
+      (e) => this.onResult(ts, index, executorId, { ok: false, error: launchError(e), blockUpdates: [] }, launchedMs),
     );
   }
 
-  private onResult(ts: TaskSetManager, index: number, executorId: string, r: TaskResult): void {
+  private onResult(ts: TaskSetManager, index: number, executorId: string, r: TaskResult, launchedMs: number): void {
+    if (this.timeline.length >= TIMELINE_MAX) this.timeline.splice(0, TIMELINE_MAX / 10);
+    this.timeline.push({
+      stageId: ts.stageId, partitionId: ts.tasks[index].partitionId, executorId, launchedMs, endedMs: performance.now(),
+      runMs: r.ok ? r.runMs : undefined, ok: r.ok, cpuMs: r.ok ? r.sched?.cpuMs : undefined, cpuWaitMs: r.ok ? r.sched?.waitMs : undefined,
+    });
     const n = (ts.running.get(index) ?? 1) - 1;
     if (n <= 0) ts.running.delete(index);
     else ts.running.set(index, n);

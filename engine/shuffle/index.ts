@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 
 export type { Aggregator, Partitioner, ShuffleWriteSpec, ShuffleReadSpec, MapStatus } from './api.ts';
-export { writeShuffle, dataFilePath, newWriteMetrics, type ShuffleWriteMetrics } from './writer.ts';
+export { writeShuffle, writeShuffleAsync, dataFilePath, newWriteMetrics, type ShuffleWriteMetrics } from './writer.ts';
 export { readShuffle, readSegmentBytes, newReadMetrics, type ShuffleReadMetrics, type FetchedSegments } from './reader.ts';
 export { cogroupIterators, type CoGroupSpec } from './cogroup.ts';
 export type { SpillMetrics } from './appendOnlyMap.ts';

@@ -53,6 +53,39 @@ export function writeShuffle<K, V, C>(
   }
 }
 
+/** Records writeShuffleAsync pulls before handing them to the sorter. */
+const ASYNC_BATCH = 1024;
+
+/**
+ * writeShuffle over an async record stream (a map stage whose chain awaits, e.g. a mapPartitions
+ * returning an async generator): records are pulled in batches of ASYNC_BATCH and inserted as they
+ * come, so the map task spills past memoryBytes exactly as the sync writer does instead of holding
+ * its whole partition first.
+ */
+export async function writeShuffleAsync<K, V, C>(
+  spec: ShuffleWriteSpec<K, V, C>, records: AsyncIterator<[K, V]>, executorId = 'local',
+  metrics: ShuffleWriteMetrics = newWriteMetrics(),
+): Promise<MapStatus> {
+  validateWriteSpec(spec);
+  const sorter = new MapOutputSorter<K, V, C>(spec, metrics);
+  try {
+    const batch: [K, V][] = [];
+    for (;;) {
+      const r = await records.next();
+      if (!r.done) batch.push(r.value);
+      if (batch.length === ASYNC_BATCH || (r.done === true && batch.length > 0)) {
+        if (spec.mapSideCombine) sorter.insertCombining(batch[Symbol.iterator]());
+        else sorter.insertAll(batch[Symbol.iterator]());
+        batch.length = 0;
+      }
+      if (r.done) break;
+    }
+    return { shuffleId: spec.shuffleId, mapId: spec.mapId, executorId, ...sorter.writeDataFile() };
+  } finally {
+    sorter.deleteSpills();
+  }
+}
+
 function validateWriteSpec(spec: ShuffleWriteSpec<any, any, any>): void {
   const n = spec.partitioner?.numPartitions;
   if (!Number.isInteger(n) || n < 1) throw badSpec(`partitioner.numPartitions must be a positive integer, got ${n}`);
@@ -71,6 +104,7 @@ class MapOutputSorter<K, V, C> {
   private readonly listSizer = new ListSizer();
   /** Combine mode: key -> combiner since the last spill. */
   private map = new KeyMap<K, C>();
+  private readonly mapSizer = new MapSizer();
 
   constructor(private readonly spec: ShuffleWriteSpec<K, V, C>, private readonly metrics: ShuffleWriteMetrics) {
     this.numPartitions = spec.partitioner.numPartitions;
@@ -118,7 +152,8 @@ class MapOutputSorter<K, V, C> {
     const agg = this.spec.aggregator as Aggregator<V, C>;
     const budget = this.spec.memoryBytes;
     let map = this.map;
-    const sizer = new MapSizer();
+    // The sizer lives on the sorter: writeShuffleAsync feeds the map in batches, one call each.
+    const sizer = this.mapSizer;
     let pending = 0;
     for (let it = records.next(); !it.done; it = records.next()) {
       const r = it.value;

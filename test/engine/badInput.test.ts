@@ -112,3 +112,15 @@ test('a user function throwing in a shuffle map stage names the stage, the parti
   }).reduceByKey((a, b) => a + b).map(([w, n]) => `${w}:${n}`).collect(),
   'JOB_FAILED', /stage \d+/, /partition \d+/, /bad word boom/, /badInput\.test\.ts:\d+/);
 });
+
+test('partition counts are validated by the operation that takes them, and a bad mapPartitions result names its call site', async () => {
+  const r = ctx.parallelize([1, 2, 3, 4], 2);
+  await fails(() => r.repartition(-1), 'BAD_ARGUMENT', /repartition/);
+  await fails(() => r.coalesce(0), 'BAD_ARGUMENT', /coalesce/);
+  await fails(() => r.map((x) => [x, x] as [number, number]).reduceByKey((a, b) => a + b, 0), 'BAD_ARGUMENT', /numPartitions/);
+  await fails(r.mapPartitions(() => 5 as never).collect(), 'JOB_FAILED', /mapPartitions function \(at engine\/badInput\.test\.ts:\d+\)/, /iterable/);
+});
+
+test('a result that cannot leave its executor thread (functions) fails saying so, not [object Object]', async () => {
+  await fails(ctx.parallelize([1, 2]).map((x) => () => x).collect(), 'JOB_FAILED', /could not be sent back/, /plain data/);
+});

@@ -107,3 +107,36 @@ test('an async partition function that loops synchronously over an async parent 
   );
   ctx.dagScheduler.assertDataStructuresEmpty();
 });
+
+test('a sync function that loops over an async partition is called again with an array, its accumulator updates counted once', async () => {
+  const calls = ctx.longAccumulator('calls');
+  const lengths = await asyncNums().mapPartitions((it) => { calls.add(1); return [[...it].length]; }, { calls }).collect();
+  assert.deepEqual(lengths, [4, 4, 4]);
+  assert.equal(calls.value, 3, 'one call per partition counted');
+  ctx.dagScheduler.assertDataStructuresEmpty();
+});
+
+test('a sync function returning an async generator streams its async partition: called once, never drained first', async () => {
+  const calls = ctx.longAccumulator('calls');
+  const seen = await asyncNums().mapPartitions((it) => {
+    calls.add(1);
+    const streamed = typeof (it as unknown as AsyncIterable<number>)[Symbol.asyncIterator] === 'function' && !Array.isArray(it);
+    return (async function* () {
+      yield streamed ? 'stream' : 'drained';
+      let n = 0;
+      for await (const x of it as unknown as AsyncIterable<number>) { n++; yield x * 10; }
+      yield -n;
+    })();
+  }, { calls }).collect();
+  assert.deepEqual(seen, ['stream', 10, 20, 30, 40, -4, 'stream', 50, 60, 70, 80, -4, 'stream', 90, 100, 110, 120, -4]);
+  assert.equal(calls.value, 3);
+  ctx.dagScheduler.assertDataStructuresEmpty();
+});
+
+test('a generator that yields before looping synchronously over an async partition fails with a clear error', async () => {
+  await assert.rejects(
+    asyncNums().mapPartitions(function* (it) { yield -1; for (const x of it) yield x; }).collect(),
+    (e: Error) => /SYNC_LOOP_OVER_ASYNC_INPUT|for await/.test(`${e.message} ${String((e as { cause?: Error }).cause?.message)}`),
+  );
+  ctx.dagScheduler.assertDataStructuresEmpty();
+});

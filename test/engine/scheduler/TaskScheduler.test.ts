@@ -124,7 +124,7 @@ describe('jobs and the context', () => {
   });
 
   test('a result that cannot cross threads fails the job with a clear error', async () => {
-    await assert.rejects(ctx.parallelize([1], 1).map(() => () => 1).collect(), (e: Error) => /could not run or return its result|could not be cloned/.test(e.message));
+    await assert.rejects(ctx.parallelize([1], 1).map(() => () => 1).collect(), (e: Error) => /could not be sent back from its executor thread/.test(e.message) && /plain data/.test(e.message));
     ctx.dagScheduler.assertDataStructuresEmpty();
   });
 

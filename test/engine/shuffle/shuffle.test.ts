@@ -8,7 +8,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import {
-  writeShuffle, readShuffle, removeShuffle, newWriteMetrics, newReadMetrics, ShuffleFetchFailedError, cogroupIterators,
+  writeShuffle, writeShuffleAsync, readShuffle, removeShuffle, newWriteMetrics, newReadMetrics, ShuffleFetchFailedError, cogroupIterators,
   encodeRecordArray, decodeRecordArray, readSegmentBytes,
   type Aggregator, type MapStatus, type Partitioner,
 } from '../../../engine/shuffle/index.ts';
@@ -394,4 +394,25 @@ test('byte-array values kept by the reader survive later reads: decoded records 
   check(grouped.partitions as [number, unknown][][], true);
   const sorted = runShuffle({ maps, partitioner: new TestHashPartitioner(2), keyOrdering: (a, b) => a - b, memoryBytes: 64 << 10 });
   check(sorted.partitions, false);
+});
+
+test('writeShuffleAsync streams an async source into the sorter: it spills before the source ends, and the output equals the sync writer\'s', async () => {
+  const dir = tmpDir();
+  const records = Array.from({ length: 20000 }, (_, i) => [`k${i % 5000}`, i] as [string, number]);
+  let spilledBeforeEnd = false;
+  async function* source(): AsyncGenerator<[string, number]> {
+    for (const r of records) { yield r; }
+    spilledBeforeEnd = fs.readdirSync(dir).some((f) => f.endsWith('.spill'));
+  }
+  const spec = { shuffleId: 7, mapId: 0, partitioner: new TestHashPartitioner(3), aggregator: sumAgg, mapSideCombine: true, memoryBytes: 16 << 10, dir };
+  const metrics = newWriteMetrics();
+  const status = await writeShuffleAsync(spec, source(), 'exec-1', metrics);
+  assert.ok(spilledBeforeEnd, 'spilled while the source was still producing');
+  assert.ok(metrics.spillCount > 0);
+  const read = (statuses: MapStatus[]) => new Map(Array.from({ length: 3 }, (_, reduceId) => [...readShuffle({
+    shuffleId: statuses[0].shuffleId, reduceId, statuses, aggregator: sumAgg, mapSideCombine: true, memoryBytes: 64 << 20, dir,
+  })]).flat() as [string, number][]);
+  const syncStatus = writeShuffle({ ...spec, shuffleId: 8 }, records[Symbol.iterator](), 'exec-1');
+  assert.deepEqual(read([status]), read([syncStatus]));
+  assert.equal(read([status]).get('k42'), [42, 5042, 10042, 15042].reduce((a, b) => a + b));
 });

@@ -71,3 +71,38 @@ test('a single partition larger than the whole budget is not cached under MEMORY
   }
   ctx.dagScheduler.assertDataStructuresEmpty();
 });
+
+test('a MEMORY_ONLY partition past the budget is unrolled only up to the budget: take(3) does not compute the whole partition', async () => {
+  const produced = ctx.longAccumulator('produced');
+  const rdd = ctx.parallelize([0], 1).mapPartitions(function* () {
+    for (let i = 0; i < 1_000_000; i++) { produced.add(1); yield `record number ${i} of a partition far bigger than the memory budget`; }
+  }, { produced }).persist(StorageLevel.MEMORY_ONLY);
+  assert.deepEqual(await rdd.take(3), [0, 1, 2].map((i) => `record number ${i} of a partition far bigger than the memory budget`));
+  assert.ok(produced.value < 100_000, `pulled ${produced.value} records of 1,000,000`);
+  const [stats] = await ctx.executorStats();
+  assert.equal(stats.blocks.filter((b) => b.startsWith(`rdd_${rdd.id}_`)).length, 0, 'not cached');
+  await rdd.unpersist();
+  ctx.dagScheduler.assertDataStructuresEmpty();
+});
+
+test('a MEMORY_AND_DISK partition past the budget streams to disk and back, and is then read from disk', async () => {
+  const produced = ctx.longAccumulator('produced');
+  const rdd = ctx.parallelize([0], 1).mapPartitions(function* () {
+    for (let i = 0; i < 50_000; i++) { produced.add(1); yield { i, bytes: new Uint8Array(64).fill(i % 256) }; }
+  }, { produced }).persist(StorageLevel.MEMORY_AND_DISK);
+  for (let pass = 0; pass < 2; pass++) {
+    let n = 0;
+    for await (const r of rdd.toLocalIterator()) {
+      assert.equal(r.i, n);
+      assert.ok(r.bytes.every((b: number) => b === n % 256));
+      n++;
+    }
+    assert.equal(n, 50_000);
+  }
+  assert.equal(produced.value, 50_000, 'computed once, then read from disk');
+  const [stats] = await ctx.executorStats();
+  assert.ok(stats.memoryUsed <= BUDGET);
+  assert.equal(stats.blocks.filter((b) => b.startsWith(`rdd_${rdd.id}_`)).length, 1);
+  await rdd.unpersist();
+  ctx.dagScheduler.assertDataStructuresEmpty();
+});
