@@ -112,15 +112,6 @@ export class TaskContext {
     for (const fn of this.completion.splice(0)) await fn();
   }
 
-  /** Snapshots this attempt's accumulator updates; the returned function restores them (a partition function called again). */
-  accumulatorCheckpoint(): () => void {
-    const saved = [...this.accUpdates].map(([id, u]) => [id, u.kind === 'collection' ? { kind: u.kind, items: [...u.items] } : { ...u }] as [number, AccUpdate]);
-    return () => {
-      this.accUpdates.clear();
-      for (const [id, u] of saved) this.accUpdates.set(id, u);
-    };
-  }
-
   /** Counts `v` into accumulator `id` for this attempt. */
   accumulate(id: number, kind: 'long' | 'double' | 'collection', v: unknown): void {
     let u = this.accUpdates.get(id);

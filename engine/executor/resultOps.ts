@@ -117,7 +117,7 @@ export const RESULT_OPS: Record<string, ResultOp> = {
     return null;
   },
   async foreachPartition(it, p, tc) {
-    await consumePartition(it, p.f as Fn, (input) => (p.f as Fn)(input, tc), 'foreachPartition function', () => tc.accumulatorCheckpoint());
+    await consumePartition(it, p.f as Fn, (input) => (p.f as Fn)(input, tc), 'foreachPartition function');
     return null;
   },
   countByValue(it) {

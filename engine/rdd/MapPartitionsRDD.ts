@@ -49,7 +49,7 @@ export class MapPartitionsRDD<U, T> extends RDD<U> {
     if (this.mode === 'partitions' || this.mode === 'withIndex') {
       const what = `${this.mode === 'partitions' ? 'mapPartitions' : 'mapPartitionsWithIndex'} function${this.site ? ` (at ${this.site})` : ''}`;
       const apply = (it: unknown): Iter<U> => toIter<U>(this.mode === 'partitions' ? f(it, tc) : f(split.index, it, tc), what);
-      return runPartitionFn(this.prev.iterator(split, tc), f, apply, what, this.syncInput, () => tc.accumulatorCheckpoint());
+      return runPartitionFn(this.prev.iterator(split, tc), f, apply, what, this.syncInput);
     }
     const ops: ElemOp[] = [{ kind: this.mode, f }];
     let base: RDD<unknown> = this.prev;

@@ -245,9 +245,9 @@ export abstract class RDD<T> {
    * Runs `f` once per partition with an iterator over its records and the TaskContext. `f` may
    * return an iterable, an async iterable (an async generator: await inside, e.g. model inference),
    * or a Promise of an iterable. Its input is a sync iterator while the chain above it is sync.
-   * Over an async parent it gets a streaming async iterable (`for await`); a non-async function
-   * that loops over it synchronously before producing output is called again with the partition
-   * as an array, so sync loops work too (see runPartitionFn in iter.ts).
+   * Over an async parent a function declared `async` gets a streaming async iterable (`for await`),
+   * and any other function gets the partition as an array (drained first), so sync loops work too
+   * (see runPartitionFn in iter.ts).
    */
   mapPartitions<U>(f: (it: Iterator<T> & Iterable<T>, tc: TaskContext) => Iterable<U> | AsyncIterable<U> | Promise<Iterable<U>>, env?: Env | boolean, preservesPartitioning: boolean | Env = false): RDD<U> {
     // Spark's order (f, preservesPartitioning) works too: the env argument is the object one.

@@ -60,108 +60,51 @@ export function isAsyncFunction(f: unknown): boolean {
   return name === 'AsyncFunction' || name === 'AsyncGeneratorFunction';
 }
 
-/** The error a sync loop over an async partition raises (see runPartitionFn). */
+/** The error a sync loop over an async partition raises in a function declared `async`. */
 function syncLoopError(what: string): Error {
-  return engineError('SYNC_LOOP_OVER_ASYNC_INPUT', `${what} iterates its input with a sync loop, but the partition comes from an async parent (a mapPartitions that returned an async iterable), and it had already produced output; iterate it with 'for await (const x of it)' (declare the function async), or loop over the input before yielding anything`);
+  return engineError('SYNC_LOOP_OVER_ASYNC_INPUT', `${what} is declared async and iterates its input with a sync loop, but the partition comes from an async parent (a mapPartitions that returned an async iterable); iterate it with 'for await (const x of it)', or drop 'async' to receive the partition as an array`);
 }
 
 /**
- * A partition from an async parent as a non-async user function sees it: streaming through
- * `for await` (Symbol.asyncIterator); a sync loop (Symbol.iterator or next) throws `sentinel`,
- * which the caller catches to drain the partition and call the function again with an array.
+ * The input a user's partition function receives over an async chain. A function declared `async`
+ * (an async function or async generator function) streams it with `for await`; a sync loop over it
+ * fails with SYNC_LOOP_OVER_ASYNC_INPUT.
  */
-class AsyncPartitionInput<T> {
-  streaming = false;
-  readonly sentinel: Error;
-  constructor(private readonly it: AsyncIterator<T>, what: string) {
-    this.sentinel = syncLoopError(what);
-  }
-  [Symbol.asyncIterator](): AsyncIterator<T> {
-    this.streaming = true;
-    return this.it;
-  }
-  [Symbol.iterator](): never {
-    throw this.sentinel;
-  }
-  next(): never {
-    throw this.sentinel;
-  }
+function streamingInput<T>(input: AsyncIterator<T>, what: string): AsyncIterable<T> & Iterable<T> {
+  const error = syncLoopError(what);
+  return {
+    [Symbol.asyncIterator]: () => input,
+    [Symbol.iterator]: () => { throw error; },
+  };
 }
 
 /**
  * Runs a user's partition function (mapPartitions, mapPartitionsWithIndex) over `input`. Over a sync
- * chain it gets the iterator itself (iterable, streaming). Over an async chain:
- * - a function declared `async` gets a streaming async iterable; a sync loop over it fails with
- *   SYNC_LOOP_OVER_ASYNC_INPUT;
- * - any other function first gets a streaming async iterable too (a sync function that returns an
- *   async generator, as DataFrame fragments do, streams); if it loops over it synchronously before
- *   producing anything, the partition is drained into an array and the function is called again
- *   with it (its accumulator updates from the first call are rolled back via `restart`), so `[...it]`,
- *   `for...of` and `Array.from` work whatever the parent.
- * `engineSync` (engine-internal sync functions) drains an async parent first.
+ * chain it gets the iterator itself (iterable, streaming). Over an async chain a function declared
+ * `async` gets a streaming async iterable; any other function (and every engine-internal one) gets
+ * the partition drained into an array, so `[...it]`, `for...of` and `Array.from` work whatever the
+ * parent. Either way the function is called exactly once.
  */
-export function runPartitionFn<T, U>(
-  input: Iter<T>, f: Function, apply: (it: unknown) => Iter<U>, what: string, engineSync: boolean, restart: () => () => void,
-): Iter<U> {
+export function runPartitionFn<T, U>(input: Iter<T>, f: Function, apply: (it: unknown) => Iter<U>, what: string, engineSync: boolean): Iter<U> {
   if (!isAsyncIter(input)) {
     const it = typeof (input as any)[Symbol.iterator] === 'function' ? input : Object.assign(input, { [Symbol.iterator]() { return input; } });
     return apply(it);
   }
-  if (engineSync) return (async function* () { yield* asAsync(apply(new ArrayIter(await (drain(input) as Promise<T[]>)))); })();
-  if (isAsyncFunction(f)) {
-    const sentinel = syncLoopError(what);
-    return apply({
-      [Symbol.asyncIterator]: () => input,
-      [Symbol.iterator]: () => { throw sentinel; },
-      next: () => input.next(),
-    });
-  }
-  const hybrid = new AsyncPartitionInput<T>(input, what);
-  return (async function* () {
-    const rollback = restart();
-    const again = async function* (): AsyncGenerator<U> {
-      rollback();
-      yield* asAsync(apply(new ArrayIter(await (drain(input) as Promise<T[]>))));
-    };
-    let out: Iter<U>;
-    let first: IteratorResult<U>;
-    try {
-      out = apply(hybrid);
-      // A generator's body runs only at its first next(): that is where a sync loop shows.
-      first = isAsyncIter(out) ? await out.next() : out.next();
-    } catch (e) {
-      if (e === hybrid.sentinel && !hybrid.streaming) { yield* again(); return; }
-      throw e;
-    }
-    if (first.done) return;
-    yield first.value;
-    yield* asAsync(out);
-  })();
+  if (!engineSync && isAsyncFunction(f)) return apply(streamingInput(input, what));
+  return (async function* () { yield* asAsync(apply(new ArrayIter(await (drain(input) as Promise<T[]>)))); })();
 }
 
-/**
- * foreachPartition's counterpart of runPartitionFn: `call` consumes the partition (and may return a
- * Promise); a non-async function that loops synchronously over an async partition before streaming
- * any of it is called again with the partition drained into an array.
- */
-export async function consumePartition<T>(input: Iter<T>, f: Function, call: (it: unknown) => unknown, what: string, restart: () => () => void): Promise<void> {
+/** foreachPartition's counterpart of runPartitionFn: `call` consumes the partition (and may return a Promise). */
+export async function consumePartition<T>(input: Iter<T>, f: Function, call: (it: unknown) => unknown, what: string): Promise<void> {
   if (!isAsyncIter(input)) {
     await call(typeof (input as any)[Symbol.iterator] === 'function' ? input : { [Symbol.iterator]: () => input });
     return;
   }
-  const hybrid = new AsyncPartitionInput<T>(input, what);
   if (isAsyncFunction(f)) {
-    await call({ [Symbol.asyncIterator]: () => input, [Symbol.iterator]: () => { throw hybrid.sentinel; } });
+    await call(streamingInput(input, what));
     return;
   }
-  const rollback = restart();
-  try {
-    await call(hybrid);
-  } catch (e) {
-    if (e !== hybrid.sentinel || hybrid.streaming) throw e;
-    rollback();
-    await call(new ArrayIter(await (drain(input) as Promise<T[]>)));
-  }
+  await call(new ArrayIter(await (drain(input) as Promise<T[]>)));
 }
 
 async function* promisedIterGen<T>(p: Promise<unknown>, what: string): AsyncGenerator<T> {

@@ -220,7 +220,8 @@ export class EngineRuntime implements SqlRuntime {
     const conf = this.confMap();
     const bc = Object.keys(broadcasts).length > 0 ? this.ctx.broadcast(broadcasts) : null;
     return driver.mapPartitionsWithIndex(
-      (index: number, it: Iterable<Piece> | AsyncIterable<Piece>) => run(index, it, spec, bc === null ? {} : bc.value, tail, conf),
+      // Declared async so that an async parent streams into it rather than being drained first.
+      async function* (index: number, it: Iterable<Piece> | AsyncIterable<Piece>) { yield* run(index, it, spec, bc === null ? {} : bc.value, tail, conf); },
       { run: moduleRef(FRAGMENT_URL, 'runFragment'), spec, bc, tail, conf },
     ) as RDD<Piece>;
   }
