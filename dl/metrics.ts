@@ -82,6 +82,8 @@ export class Top5Accuracy implements ValidationMethod {
     for (let b = 0; b < batch; b++) {
       const off = b * outDim;
       const label = targets[b];
+      // a label that indexes no output is never among the best five
+      if (!(Number.isInteger(label) && label >= 0 && label < outDim)) continue;
       const v = output[off + label];
       // the label is in the top 5 when fewer than 5 outputs beat it (ties go to the lower index, as argmax)
       let better = 0;

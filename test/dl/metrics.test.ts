@@ -27,6 +27,13 @@ test('Top5Accuracy counts labels among the five best outputs', () => {
   assert.equal(m.evaluate({ output: out, outDim: 6, targets: new Float32Array([1, 4]), targetDim: 1, batch: 2 }).sum, 2);
 });
 
+test('Top5Accuracy never counts a label that is not one of the outputs', () => {
+  // labels 6 and 2.5 index no output of six: neither is among the best five (Top1Accuracy agrees)
+  const batch = { output: out, outDim: 6, targets: new Float32Array([6, 2.5]), targetDim: 1, batch: 2 };
+  assert.equal(new Top5Accuracy().evaluate(batch).sum, 0);
+  assert.equal(new Top1Accuracy().evaluate(batch).sum, 0);
+});
+
 test('Loss defaults to cross-entropy over logits', () => {
   const logits = new Float32Array([1, 2, 3, 0, 0, 0]);
   const r = new Loss().evaluate({ output: logits, outDim: 3, targets: new Float32Array([2, 0]), targetDim: 1, batch: 2 });
