@@ -61,12 +61,7 @@ export class Top1Accuracy implements ValidationMethod {
   evaluate({ output, outDim, targets, batch }: EvalBatch): ValidationResult {
     let correct = 0;
     for (let b = 0; b < batch; b++) {
-      const label = targets[b];
-      if (outDim === 1) {
-        if ((output[b] > 0.5 ? 1 : 0) === label) correct++;
-        continue;
-      }
-      if (argmax(output, b * outDim, outDim) === label) correct++;
+      if (predictedClass(output, b * outDim, outDim) === targets[b]) correct++;
     }
     return new ValidationResult(this.name, correct, batch);
   }
@@ -136,6 +131,11 @@ export class MAE implements ValidationMethod {
     }
     return new ValidationResult(this.name, sum, n);
   }
+}
+
+/** The class a row of `n` outputs from `off` predicts: its argmax, or with one output 1 when it is above 0.5 (as BigDL). */
+export function predictedClass(a: Float32Array, off: number, n: number): number {
+  return n === 1 ? (a[off] > 0.5 ? 1 : 0) : argmax(a, off, n);
 }
 
 /** Index of the largest of `n` values from `off` (the first one on ties). */

@@ -4,7 +4,7 @@ import { writeFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { DlNotImplementedError, DlUserError } from './errors.ts';
 import { evaluateSamples } from './evaluate.ts';
-import { argmax, Loss, ValidationResult, type ValidationMethod } from './metrics.ts';
+import { predictedClass, Loss, ValidationResult, type ValidationMethod } from './metrics.ts';
 import { checkSamples } from './minibatch.ts';
 import { OrtPredictor } from './ort-predictor.ts';
 import { describe, type Sample } from './sample.ts';
@@ -138,7 +138,7 @@ export class Model {
     const out: number[] = [];
     return this.runAll(data as LocalInput, opts, (o, _start, count) => {
       const w = o.length / count;
-      for (let k = 0; k < count; k++) out.push(w === 1 ? (o[k] > 0.5 ? 1 : 0) : argmax(o, k * w, w));
+      for (let k = 0; k < count; k++) out.push(predictedClass(o, k * w, w));
     }).then(() => out);
   }
 

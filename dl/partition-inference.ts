@@ -1,5 +1,5 @@
 /** Inference as a map stage: the executor-side function that runs one partition through a model cached once per executor. */
-import { argmax, Loss, MAE, Top1Accuracy, Top5Accuracy, ValidationResult, type ValidationMethod } from './metrics.ts';
+import { predictedClass, Loss, MAE, Top1Accuracy, Top5Accuracy, ValidationResult, type ValidationMethod } from './metrics.ts';
 import { OrtPredictor } from './ort-predictor.ts';
 import type { Predictor } from './backend.ts';
 import { DlUserError } from './errors.ts';
@@ -46,7 +46,7 @@ export async function* predictPartition(
   const flush = function* (out: Float32Array, count: number): Generator<Float32Array | number> {
     const width = out.length / count;
     for (let k = 0; k < count; k++) {
-      if (spec.mode === 'class') yield width === 1 ? (out[k] > 0.5 ? 1 : 0) : argmax(out, k * width, width);
+      if (spec.mode === 'class') yield predictedClass(out, k * width, width);
       else yield out.slice(k * width, (k + 1) * width);
     }
   };
