@@ -137,9 +137,13 @@ export async function* evaluatePartition(
   for (const r of records) {
     const f = featuresOf(r, index);
     const label = (r as Sample).label;
+    const labelLen = typeof label === 'number' ? 1 : label instanceof Float32Array ? label.length : -1;
+    if (labelLen < 1 || (x !== undefined && labelLen !== ylen)) {
+      throw new DlUserError('DL_BAD_SAMPLE', `evaluation: record ${index} of the partition has label ${describe(label)}; labels must be all numbers or all Float32Arrays of one length`);
+    }
     if (x === undefined) {
       len = f.length;
-      ylen = typeof label === 'number' ? 1 : label.length;
+      ylen = labelLen;
       x = new Float32Array(batchSize * len);
       y = new Float32Array(batchSize * ylen);
     } else if (f.length !== len) {
@@ -147,8 +151,7 @@ export async function* evaluatePartition(
     }
     x.set(f, n * len);
     if (typeof label === 'number') y![n] = label;
-    else if (label instanceof Float32Array && label.length === ylen) y!.set(label, n * ylen);
-    else throw new DlUserError('DL_BAD_SAMPLE', `evaluation: record ${index} of the partition has label ${describe(label)}; labels must be all numbers or all Float32Arrays of one length`);
+    else y!.set(label, n * ylen);
     n++;
     index++;
     if (n === batchSize) {

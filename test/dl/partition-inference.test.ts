@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { predictPartition, type ObjectCacheLike } from '../../dl/partition-inference.ts';
+import { evaluatePartition, predictPartition, type ObjectCacheLike } from '../../dl/partition-inference.ts';
 
 const dir = fileURLToPath(new URL('../fixtures/torch/', import.meta.url));
 const ref = JSON.parse(readFileSync(join(dir, 'small-cnn.json'), 'utf8')) as { input: number[]; output: number[] };
@@ -49,4 +49,15 @@ test('a record without features fails naming its index in the partition', async 
   const tc = { objectCache: new Cache() };
   const it = predictPartition([rows[0], { label: 1 }], tc, { key: 'm2', mode: 'predict', batchSize: 4 }, onnx);
   await assert.rejects((async () => { for await (const _ of it) { /* drain */ } })(), /record 1 of the partition is object/);
+});
+
+test('evaluation fails naming the record whose label does not match the first record\'s', async () => {
+  const tc = { objectCache: new Cache() };
+  const spec = { key: 'm3', mode: 'predict' as const, batchSize: 4 };
+  const drain = (records: unknown[]) => (async () => {
+    for await (const _ of evaluatePartition(records, tc, spec, onnx, [{ name: 'MAE' }])) { /* drain */ }
+  })();
+  // a number label after Float32Array labels of five values would fill one slot of five
+  await assert.rejects(drain([{ features: rows[0], label: new Float32Array(5) }, { features: rows[1], label: 2 }]), /record 1 of the partition has label number/);
+  await assert.rejects(drain([{ features: rows[0] }]), /record 0 of the partition has label undefined/);
 });
