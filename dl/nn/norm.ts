@@ -37,11 +37,11 @@ abstract class BatchNormBase extends Module {
     const bshape = [1, c, ...x.shape.slice(2).map(() => 1)];
     const axes = x.shape.map((_, i) => i).filter(i => i !== 1);
     const asBroadcast = (t: Tensor) => F.reshape(t, bshape);
-    let mean: Tensor, variance: Tensor;
+    let centered: Tensor, variance: Tensor;
     if (ctx.training && this.training) {
-      mean = F.reduceMean(x, axes, true);
-      const d = F.sub(x, mean);
-      variance = F.reduceMean(F.mul(d, d), axes, true);
+      const mean = F.reduceMean(x, axes, true);
+      centered = F.sub(x, mean);
+      variance = F.reduceMean(F.mul(centered, centered), axes, true);
       // Running statistics use the unbiased variance, as PyTorch does; n is resolved at run time.
       const n = F.div(F.sizeOf(x, x.dtype), c);
       const unbiased = F.mul(variance, F.div(n, F.sub(n, 1)));
@@ -51,10 +51,10 @@ abstract class BatchNormBase extends Module {
       upd(this.runningMean, mean);
       upd(this.runningVar, unbiased);
     } else {
-      mean = asBroadcast(ctx.buffer(this.runningMean));
+      centered = F.sub(x, asBroadcast(ctx.buffer(this.runningMean)));
       variance = asBroadcast(ctx.buffer(this.runningVar));
     }
-    let y = F.div(F.sub(x, mean), F.sqrt(F.add(variance, this.eps)));
+    let y = F.div(centered, F.sqrt(F.add(variance, this.eps)));
     if (this.weight) y = F.mul(y, asBroadcast(ctx.param(this.weight)));
     if (this.bias) y = F.add(y, asBroadcast(ctx.param(this.bias)));
     return y;
