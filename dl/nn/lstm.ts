@@ -56,8 +56,8 @@ export class LSTM extends Module {
     for (const p of this.layerParams) {
       // Input projections of all steps in one MatMul: [N, T, in] x [in, 4H].
       let xp = F.matmul(seq, F.transpose(ctx.param(p.wih), [1, 0]));
-      if (p.bih) xp = F.add(xp, ctx.param(p.bih));
-      if (p.bhh) xp = F.add(xp, ctx.param(p.bhh));
+      // both biases are summed first ([4H]) so the [N, T, 4H] projection takes one broadcast add
+      if (p.bih && p.bhh) xp = F.add(xp, F.add(ctx.param(p.bih), ctx.param(p.bhh)));
       const whh = ctx.param(p.whh);
       let hPrev: Tensor | null = null, cPrev: Tensor | null = null;
       const outs: Tensor[] = [];
