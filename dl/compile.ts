@@ -145,12 +145,13 @@ function buildLoss(model: Module, criterion: Loss) {
   const loss = criterion.forward(fw.out, y);
   const grads = gradients(loss, fw.paramTensors, { names: fw.params.map(p => p.name) });
   const names = new Map(model.namedBuffers().map(([n, b]) => [b, n]));
-  const bufferOutputs = [...fw.ctx.bufferUpdates].map(([b, t]) => ({ name: `${names.get(b)}:new`, tensor: t }));
+  const updated = [...fw.ctx.bufferUpdates].map(([b, t]) => ({ name: names.get(b)!, tensor: t }));
   return {
     fw,
     loss,
     grads,
-    bufferOutputs,
+    bufferOutputs: updated.map(u => ({ name: `${u.name}:new`, tensor: u.tensor })),
+    updatedBuffers: updated.map(u => u.name),
     targetShape: staticShape(yShape.slice(1), 'the loss target'),
     classes: criterion.targetKind === 'class' ? (fw.out.shape[1] as number) : 0,
   };
@@ -173,7 +174,7 @@ function buildUpdate(g: Graph, optim: OptimMethod, names: string[], ws: Tensor[]
 
 /** Plans forward, loss, backward and the optimizer update as one graph. */
 export function planTrainStep(model: Module, criterion: Loss, optimMethod: OptimMethod): StepPlan {
-  const { fw, loss, grads, bufferOutputs, targetShape, classes } = buildLoss(model, criterion);
+  const { fw, loss, grads, bufferOutputs, updatedBuffers, targetShape, classes } = buildLoss(model, criterion);
   const names = fw.params.map(p => p.name);
   const up = buildUpdate(fw.ctx.graph, optimMethod, names, fw.paramTensors, grads, fw.params.map(p => p.shape));
   const outputs = [
@@ -183,54 +184,51 @@ export function planTrainStep(model: Module, criterion: Loss, optimMethod: Optim
     ...names.flatMap((n, i) => optimMethod.slotNames.map((s, j) => ({ name: `${n}.${s}:new`, tensor: up.newSlots[i][j] }))),
     ...bufferOutputs,
   ];
-  return {
+  return modelPlan(fw, {
     kind: 'train',
     onnx: emitModel(fw.ctx.graph, { outputs, graphName: 'train_step' }),
-    inputShape: fw.inputShape,
     targetShape,
     classes,
-    params: fw.params,
-    buffers: fw.buffers,
-    updatedBuffers: bufferOutputs.map(o => o.name.slice(0, -':new'.length)),
+    updatedBuffers,
     slotNames: [...optimMethod.slotNames],
-    outputShape: staticShape(fw.out.shape.slice(1), 'the model output'),
-    random: fw.random,
-  };
+  });
 }
 
 /** Plans forward, loss and backward with the flat gradient concatenated in the graph (output 'grad'). */
 export function planGradStep(model: Module, criterion: Loss): StepPlan {
-  const { fw, loss, grads, bufferOutputs, targetShape, classes } = buildLoss(model, criterion);
+  const { fw, loss, grads, bufferOutputs, updatedBuffers, targetShape, classes } = buildLoss(model, criterion);
   const g = fw.ctx.graph;
   const flat = grads.length ? F.concat(grads.map(t => F.reshape(t, [-1])), 0) : g.constant([], 'float32', [0]);
-  return {
+  return modelPlan(fw, {
     kind: 'grad',
     onnx: emitModel(g, { outputs: [{ name: 'loss', tensor: loss }, { name: 'grad', tensor: flat }, ...bufferOutputs], graphName: 'grad_step' }),
-    inputShape: fw.inputShape,
     targetShape,
     classes,
-    params: fw.params,
-    buffers: fw.buffers,
-    updatedBuffers: bufferOutputs.map(o => o.name.slice(0, -':new'.length)),
+    updatedBuffers,
     slotNames: [],
-    outputShape: staticShape(fw.out.shape.slice(1), 'the model output'),
-    random: fw.random,
-  };
+  });
 }
 
 /** Plans the eval-mode forward pass (output 'y'), weights fed as inputs. */
 export function planPredictor(model: Module): StepPlan {
   const fw = buildForward(model, false);
-  return {
+  return modelPlan(fw, {
     kind: 'predict',
     onnx: emitModel(fw.ctx.graph, { outputs: [{ name: 'y', tensor: fw.out }], graphName: 'predict' }),
-    inputShape: fw.inputShape,
     targetShape: [],
     classes: 0,
-    params: fw.params,
-    buffers: fw.buffers,
     updatedBuffers: [],
     slotNames: [],
+  });
+}
+
+/** A plan of a step built on a model's forward pass: the feeds and shapes that pass fixes, plus the step's own fields. */
+function modelPlan(fw: Forward, step: Pick<StepPlan, 'kind' | 'onnx' | 'targetShape' | 'classes' | 'updatedBuffers' | 'slotNames'>): StepPlan {
+  return {
+    ...step,
+    inputShape: fw.inputShape,
+    params: fw.params,
+    buffers: fw.buffers,
     outputShape: staticShape(fw.out.shape.slice(1), 'the model output'),
     random: fw.random,
   };
