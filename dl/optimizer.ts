@@ -245,6 +245,9 @@ function checkOptions(o: OptimizerOptions): void {
     if (!Array.isArray(v.metrics) || v.metrics.length === 0 || v.metrics.some((m) => typeof m?.evaluate !== 'function')) {
       throw new DlUserError('DL_BAD_ARGUMENT', 'Optimizer: validation.metrics must be a non-empty array of metrics (e.g. [new Top1Accuracy()])');
     }
+    if (v.batchSize !== undefined && !(Number.isInteger(v.batchSize) && v.batchSize >= 1)) {
+      throw new DlUserError('DL_BAD_ARGUMENT', `Optimizer: validation.batchSize must be a positive integer, got ${v.batchSize}`);
+    }
   }
   if (o.checkpoint !== undefined) {
     if (typeof o.checkpoint.path !== 'string' || o.checkpoint.path === '') throw new DlUserError('DL_BAD_ARGUMENT', 'Optimizer: checkpoint.path must be a directory path');

@@ -172,6 +172,7 @@ test('bad options and bad samples fail with the option or sample named', async (
   assert.throws(() => new Optimizer({ ...base, batchSize: 0 }), /batchSize must be a positive integer/);
   assert.throws(() => new Optimizer({ ...base, batchSize: 2, endWhen: 5 as never }), /endWhen must be a Trigger/);
   assert.throws(() => new Optimizer({ ...base, batchSize: 2, validation: { trigger: Trigger.everyEpoch(), data: [], metrics: [] } }), /validation.metrics/);
+  assert.throws(() => new Optimizer({ ...base, batchSize: 2, validation: { trigger: Trigger.everyEpoch(), data: [], metrics: [new Top1Accuracy()], batchSize: 0 } }), /validation.batchSize must be a positive integer, got 0/);
   await assert.rejects(new Optimizer({ ...base, batchSize: 2, data: [] }).optimize(), /training data has no samples/);
   const short = toySamples(10);
   short[4] = { features: new Float32Array(3), label: 1 };
