@@ -1,4 +1,5 @@
 /** Batched evaluation: runs a predictor over samples and merges each metric's per-batch results. */
+import { DlUserError } from './errors.ts';
 import { MiniBatcher, type SampleLayout } from './minibatch.ts';
 import { ValidationResult, type ValidationMethod } from './metrics.ts';
 import type { Sample } from './sample.ts';
@@ -12,6 +13,9 @@ export interface BatchRunner {
 export async function evaluateSamples(
   runner: BatchRunner, samples: readonly Sample[], layout: SampleLayout, metrics: readonly ValidationMethod[], batchSize: number,
 ): Promise<ValidationResult[]> {
+  if (!(Number.isInteger(batchSize) && batchSize >= 1)) {
+    throw new DlUserError('DL_BAD_ARGUMENT', `evaluation batch size must be a positive integer, got ${batchSize}`);
+  }
   const batcher = new MiniBatcher(samples, layout, Math.min(batchSize, samples.length));
   let results = metrics.map((m) => new ValidationResult(m.name, 0, 0));
   for (let start = 0; start < samples.length; start += batchSize) {
