@@ -140,7 +140,7 @@ function parseRecord(b: Uint8Array, pos: number, limit: number, o: CsvOptions, o
  * The fast path for a record without quotes: appends its fields straight from the bytes. Returns false,
  * having appended nothing, when a field starts with a quote (the caller then uses parseRecord).
  */
-/** `numeric[k]` is 1 where column k's builder is a NumberBuilder. */
+/** `numeric[k]` is 1 where column k's builder is a float NumberBuilder, 2 where an int32 one (which takes no decimal point). */
 function fastRecord(b: Uint8Array, pos: number, limit: number, o: CsvOptions, builders: ColumnBuilder[], numeric: Uint8Array, nullBytes: Uint8Array, st: { next: number; fields: number; bad: boolean }): boolean {
   const { sep, quote } = o;
   const ncols = builders.length;
@@ -153,7 +153,7 @@ function fastRecord(b: Uint8Array, pos: number, limit: number, o: CsvOptions, bu
       for (let j = 0; j < k && j < ncols; j++) builders[j].dropLast();
       return false;
     }
-    if (k < ncols && numeric[k] === 1 && nullLen === 0) {
+    if (k < ncols && numeric[k] !== 0 && nullLen === 0) {
       // A plain decimal (digits, at most one dot, optional minus, up to 15 digits) followed by the separator
       // or '\n' is parsed while it is scanned: one pass over its bytes instead of a scan, then a parse.
       let q = p;
@@ -168,7 +168,7 @@ function fastRecord(b: Uint8Array, pos: number, limit: number, o: CsvOptions, bu
         if (d >= 0 && d <= 9) { m = m * 10 + d; digits++; if (dot) frac++; } else if (d === -2 && !dot) dot = true;
         else break;
       }
-      if (digits > 0 && digits <= 15 && q < limit && (b[q] === sep || b[q] === 10)
+      if (digits > 0 && digits <= 15 && q < limit && (b[q] === sep || b[q] === 10) && (!dot || numeric[k] === 1)
         && (builders[k] as NumberBuilder).appendNumber((neg ? -m : m) / POW10[frac])) {
         k++;
         if (b[q] === sep) { p = q + 1; continue; }
@@ -238,7 +238,7 @@ export function* readSplit(split: InputSplit, options: Record<string, unknown>):
     }
   }
   const builders: ColumnBuilder[] = dataCols.map(i => columnBuilder(schema[i].type));
-  const numeric = Uint8Array.from(builders, bl => (bl instanceof NumberBuilder ? 1 : 0));
+  const numeric = Uint8Array.from(builders, bl => (!(bl instanceof NumberBuilder) ? 0 : bl.type === 'int32' ? 2 : 1));
   const corrupt: (string | null)[] = [];
   const nullBytes = new TextEncoder().encode(o.nullValue);
   const fields = new Fields();
