@@ -8,9 +8,9 @@
  */
 import { closeSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import type { RecordBatch } from 'apache-arrow';
-import { batchColumns, getValue, makeBatch, stringAt, stringsColumn, type Col } from '../../engine/sql/columns.ts';
-import { columnBuilder, NumberBuilder, POW10, type ColumnBuilder } from '../../engine/sql/builders.ts';
-import type { ParseMode } from '../../engine/sql/datasource.ts';
+import { batchColumns, getValue, stringAt } from '../../engine/sql/columns.ts';
+import { columnBuilder, finishBatch, NumberBuilder, POW10, type ColumnBuilder } from '../../engine/sql/builders.ts';
+import { parseModeOption, type ParseMode } from '../../engine/sql/datasource.ts';
 import { SqlUserError } from '../../engine/sql/errors.ts';
 import { parseScalar } from '../../engine/sql/eval.ts';
 import { listInputFiles } from '../../engine/sql/files.ts';
@@ -46,16 +46,12 @@ function boolOption(v: unknown, dflt: boolean): boolean {
 
 /** Parses the user's options with Spark's defaults (header false, sep ',', quote '"', escape '\\', PERMISSIVE). */
 export function csvOptions(o: Record<string, unknown>): CsvOptions {
-  const mode = String(o.mode ?? 'PERMISSIVE').toUpperCase();
-  if (mode !== 'PERMISSIVE' && mode !== 'DROPMALFORMED' && mode !== 'FAILFAST') {
-    throw new SqlUserError('INVALID_ARGUMENT', `csv option mode: unknown mode '${String(o.mode)}'; use PERMISSIVE, DROPMALFORMED or FAILFAST`);
-  }
   return {
     header: boolOption(o.header, false),
     sep: byteOption(o.sep ?? o.delimiter, ',', 'sep'),
     quote: byteOption(o.quote, '"', 'quote'),
     escape: byteOption(o.escape, '\\', 'escape'),
-    mode,
+    mode: parseModeOption(o.mode, 'csv'),
     columnNameOfCorruptRecord: String(o.columnNameOfCorruptRecord ?? '_corrupt_record'),
     nullValue: String(o.nullValue ?? ''),
     inferSchema: boolOption(o.inferSchema, false),
@@ -139,8 +135,8 @@ function parseRecord(b: Uint8Array, pos: number, limit: number, o: CsvOptions, o
 /**
  * The fast path for a record without quotes: appends its fields straight from the bytes. Returns false,
  * having appended nothing, when a field starts with a quote (the caller then uses parseRecord).
+ * `numeric[k]` is 1 where column k's builder is a float NumberBuilder, 2 where an int32 one (which takes no decimal point).
  */
-/** `numeric[k]` is 1 where column k's builder is a float NumberBuilder, 2 where an int32 one (which takes no decimal point). */
 function fastRecord(b: Uint8Array, pos: number, limit: number, o: CsvOptions, builders: ColumnBuilder[], numeric: Uint8Array, nullBytes: Uint8Array, st: { next: number; fields: number; bad: boolean }): boolean {
   const { sep, quote } = o;
   const ncols = builders.length;
@@ -247,12 +243,8 @@ export function* readSplit(split: InputSplit, options: Record<string, unknown>):
   let skipHeader = o.header && fs.start === 0;
 
   const flush = (): RecordBatch => {
-    const cols: Col[] = [];
-    let b = 0;
-    for (let i = 0; i < schema.length; i++) cols.push(i === corruptIdx ? stringsColumn(corrupt) : builders[b++].finish());
-    const batch = makeBatch(schema, cols, rows);
+    const batch = finishBatch(schema, builders, corruptIdx, corrupt, rows);
     rows = 0;
-    corrupt.length = 0;
     return batch;
   };
 

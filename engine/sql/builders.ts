@@ -1,7 +1,8 @@
 /** Growable column builders that parse values straight from UTF-8 bytes (the CSV hot path: no per-field strings for numbers). */
-import { buildColumn, fixedColumn, utf8Column, type Col } from './columns.ts';
+import type { RecordBatch } from 'apache-arrow';
+import { buildColumn, fixedColumn, makeBatch, stringsColumn, utf8Column, type Col } from './columns.ts';
 import { DECIMAL_RE, parseScalar } from './eval.ts';
-import type { TypeName } from './types.ts';
+import type { SchemaSpec, TypeName } from './types.ts';
 
 const decoder = new TextDecoder();
 
@@ -226,3 +227,15 @@ export function columnBuilder(type: TypeName): ColumnBuilder {
   return new ValueBuilder(type);
 }
 
+
+/**
+ * A text reader's batch of `rows` rows: the builders' columns in schema order, with the corrupt record
+ * column (index `corruptIdx`, -1 when none) built from `corrupt`. Empties the builders and `corrupt`.
+ */
+export function finishBatch(schema: SchemaSpec, builders: ColumnBuilder[], corruptIdx: number, corrupt: (string | null)[], rows: number): RecordBatch {
+  const cols: Col[] = [];
+  let b = 0;
+  for (let i = 0; i < schema.length; i++) cols.push(i === corruptIdx ? stringsColumn(corrupt) : builders[b++].finish());
+  corrupt.length = 0;
+  return makeBatch(schema, cols, rows);
+}

@@ -1,6 +1,7 @@
 /** What the columnar formats export beyond the engine's SourceModule: schema inference and a part-file writer. */
 import type { RecordBatch } from 'apache-arrow';
 import type { SourceModule } from '../sources.ts';
+import { SqlUserError } from './errors.ts';
 import type { SchemaSpec } from './types.ts';
 
 /**
@@ -18,3 +19,12 @@ export interface SqlSourceModule extends SourceModule<RecordBatch> {
 
 /** Read modes for text formats (Spark's): PERMISSIVE (bad fields become null), DROPMALFORMED, FAILFAST. */
 export type ParseMode = 'PERMISSIVE' | 'DROPMALFORMED' | 'FAILFAST';
+
+/** The `mode` option of a text format (`format` names it in the error), case-insensitive, PERMISSIVE by default. */
+export function parseModeOption(mode: unknown, format: string): ParseMode {
+  const m = String(mode ?? 'PERMISSIVE').toUpperCase();
+  if (m !== 'PERMISSIVE' && m !== 'DROPMALFORMED' && m !== 'FAILFAST') {
+    throw new SqlUserError('INVALID_ARGUMENT', `${format} option mode: unknown mode '${String(mode)}'; use PERMISSIVE, DROPMALFORMED or FAILFAST`);
+  }
+  return m;
+}
