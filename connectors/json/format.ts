@@ -100,7 +100,7 @@ export function* readSplit(split: InputSplit, options: Record<string, unknown>):
 
 function typeOfJson(v: unknown): TypeName | null {
   if (v === null || v === undefined) return null;
-  if (typeof v === 'number') return Number.isInteger(v) ? 'int64' : 'float64';
+  if (typeof v === 'number') return Number.isInteger(v) && Math.abs(v) < 2 ** 63 ? 'int64' : 'float64';
   if (typeof v === 'boolean') return 'bool';
   if (typeof v === 'string') return 'utf8';
   if (Array.isArray(v) && v.length > 0 && v.every(x => typeof x === 'number')) return `vector[${v.length}]`;
@@ -114,7 +114,7 @@ function mergeTypes(a: TypeName | null, b: TypeName | null): TypeName | null {
   return 'utf8';
 }
 
-/** Infers a schema from the first `samplingRows` objects of the first file: fields in order of first appearance; integers -> int64 (as Spark), other numbers -> float64, arrays of numbers of one length -> vector[N]. */
+/** Infers a schema from the first `samplingRows` objects of the first file: fields in order of first appearance; integers -> int64 (as Spark), other numbers (and integers beyond int64's range) -> float64, arrays of numbers of one length -> vector[N]. */
 export async function inferSchema(path: string | string[], options: Record<string, unknown>): Promise<SchemaSpec> {
   const o = jsonOptions(options);
   const files = listInputFiles(path);

@@ -190,6 +190,8 @@ class ValueBuilder implements ColumnBuilder {
       case 'int64':
         if (typeof v === 'number' && Number.isInteger(v)) x = BigInt(v);
         else if (typeof v !== 'bigint') return false;
+        // Out of range (1e20 is an integer to JS) would wrap silently in the column: it does not fit.
+        if (BigInt.asIntN(64, x as bigint) !== x) return false;
         break;
       case 'bool': if (typeof v !== 'boolean') return false; break;
       case 'timestamp':
