@@ -323,7 +323,7 @@ export async function inferSchema(path: string | string[], options: Record<strin
     closeSync(fd);
   }
   const fields = new Fields();
-  const rows: string[][] = [];
+  const rows: (string | null)[][] = [];
   let pos = 0;
   let names: string[] | null = null;
   const complete = bytes.length === files[0].size;
@@ -332,9 +332,13 @@ export async function inferSchema(path: string | string[], options: Record<strin
     const { next, bad } = parseRecord(bytes, pos, bytes.length, o, fields);
     if (!complete && next >= bytes.length) break;
     pos = next;
-    const vals: string[] = [];
-    for (let k = 0; k < fields.count; k++) vals.push(fields.quoted[k] || decoder.decode(fields.bufs[k].subarray(fields.start[k], fields.end[k])) !== o.nullValue ? decoder.decode(fields.bufs[k].subarray(fields.start[k], fields.end[k])) : '\u0000null');
-    if (names === null && o.header) { names = vals.map((v, i) => (v === '\u0000null' || v === '' ? `_c${i}` : v)); continue; }
+    // A field equal to nullValue (unquoted) is null.
+    const vals: (string | null)[] = [];
+    for (let k = 0; k < fields.count; k++) {
+      const v = decoder.decode(fields.bufs[k].subarray(fields.start[k], fields.end[k]));
+      vals.push(fields.quoted[k] || v !== o.nullValue ? v : null);
+    }
+    if (names === null && o.header) { names = vals.map((v, i) => (v === null || v === '' ? `_c${i}` : v)); continue; }
     if (!bad && (names === null ? rows.length === 0 || vals.length === rows[0].length : vals.length === names.length)) rows.push(vals);
   }
   const width = names?.length ?? rows.reduce((m, r) => Math.max(m, r.length), 0);
@@ -348,8 +352,8 @@ export async function inferSchema(path: string | string[], options: Record<strin
 
 const INFER_ORDER: TypeName[] = ['int32', 'int64', 'float64', 'bool', 'timestamp'];
 
-function inferColumn(values: (string | undefined)[]): TypeName {
-  const present = values.filter((v): v is string => v !== undefined && v !== '\u0000null');
+function inferColumn(values: (string | null | undefined)[]): TypeName {
+  const present = values.filter((v): v is string => v !== undefined && v !== null);
   if (present.length === 0) return 'utf8';
   for (const t of INFER_ORDER) {
     if (t === 'timestamp' && present.some(v => !/^\d{4}-\d{2}-\d{2}/.test(v.trim()))) continue;
