@@ -367,7 +367,8 @@ export const fileExtension = '.csv';
 
 function csvField(s: string, o: CsvOptions): string {
   const q = String.fromCharCode(o.quote);
-  const needs = s === '' || s.includes(String.fromCharCode(o.sep)) || s.includes(q) || s.includes('\n') || s.includes('\r')
+  // A string equal to nullValue (or empty) is quoted: an unquoted one would read back as null.
+  const needs = s === '' || s === o.nullValue || s.includes(String.fromCharCode(o.sep)) || s.includes(q) || s.includes('\n') || s.includes('\r')
     || s.trim() !== s || s.includes(String.fromCharCode(o.escape));
   if (!needs) return s;
   let body = s.split(q).join(q + q);
@@ -377,7 +378,7 @@ function csvField(s: string, o: CsvOptions): string {
 
 /**
  * Writes batches as one CSV file: a header line when `header` is true; null as nullValue (empty), empty
- * strings as "" so they read back as empty strings; quotes doubled inside quoted fields.
+ * strings and strings equal to nullValue quoted so they read back as themselves; quotes doubled inside quoted fields.
  */
 export async function writeBatches(batches: AsyncIterable<RecordBatch>, file: string, schema: SchemaSpec, options: Record<string, unknown>): Promise<number> {
   const o = csvOptions(options);

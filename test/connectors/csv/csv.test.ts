@@ -155,3 +155,11 @@ test('an int column takes no decimal point or exponent and a double column no he
   assert.deepEqual(rows, [{ a: null, b: null }, { a: null, b: 1000 }, { a: 7, b: 2.5 }, { a: 8, b: null }, { a: null, b: null }]);
   await assert.rejects(async () => (await s.read.csv(p, { header: true, schema: 'a int, b double', mode: 'FAILFAST' })).collect(), /malformed record/);
 });
+
+test('with a nullValue, a string equal to it is written quoted and reads back as that string, not null', async () => {
+  const out = join(dir, 'nullvalue-out');
+  const opts = { header: true, nullValue: 'NA' };
+  await s.createDataFrame([{ v: 'NA' }, { v: null }, { v: '' }, { v: 'x' }], 'v string', 1).write.csv(out, opts);
+  const rows = await (await s.read.csv(out, { ...opts, schema: 'v string' })).collect();
+  assert.deepEqual(rows.map(r => r.v), ['NA', null, '', 'x']);
+});
