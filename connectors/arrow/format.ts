@@ -2,6 +2,7 @@
 import { closeSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { RecordBatch, RecordBatchFileWriter, RecordBatchReader, RecordBatchStreamWriter } from 'apache-arrow';
 import { batchColumns, makeBatch } from '../../engine/sql/columns.ts';
+import { byNameConformer } from '../../engine/sql/datasource.ts';
 import { SqlUserError } from '../../engine/sql/errors.ts';
 import { listInputFiles } from '../../engine/sql/files.ts';
 import { parseSchema, schemaSpecOf, toArrowSchema, type SchemaLike, type SchemaSpec } from '../../engine/sql/types.ts';
@@ -62,17 +63,7 @@ export function* readSplit(split: InputSplit, options: Record<string, unknown>):
   const s = split as ArrowSplit;
   const schema = parseSchema(options.schema as SchemaLike, 'arrow schema');
   const r = reader(s.path);
-  const conform = (batch: RecordBatch): RecordBatch => {
-    const names = batch.schema.fields.map(f => f.name);
-    const fileSpec = schemaSpecOf(batch.schema);
-    const cols = batchColumns(batch, fileSpec);
-    return makeBatch(schema, schema.map(f => {
-      const i = names.indexOf(f.name);
-      if (i < 0) throw new SqlUserError('UNRESOLVED_COLUMN', `arrow: column '${f.name}' is not in ${s.path}; its columns: [${names.join(', ')}]`);
-      if (fileSpec[i].type !== f.type) throw new SqlUserError('TYPE_MISMATCH', `arrow: column '${f.name}' is ${fileSpec[i].type} in ${s.path}, not ${f.type}`);
-      return cols[i];
-    }), batch.numRows);
-  };
+  const conform = byNameConformer(schema, 'arrow', s.path);
   if (s.last < 0) {
     for (const b of r) yield conform(b);
     return;

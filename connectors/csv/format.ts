@@ -8,9 +8,9 @@
  */
 import { closeSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import type { RecordBatch } from 'apache-arrow';
-import { batchColumns, getValue, makeBatch, stringAt, stringsColumn, type Col } from '../../engine/sql/columns.ts';
-import { columnBuilder, NumberBuilder, POW10, type ColumnBuilder } from '../../engine/sql/builders.ts';
-import type { ParseMode } from '../../engine/sql/datasource.ts';
+import { batchColumns, getValue, stringAt } from '../../engine/sql/columns.ts';
+import { columnBuilder, finishBatch, NumberBuilder, POW10, type ColumnBuilder } from '../../engine/sql/builders.ts';
+import { parseModeOption, type ParseMode } from '../../engine/sql/datasource.ts';
 import { SqlUserError } from '../../engine/sql/errors.ts';
 import { parseScalar } from '../../engine/sql/eval.ts';
 import { listInputFiles } from '../../engine/sql/files.ts';
@@ -46,16 +46,12 @@ function boolOption(v: unknown, dflt: boolean): boolean {
 
 /** Parses the user's options with Spark's defaults (header false, sep ',', quote '"', escape '\\', PERMISSIVE). */
 export function csvOptions(o: Record<string, unknown>): CsvOptions {
-  const mode = String(o.mode ?? 'PERMISSIVE').toUpperCase();
-  if (mode !== 'PERMISSIVE' && mode !== 'DROPMALFORMED' && mode !== 'FAILFAST') {
-    throw new SqlUserError('INVALID_ARGUMENT', `csv option mode: unknown mode '${String(o.mode)}'; use PERMISSIVE, DROPMALFORMED or FAILFAST`);
-  }
   return {
     header: boolOption(o.header, false),
     sep: byteOption(o.sep ?? o.delimiter, ',', 'sep'),
     quote: byteOption(o.quote, '"', 'quote'),
     escape: byteOption(o.escape, '\\', 'escape'),
-    mode,
+    mode: parseModeOption(o.mode, 'csv'),
     columnNameOfCorruptRecord: String(o.columnNameOfCorruptRecord ?? '_corrupt_record'),
     nullValue: String(o.nullValue ?? ''),
     inferSchema: boolOption(o.inferSchema, false),
@@ -139,8 +135,8 @@ function parseRecord(b: Uint8Array, pos: number, limit: number, o: CsvOptions, o
 /**
  * The fast path for a record without quotes: appends its fields straight from the bytes. Returns false,
  * having appended nothing, when a field starts with a quote (the caller then uses parseRecord).
+ * `numeric[k]` is 1 where column k's builder is a float NumberBuilder, 2 where an int32 one (which takes no decimal point).
  */
-/** `numeric[k]` is 1 where column k's builder is a NumberBuilder. */
 function fastRecord(b: Uint8Array, pos: number, limit: number, o: CsvOptions, builders: ColumnBuilder[], numeric: Uint8Array, nullBytes: Uint8Array, st: { next: number; fields: number; bad: boolean }): boolean {
   const { sep, quote } = o;
   const ncols = builders.length;
@@ -153,7 +149,7 @@ function fastRecord(b: Uint8Array, pos: number, limit: number, o: CsvOptions, bu
       for (let j = 0; j < k && j < ncols; j++) builders[j].dropLast();
       return false;
     }
-    if (k < ncols && numeric[k] === 1 && nullLen === 0) {
+    if (k < ncols && numeric[k] !== 0 && nullLen === 0) {
       // A plain decimal (digits, at most one dot, optional minus, up to 15 digits) followed by the separator
       // or '\n' is parsed while it is scanned: one pass over its bytes instead of a scan, then a parse.
       let q = p;
@@ -168,7 +164,7 @@ function fastRecord(b: Uint8Array, pos: number, limit: number, o: CsvOptions, bu
         if (d >= 0 && d <= 9) { m = m * 10 + d; digits++; if (dot) frac++; } else if (d === -2 && !dot) dot = true;
         else break;
       }
-      if (digits > 0 && digits <= 15 && q < limit && (b[q] === sep || b[q] === 10)
+      if (digits > 0 && digits <= 15 && q < limit && (b[q] === sep || b[q] === 10) && (!dot || numeric[k] === 1)
         && (builders[k] as NumberBuilder).appendNumber((neg ? -m : m) / POW10[frac])) {
         k++;
         if (b[q] === sep) { p = q + 1; continue; }
@@ -238,7 +234,7 @@ export function* readSplit(split: InputSplit, options: Record<string, unknown>):
     }
   }
   const builders: ColumnBuilder[] = dataCols.map(i => columnBuilder(schema[i].type));
-  const numeric = Uint8Array.from(builders, bl => (bl instanceof NumberBuilder ? 1 : 0));
+  const numeric = Uint8Array.from(builders, bl => (!(bl instanceof NumberBuilder) ? 0 : bl.type === 'int32' ? 2 : 1));
   const corrupt: (string | null)[] = [];
   const nullBytes = new TextEncoder().encode(o.nullValue);
   const fields = new Fields();
@@ -247,12 +243,8 @@ export function* readSplit(split: InputSplit, options: Record<string, unknown>):
   let skipHeader = o.header && fs.start === 0;
 
   const flush = (): RecordBatch => {
-    const cols: Col[] = [];
-    let b = 0;
-    for (let i = 0; i < schema.length; i++) cols.push(i === corruptIdx ? stringsColumn(corrupt) : builders[b++].finish());
-    const batch = makeBatch(schema, cols, rows);
+    const batch = finishBatch(schema, builders, corruptIdx, corrupt, rows);
     rows = 0;
-    corrupt.length = 0;
     return batch;
   };
 
@@ -331,7 +323,7 @@ export async function inferSchema(path: string | string[], options: Record<strin
     closeSync(fd);
   }
   const fields = new Fields();
-  const rows: string[][] = [];
+  const rows: (string | null)[][] = [];
   let pos = 0;
   let names: string[] | null = null;
   const complete = bytes.length === files[0].size;
@@ -340,9 +332,13 @@ export async function inferSchema(path: string | string[], options: Record<strin
     const { next, bad } = parseRecord(bytes, pos, bytes.length, o, fields);
     if (!complete && next >= bytes.length) break;
     pos = next;
-    const vals: string[] = [];
-    for (let k = 0; k < fields.count; k++) vals.push(fields.quoted[k] || decoder.decode(fields.bufs[k].subarray(fields.start[k], fields.end[k])) !== o.nullValue ? decoder.decode(fields.bufs[k].subarray(fields.start[k], fields.end[k])) : '\u0000null');
-    if (names === null && o.header) { names = vals.map((v, i) => (v === '\u0000null' || v === '' ? `_c${i}` : v)); continue; }
+    // A field equal to nullValue (unquoted) is null.
+    const vals: (string | null)[] = [];
+    for (let k = 0; k < fields.count; k++) {
+      const v = decoder.decode(fields.bufs[k].subarray(fields.start[k], fields.end[k]));
+      vals.push(fields.quoted[k] || v !== o.nullValue ? v : null);
+    }
+    if (names === null && o.header) { names = vals.map((v, i) => (v === null || v === '' ? `_c${i}` : v)); continue; }
     if (!bad && (names === null ? rows.length === 0 || vals.length === rows[0].length : vals.length === names.length)) rows.push(vals);
   }
   const width = names?.length ?? rows.reduce((m, r) => Math.max(m, r.length), 0);
@@ -356,8 +352,8 @@ export async function inferSchema(path: string | string[], options: Record<strin
 
 const INFER_ORDER: TypeName[] = ['int32', 'int64', 'float64', 'bool', 'timestamp'];
 
-function inferColumn(values: (string | undefined)[]): TypeName {
-  const present = values.filter((v): v is string => v !== undefined && v !== '\u0000null');
+function inferColumn(values: (string | null | undefined)[]): TypeName {
+  const present = values.filter((v): v is string => v !== undefined && v !== null);
   if (present.length === 0) return 'utf8';
   for (const t of INFER_ORDER) {
     if (t === 'timestamp' && present.some(v => !/^\d{4}-\d{2}-\d{2}/.test(v.trim()))) continue;
@@ -371,7 +367,8 @@ export const fileExtension = '.csv';
 
 function csvField(s: string, o: CsvOptions): string {
   const q = String.fromCharCode(o.quote);
-  const needs = s === '' || s.includes(String.fromCharCode(o.sep)) || s.includes(q) || s.includes('\n') || s.includes('\r')
+  // A string equal to nullValue (or empty) is quoted: an unquoted one would read back as null.
+  const needs = s === '' || s === o.nullValue || s.includes(String.fromCharCode(o.sep)) || s.includes(q) || s.includes('\n') || s.includes('\r')
     || s.trim() !== s || s.includes(String.fromCharCode(o.escape));
   if (!needs) return s;
   let body = s.split(q).join(q + q);
@@ -381,7 +378,7 @@ function csvField(s: string, o: CsvOptions): string {
 
 /**
  * Writes batches as one CSV file: a header line when `header` is true; null as nullValue (empty), empty
- * strings as "" so they read back as empty strings; quotes doubled inside quoted fields.
+ * strings and strings equal to nullValue quoted so they read back as themselves; quotes doubled inside quoted fields.
  */
 export async function writeBatches(batches: AsyncIterable<RecordBatch>, file: string, schema: SchemaSpec, options: Record<string, unknown>): Promise<number> {
   const o = csvOptions(options);

@@ -5,9 +5,9 @@
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { RecordBatch } from 'apache-arrow';
-import { columnBuilder } from '../../engine/sql/builders.ts';
-import { batchColumns, getValue, makeBatch, stringsColumn, type Col } from '../../engine/sql/columns.ts';
-import type { ParseMode } from '../../engine/sql/datasource.ts';
+import { columnBuilder, finishBatch } from '../../engine/sql/builders.ts';
+import { batchColumns, getValue } from '../../engine/sql/columns.ts';
+import { parseModeOption, type ParseMode } from '../../engine/sql/datasource.ts';
 import { SqlUserError } from '../../engine/sql/errors.ts';
 import { listInputFiles } from '../../engine/sql/files.ts';
 import { lineChunks, lineNumberAt, planLineSplits, type FileSplit } from '../../engine/sql/lines.ts';
@@ -17,12 +17,8 @@ import type { InputSplit } from '../../engine/sources.ts';
 const decoder = new TextDecoder();
 
 function jsonOptions(o: Record<string, unknown>): { mode: ParseMode; corrupt: string; samplingRows: number; batchRows: number } {
-  const mode = String(o.mode ?? 'PERMISSIVE').toUpperCase();
-  if (mode !== 'PERMISSIVE' && mode !== 'DROPMALFORMED' && mode !== 'FAILFAST') {
-    throw new SqlUserError('INVALID_ARGUMENT', `json option mode: unknown mode '${String(o.mode)}'; use PERMISSIVE, DROPMALFORMED or FAILFAST`);
-  }
   return {
-    mode,
+    mode: parseModeOption(o.mode, 'json'),
     corrupt: String(o.columnNameOfCorruptRecord ?? '_corrupt_record'),
     samplingRows: Number(o.samplingRows ?? 1000),
     batchRows: Number(o.batchRows ?? 65536),
@@ -51,12 +47,8 @@ export function* readSplit(split: InputSplit, options: Record<string, unknown>):
   const corrupt: (string | null)[] = [];
   let rows = 0;
   const flush = (): RecordBatch => {
-    const cols: Col[] = [];
-    let b = 0;
-    for (let i = 0; i < schema.length; i++) cols.push(i === corruptIdx ? stringsColumn(corrupt) : builders[b++].finish());
-    const batch = makeBatch(schema, cols, rows);
+    const batch = finishBatch(schema, builders, corruptIdx, corrupt, rows);
     rows = 0;
-    corrupt.length = 0;
     return batch;
   };
   for (const chunk of lineChunks(fs)) {
@@ -108,7 +100,7 @@ export function* readSplit(split: InputSplit, options: Record<string, unknown>):
 
 function typeOfJson(v: unknown): TypeName | null {
   if (v === null || v === undefined) return null;
-  if (typeof v === 'number') return Number.isInteger(v) ? 'int64' : 'float64';
+  if (typeof v === 'number') return Number.isInteger(v) && Math.abs(v) < 2 ** 63 ? 'int64' : 'float64';
   if (typeof v === 'boolean') return 'bool';
   if (typeof v === 'string') return 'utf8';
   if (Array.isArray(v) && v.length > 0 && v.every(x => typeof x === 'number')) return `vector[${v.length}]`;
@@ -122,7 +114,7 @@ function mergeTypes(a: TypeName | null, b: TypeName | null): TypeName | null {
   return 'utf8';
 }
 
-/** Infers a schema from the first `samplingRows` objects of the first file: fields in order of first appearance; integers -> int64 (as Spark), other numbers -> float64, arrays of numbers of one length -> vector[N]. */
+/** Infers a schema from the first `samplingRows` objects of the first file: fields in order of first appearance; integers -> int64 (as Spark), other numbers (and integers beyond int64's range) -> float64, arrays of numbers of one length -> vector[N]. */
 export async function inferSchema(path: string | string[], options: Record<string, unknown>): Promise<SchemaSpec> {
   const o = jsonOptions(options);
   const files = listInputFiles(path);

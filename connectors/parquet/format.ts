@@ -3,6 +3,7 @@ import { openAsBlob, writeFileSync } from 'node:fs';
 import { RecordBatch, RecordBatchReader } from 'apache-arrow';
 import * as pw from 'parquet-wasm/node';
 import { batchColumns, emptyBatch, makeBatch } from '../../engine/sql/columns.ts';
+import { byNameConformer } from '../../engine/sql/datasource.ts';
 import { SqlUserError } from '../../engine/sql/errors.ts';
 import { listInputFiles } from '../../engine/sql/files.ts';
 import { batchesToIPC } from '../../engine/sql/ipc.ts';
@@ -56,19 +57,8 @@ export async function* readSplit(split: InputSplit, options: Record<string, unkn
   } finally {
     pf.free();
   }
-  const reader = RecordBatchReader.from(table.intoIPCStream());
-  for (const batch of reader) {
-    const names = batch.schema.fields.map(f => f.name);
-    const fileSpec = schemaSpecOf(batch.schema);
-    const cols = batchColumns(batch, fileSpec);
-    const out = schema.map(f => {
-      const i = names.indexOf(f.name);
-      if (i < 0) throw new SqlUserError('UNRESOLVED_COLUMN', `parquet: column '${f.name}' is not in ${s.path}; its columns: [${names.join(', ')}]`);
-      if (fileSpec[i].type !== f.type) throw new SqlUserError('TYPE_MISMATCH', `parquet: column '${f.name}' is ${fileSpec[i].type} in ${s.path}, not ${f.type}`);
-      return cols[i];
-    });
-    yield makeBatch(schema, out, batch.numRows);
-  }
+  const conform = byNameConformer(schema, 'parquet', s.path);
+  for (const batch of RecordBatchReader.from(table.intoIPCStream())) yield conform(batch);
 }
 
 /** The schema in the first file's footer. */

@@ -175,7 +175,9 @@ const avgFn: AggregateFunction = {
 };
 
 function extremum(name: 'min' | 'max'): AggregateFunction {
-  const better = name === 'min' ? (a: number, b: number) => a < b : (a: number, b: number) => a > b;
+  // NaN is greater than every other number (as Spark, and as sort.ts orders it): min skips it unless
+  // every value is NaN, max gives NaN when any value is, whatever order the rows come in.
+  const better = name === 'min' ? (a: number, b: number) => a < b || b !== b : (a: number, b: number) => a > b || a !== a;
   return {
     resultType: t => {
       if (t === null || !(isNumeric(t) || t === 'utf8' || t === 'timestamp' || t === 'bool')) {

@@ -1,7 +1,8 @@
 /** Growable column builders that parse values straight from UTF-8 bytes (the CSV hot path: no per-field strings for numbers). */
-import { buildColumn, fixedColumn, utf8Column, type Col } from './columns.ts';
-import { parseScalar } from './eval.ts';
-import type { TypeName } from './types.ts';
+import type { RecordBatch } from 'apache-arrow';
+import { buildColumn, fixedColumn, makeBatch, stringsColumn, utf8Column, type Col } from './columns.ts';
+import { DECIMAL_RE, parseScalar } from './eval.ts';
+import type { SchemaSpec, TypeName } from './types.ts';
 
 const decoder = new TextDecoder();
 
@@ -40,11 +41,18 @@ export function parseNumberBytes(b: Uint8Array, s: number, e: number): number {
     else break;
   }
   if (i === e && digits > 0 && digits <= 15) return (neg ? -m : m) / POW10[frac];
-  const v = Number(decoder.decode(b.subarray(s, e)));
-  if (!Number.isNaN(v)) return v;
-  const t = decoder.decode(b.subarray(s, e)).toLowerCase();
-  if (t === 'nan') return NaN;
-  return NaN;
+  const t = decoder.decode(b.subarray(s, e));
+  return DECIMAL_RE.test(t) ? Number(t) : NaN;
+}
+
+/** Whether bytes [s, e) are an integer literal (optional sign, digits, surrounding blanks): an int32 column takes no '1.0' or '1e3'. */
+function isIntegerText(b: Uint8Array, s: number, e: number): boolean {
+  while (s < e && (b[s] === 32 || b[s] === 9)) s++;
+  while (e > s && (b[e - 1] === 32 || b[e - 1] === 9)) e--;
+  if (s < e && (b[s] === 45 || b[s] === 43)) s++;
+  if (s === e) return false;
+  for (let i = s; i < e; i++) if (b[i] < 48 || b[i] > 57) return false;
+  return true;
 }
 
 function isNaNText(b: Uint8Array, s: number, e: number): boolean {
@@ -82,6 +90,7 @@ export class NumberBuilder implements ColumnBuilder {
     return this.put(x);
   }
   appendBytes(buf: Uint8Array, s: number, e: number): boolean {
+    if (this.type === 'int32' && !isIntegerText(buf, s, e)) return false;
     const x = parseNumberBytes(buf, s, e);
     if (Number.isNaN(x)) {
       if (this.type !== 'int32' && isNaNText(buf, s, e)) return this.put(NaN);
@@ -181,6 +190,8 @@ class ValueBuilder implements ColumnBuilder {
       case 'int64':
         if (typeof v === 'number' && Number.isInteger(v)) x = BigInt(v);
         else if (typeof v !== 'bigint') return false;
+        // Out of range (1e20 is an integer to JS) would wrap silently in the column: it does not fit.
+        if (BigInt.asIntN(64, x as bigint) !== x) return false;
         break;
       case 'bool': if (typeof v !== 'boolean') return false; break;
       case 'timestamp':
@@ -218,3 +229,15 @@ export function columnBuilder(type: TypeName): ColumnBuilder {
   return new ValueBuilder(type);
 }
 
+
+/**
+ * A text reader's batch of `rows` rows: the builders' columns in schema order, with the corrupt record
+ * column (index `corruptIdx`, -1 when none) built from `corrupt`. Empties the builders and `corrupt`.
+ */
+export function finishBatch(schema: SchemaSpec, builders: ColumnBuilder[], corruptIdx: number, corrupt: (string | null)[], rows: number): RecordBatch {
+  const cols: Col[] = [];
+  let b = 0;
+  for (let i = 0; i < schema.length; i++) cols.push(i === corruptIdx ? stringsColumn(corrupt) : builders[b++].finish());
+  corrupt.length = 0;
+  return makeBatch(schema, cols, rows);
+}

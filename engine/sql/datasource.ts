@@ -1,7 +1,9 @@
-/** What the columnar formats export beyond the engine's SourceModule: schema inference and a part-file writer. */
-import type { RecordBatch } from 'apache-arrow';
+/** What the columnar formats export beyond the engine's SourceModule (schema inference, a part-file writer), and what their readers share. */
+import type { RecordBatch, Schema } from 'apache-arrow';
 import type { SourceModule } from '../sources.ts';
-import type { SchemaSpec } from './types.ts';
+import { makeBatch, normalize, type Col } from './columns.ts';
+import { SqlUserError } from './errors.ts';
+import { schemaSpecOf, type SchemaSpec } from './types.ts';
 
 /**
  * A DataFrame format module (registered with registerFormat like any source). `readSplit` yields
@@ -18,3 +20,36 @@ export interface SqlSourceModule extends SourceModule<RecordBatch> {
 
 /** Read modes for text formats (Spark's): PERMISSIVE (bad fields become null), DROPMALFORMED, FAILFAST. */
 export type ParseMode = 'PERMISSIVE' | 'DROPMALFORMED' | 'FAILFAST';
+
+/** The `mode` option of a text format (`format` names it in the error), case-insensitive, PERMISSIVE by default. */
+export function parseModeOption(mode: unknown, format: string): ParseMode {
+  const m = String(mode ?? 'PERMISSIVE').toUpperCase();
+  if (m !== 'PERMISSIVE' && m !== 'DROPMALFORMED' && m !== 'FAILFAST') {
+    throw new SqlUserError('INVALID_ARGUMENT', `${format} option mode: unknown mode '${String(mode)}'; use PERMISSIVE, DROPMALFORMED or FAILFAST`);
+  }
+  return m;
+}
+
+/**
+ * For the self-describing formats (Parquet, Arrow IPC): conforms a file's batches to the read schema,
+ * taking the schema's columns by name. Fails naming `format` and `path` when a column is missing or
+ * has another type. The names are resolved once per distinct batch schema, not per batch.
+ */
+export function byNameConformer(schema: SchemaSpec, format: string, path: string): (batch: RecordBatch) => RecordBatch {
+  let resolved: Schema | null = null;
+  let pick: number[] = [];
+  return batch => {
+    if (batch.schema !== resolved) {
+      const names = batch.schema.fields.map(f => f.name);
+      const fileSpec = schemaSpecOf(batch.schema);
+      pick = schema.map(f => {
+        const i = names.indexOf(f.name);
+        if (i < 0) throw new SqlUserError('UNRESOLVED_COLUMN', `${format}: column '${f.name}' is not in ${path}; its columns: [${names.join(', ')}]`);
+        if (fileSpec[i].type !== f.type) throw new SqlUserError('TYPE_MISMATCH', `${format}: column '${f.name}' is ${fileSpec[i].type} in ${path}, not ${f.type}`);
+        return i;
+      });
+      resolved = batch.schema;
+    }
+    return makeBatch(schema, pick.map((i, k) => normalize(batch.data.children[i] as Col, schema[k].type)), batch.numRows);
+  };
+}

@@ -384,6 +384,8 @@ function mergeByPick(type: TypeName, pick: Int32Array, srcs: Col[], other: Col |
 }
 
 const INT_RE = /^\s*[+-]?\d+\s*$/;
+/** A decimal number as Spark reads one (no hex, octal or binary prefixes, which JS's Number() would accept). */
+export const DECIMAL_RE = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;
 
 /** Converts a column between types; values that do not convert become null (Spark's non-ANSI cast). */
 export function castKernel(c: Col, from: TypeName, to: TypeName, n: number): Col {
@@ -453,8 +455,7 @@ export function parseScalar(s: string, to: TypeName): unknown {
       if (t === 'nan') return NaN;
       if (t === 'inf' || t === 'infinity' || t === '+infinity') return Infinity;
       if (t === '-inf' || t === '-infinity') return -Infinity;
-      const v = Number(s);
-      return Number.isNaN(v) ? null : v;
+      return DECIMAL_RE.test(s) ? Number(s) : null;
     }
     case 'bool': {
       const t = s.toLowerCase();

@@ -199,15 +199,16 @@ function makeStore(type: TypeName): KeyStore {
   throw new SqlUserError('TYPE_MISMATCH', `cannot group or join by a column of type ${type}`);
 }
 
+/** Smallest key range that the direct-addressed int32 path always accepts (256 KiB of table). */
+const DIRECT_MIN_RANGE = 1 << 16;
+/** Largest key range it accepts (64 MiB of table). */
+const DIRECT_MAX_RANGE = 1 << 24;
+
 /**
  * Maps distinct keys to dense group ids 0, 1, 2, ... in order of first appearance, across batches.
  * Nulls are one key (as GROUP BY); NaN equals NaN. Slots are picked from the high bits of a remixed
  * hash, so keys that a shuffle sent here by `hash % N` still spread over the whole table.
  */
-/** Smallest key range that the direct-addressed int32 path always accepts (256 KiB of table). */
-const DIRECT_MIN_RANGE = 1 << 16;
-/** Largest key range it accepts (64 MiB of table). */
-const DIRECT_MAX_RANGE = 1 << 24;
 
 export class GroupTable {
   readonly types: TypeName[];
@@ -235,10 +236,14 @@ export class GroupTable {
   private pairs = new Int32Array(2 << 12);
 
   private growInt(): void {
-    const cap = this.pairs.length; // doubles: pairs.length / 2 slots become pairs.length slots
-    this.pairs = new Int32Array(cap * 2);
-    this.shift--;
-    const mask = cap - 1;
+    this.rehashInt(this.pairs.length * 2);
+  }
+
+  /** Rebuilds the int path's hash table with `cap` / 2 slots (a power of two) from the groups' keys. */
+  private rehashInt(cap: number): void {
+    this.pairs = new Int32Array(cap);
+    this.shift = 32 - Math.log2(cap / 2);
+    const mask = cap / 2 - 1;
     const keys = this.intKeys;
     for (let g = 0; g < this.size; g++) {
       if (g === this.nullGroup) continue;
@@ -369,20 +374,7 @@ export class GroupTable {
     this.direct = null;
     let cap = 2 << 12;
     while (this.size * 4 > cap) cap *= 2;
-    this.pairs = new Int32Array(cap);
-    this.shift = 32 - Math.log2(cap / 2);
-    const mask = cap / 2 - 1;
-    const keys = this.intKeys;
-    for (let g = 0; g < this.size; g++) {
-      if (g === this.nullGroup) continue;
-      const v = keys[g];
-      let h = Math.imul(v ^ (v >>> 16), 0x85ebca6b);
-      h ^= h >>> 13;
-      let s = Math.imul(h, 0x9e3779b1) >>> this.shift;
-      while (this.pairs[2 * s + 1] !== 0) s = (s + 1) & mask;
-      this.pairs[2 * s] = v;
-      this.pairs[2 * s + 1] = g + 1;
-    }
+    this.rehashInt(cap);
   }
 
   /** groupIds/lookup for one int32 key through the hash table: the key itself is compared, no per-row calls. */

@@ -11,6 +11,26 @@ export interface SortKey {
   nullsFirst: boolean;
 }
 
+/** Ascending comparison of non-null row i of `a` with row j of `b` (one type): NaN sorts after every number (as Spark). */
+function valueComparator(a: Col, b: Col, t: TypeName): (i: number, j: number) => number {
+  if (t === 'utf8') return (i, j) => compareUtf8(a, i, b, j);
+  if (t === 'int64' || t === 'timestamp') {
+    const x = a.values as BigInt64Array;
+    const y = b.values as BigInt64Array;
+    return (i, j) => (x[i] < y[j] ? -1 : x[i] > y[j] ? 1 : 0);
+  }
+  const x = numbers(a, t);
+  const y = a === b ? x : numbers(b, t);
+  return (i, j) => {
+    const p = x[i];
+    const q = y[j];
+    if (p < q) return -1;
+    if (p > q) return 1;
+    if (p === q) return 0;
+    return p !== p ? (q !== q ? 0 : 1) : -1;
+  };
+}
+
 /** Row comparator over sort keys: negative when row i sorts before row j. NaN sorts after every number (as Spark). */
 export function rowComparator(keys: SortKey[]): (i: number, j: number) => number {
   const cmps = keys.map(k => {
@@ -19,22 +39,7 @@ export function rowComparator(keys: SortKey[]): (i: number, j: number) => number
     const bm = c.nullBitmap as Uint8Array;
     const dir = k.ascending ? 1 : -1;
     const nullSide = k.nullsFirst ? -1 : 1;
-    let base: (i: number, j: number) => number;
-    if (k.type === 'utf8') base = (i, j) => compareUtf8(c, i, c, j);
-    else if (k.type === 'int64' || k.type === 'timestamp') {
-      const v = c.values as BigInt64Array;
-      base = (i, j) => (v[i] < v[j] ? -1 : v[i] > v[j] ? 1 : 0);
-    } else {
-      const v = numbers(c, k.type);
-      base = (i, j) => {
-        const a = v[i];
-        const b = v[j];
-        if (a < b) return -1;
-        if (a > b) return 1;
-        if (a === b) return 0;
-        return a !== a ? (b !== b ? 0 : 1) : -1;
-      };
-    }
+    const base = valueComparator(c, c, k.type);
     return (i: number, j: number): number => {
       if (hasNulls) {
         const vi = bit(bm, i);
@@ -82,24 +87,7 @@ export function crossComparator(a: Col[], b: Col[], types: TypeName[], orders: {
     const t = types[k];
     const dir = orders[k].ascending ? 1 : -1;
     const nullSide = orders[k].nullsFirst ? -1 : 1;
-    let base: (i: number, j: number) => number;
-    if (t === 'utf8') base = (i, j) => compareUtf8(ca, i, cb, j);
-    else if (t === 'int64' || t === 'timestamp') {
-      const x = ca.values as BigInt64Array;
-      const y = cb.values as BigInt64Array;
-      base = (i, j) => (x[i] < y[j] ? -1 : x[i] > y[j] ? 1 : 0);
-    } else {
-      const x = numbers(ca, t);
-      const y = numbers(cb, t);
-      base = (i, j) => {
-        const p = x[i];
-        const q = y[j];
-        if (p < q) return -1;
-        if (p > q) return 1;
-        if (p === q) return 0;
-        return p !== p ? (q !== q ? 0 : 1) : -1;
-      };
-    }
+    const base = valueComparator(ca, cb, t);
     return (i: number, j: number): number => {
       const vi = isValid(ca, i);
       const vj = isValid(cb, j);

@@ -71,8 +71,9 @@ export class HashJoinExec implements PhysicalOp {
     const head = new Int32Array(table.size).fill(-1);
     const next = new Int32Array(n).fill(-1);
     let unique = true;
+    const nullKeys = keyCols.filter(c => c.nullCount > 0);
     for (let i = n - 1; i >= 0; i--) {
-      if (!keyCols.every(c => isValid(c, i))) continue;
+      if (nullKeys.length > 0 && !nullKeys.every(c => isValid(c, i))) continue;
       if (head[gids[i]] >= 0) unique = false;
       next[i] = head[gids[i]];
       head[gids[i]] = i;
@@ -101,7 +102,11 @@ export class HashJoinExec implements PhysicalOp {
         const want = this.how === 'semi';
         const keep: number[] = [];
         for (let i = 0; i < n; i++) if ((gids[i] >= 0 && side.head[gids[i]] >= 0) === want) keep.push(i);
-        if (keep.length > 0) yield makeBatch(this.schema, cols.map((c, k) => take(c, this.schema[k].type, Int32Array.from(keep))), keep.length);
+        if (keep.length === n) yield makeBatch(this.schema, cols, n);
+        else if (keep.length > 0) {
+          const idx = Int32Array.from(keep);
+          yield makeBatch(this.schema, cols.map((c, k) => take(c, this.schema[k].type, idx)), keep.length);
+        }
         continue;
       }
       const outer = this.how === 'left' || this.how === 'full';

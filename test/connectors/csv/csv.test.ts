@@ -148,3 +148,18 @@ test('numbers parsed while scanning agree with the general parser at every edge'
   const fail = await s.read.schema('i int, d double, t string').csv(file('edges2.csv', 'i,d,t\n1.5,2,a\n'), { header: true, mode: 'FAILFAST' });
   await assert.rejects(fail.collect(), /malformed record at .*edges2\.csv:2/);
 });
+
+test('an int column takes no decimal point or exponent and a double column no hex or binary prefix (they read as malformed)', async () => {
+  const p = file('numsyntax.csv', 'a,b\n1.0,0x10\n1e3,1e3\n7,2.5\n 8 ,0b11\n"2.0","0x1"\n');
+  const rows = await (await s.read.csv(p, { header: true, schema: 'a int, b double' })).collect();
+  assert.deepEqual(rows, [{ a: null, b: null }, { a: null, b: 1000 }, { a: 7, b: 2.5 }, { a: 8, b: null }, { a: null, b: null }]);
+  await assert.rejects(async () => (await s.read.csv(p, { header: true, schema: 'a int, b double', mode: 'FAILFAST' })).collect(), /malformed record/);
+});
+
+test('with a nullValue, a string equal to it is written quoted and reads back as that string, not null', async () => {
+  const out = join(dir, 'nullvalue-out');
+  const opts = { header: true, nullValue: 'NA' };
+  await s.createDataFrame([{ v: 'NA' }, { v: null }, { v: '' }, { v: 'x' }], 'v string', 1).write.csv(out, opts);
+  const rows = await (await s.read.csv(out, { ...opts, schema: 'v string' })).collect();
+  assert.deepEqual(rows.map(r => r.v), ['NA', null, '', 'x']);
+});

@@ -77,3 +77,13 @@ test('write then read gives the same table, nulls left out of the objects', asyn
   assert.deepEqual(await back.collect(), await df.collect());
   assert.deepEqual(await back.filter(col('i').isNull()).count(), 1);
 });
+
+test('an integer beyond the long range is inferred as double, and never wraps in a long column (it reads as malformed)', async () => {
+  const p = file('huge.json', '{"a":1e20,"b":1}\n{"a":2,"b":-1e19}\n');
+  const inferred = await s.read.json(p);
+  assert.deepEqual(inferred.dtypes, [['a', 'double'], ['b', 'double']]);
+  assert.deepEqual(await inferred.collect(), [{ a: 1e20, b: 1 }, { a: 2, b: -1e19 }]);
+  const explicit = await s.read.json(p, { schema: 'a bigint, b bigint' });
+  assert.deepEqual(await explicit.collect(), [{ a: null, b: 1n }, { a: 2n, b: null }]);
+  await assert.rejects((await s.read.json(p, { schema: 'a bigint, b bigint', mode: 'FAILFAST' })).collect(), /field 'a' holds 100000000000000000000, not int64/);
+});

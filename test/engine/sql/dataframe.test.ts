@@ -275,3 +275,13 @@ test('joins on unique int32 keys over a small range match only equal keys, whate
   const left = (await facts.join(dim, 'k', 'left').collect()).sort((a, b) => (a.i as number) - (b.i as number));
   assert.deepEqual(left.map(r => [r.k, r.w]), probeKeys.map(k => [k, want(k)]));
 });
+
+test('min and max treat NaN as the greatest double (as Spark) whatever the row order', async () => {
+  const df = s.createDataFrame([
+    { g: 'a', v: NaN }, { g: 'a', v: 2 }, { g: 'a', v: -1 },
+    { g: 'b', v: 3 }, { g: 'b', v: NaN },
+    { g: 'c', v: NaN }, { g: 'c', v: null },
+  ], 'g string, v double');
+  const rows = byKey(await df.groupBy('g').agg(min('v').alias('lo'), max('v').alias('hi')).collect(), 'g');
+  assert.deepEqual(rows.map(r => [r.g, r.lo, r.hi]), [['a', -1, NaN], ['b', 3, NaN], ['c', NaN, NaN]]);
+});
