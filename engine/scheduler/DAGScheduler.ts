@@ -409,12 +409,7 @@ export class DAGScheduler {
 
   private failJob(job: ActiveJob, err: Error): void {
     if (!this.jobs.has(job.jobId)) return;
-    for (const s of this.stages.values()) {
-      if (s.jobIds.has(job.jobId) && s.jobIds.size === 1 && this.running.has(s)) {
-        this.taskScheduler.cancelStage(s.id);
-        this.markStageFinished(s);
-      }
-    }
+    // cleanupJob cancels the task sets of the stages only this job needed.
     this.cleanupJob(job);
     job.reject(err);
   }
