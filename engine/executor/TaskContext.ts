@@ -107,9 +107,20 @@ export class TaskContext {
     this.completion.push(fn);
   }
 
-  /** Runs completion listeners (the executor calls this). */
+  /**
+   * Runs completion listeners (the executor calls this). Every listener runs even when an earlier
+   * one throws (each may release its own resource); the first error is then thrown.
+   */
   async complete(): Promise<void> {
-    for (const fn of this.completion.splice(0)) await fn();
+    let first: { error: unknown } | undefined;
+    for (const fn of this.completion.splice(0)) {
+      try {
+        await fn();
+      } catch (e) {
+        first ??= { error: e };
+      }
+    }
+    if (first !== undefined) throw first.error;
   }
 
   /** Counts `v` into accumulator `id` for this attempt. */
