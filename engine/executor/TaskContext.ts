@@ -21,7 +21,6 @@ export interface ExecutorEnv {
   mapStatuses(shuffleId: number): MapStatus[];
 }
 
-/** An accumulator update: long/double sums (with count), or a collection's items. */
 /** What one task attempt did: shuffle records and bytes written and read, spills of the shuffle's maps and sorters. */
 export interface TaskMetrics {
   shuffleRecordsWritten: number;
@@ -37,6 +36,7 @@ export function newTaskMetrics(): TaskMetrics {
   return { shuffleRecordsWritten: 0, shuffleBytesWritten: 0, shuffleRecordsRead: 0, shuffleBytesRead: 0, spillCount: 0, spilledBytes: 0 };
 }
 
+/** An accumulator update: long/double sums (with count), or a collection's items. */
 export type AccUpdate = { kind: 'long' | 'double'; sum: number; count: number } | { kind: 'collection'; items: unknown[] };
 
 let current: TaskContext | undefined;
