@@ -414,7 +414,7 @@ export class FlintContext {
   /** Stops the executors, fails running jobs, deletes the local directory. Idempotent. */
   async stop(): Promise<void> {
     if (this.stopped) return;
-    this.dagScheduler.cancelAllJobs(`FlintContext ${this.appId} was stopped`);
+    this.dagScheduler.stop(`FlintContext ${this.appId} was stopped`);
     this.taskScheduler.stop();
     // Dispose executors' cached objects (ORT sessions...) before their threads go; a slot still busy
     // with a cancelled job's task gets STOP_DISPOSE_WAIT_MS, then its thread is terminated anyway.
