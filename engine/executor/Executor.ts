@@ -120,6 +120,10 @@ class ExecutorBroadcast {
 class ExecutorAccumulator {
   constructor(readonly id: number, readonly kind: 'long' | 'double' | 'collection') {}
   add(v: unknown): void {
+    // The driver-side add checks this too; unchecked here, a string would concatenate into the sum.
+    if (this.kind !== 'collection' && typeof v !== 'number') {
+      throw engineError('BAD_ARGUMENT', `accumulator ${this.id} (${this.kind}): add needs a number; got ${typeof v}`);
+    }
     TaskContext.get().accumulate(this.id, this.kind, v);
   }
   get value(): never {
