@@ -378,7 +378,7 @@ export abstract class RDD<T> {
 
   /** Exactly `numPartitions` partitions, balanced by a shuffle. */
   repartition(numPartitions: number): RDD<T> {
-    if (!Number.isInteger(numPartitions) || numPartitions < 1) throw engineError('BAD_ARGUMENT', `repartition numPartitions must be a positive integer; got ${numPartitions}`);
+    checkPositiveInt('repartition numPartitions', numPartitions);
     return this.coalesce(numPartitions, true);
   }
 
