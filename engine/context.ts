@@ -95,7 +95,14 @@ export class FlintContext {
   private readonly taskScheduler: TaskScheduler;
   private readonly tracker = new MapOutputTracker();
   private readonly broadcastFactory: BroadcastFactory;
-  private readonly accumulators = new Map<number, Accumulator<unknown, unknown>>();
+  /**
+   * Accumulators by id, held weakly (Spark's AccumulatorContext): one the application dropped cannot
+   * be read, so its updates need not be merged, and a loop creating accumulators does not grow this.
+   */
+  private readonly accumulators = new Map<number, WeakRef<Accumulator<unknown, unknown>>>();
+  private readonly accumulatorCleaner = new FinalizationRegistry<number>((id) => {
+    if (this.accumulators.get(id)?.deref() === undefined) this.accumulators.delete(id);
+  });
   private readonly progressBar: ConsoleProgressBar | undefined;
   private readonly spec: MasterSpec;
   private nextRddId = 0;
@@ -278,12 +285,13 @@ export class FlintContext {
   }
 
   private registerAccumulator<A extends Accumulator<any, any>>(acc: A): A {
-    this.accumulators.set(acc.id, acc);
+    this.accumulators.set(acc.id, new WeakRef(acc));
+    this.accumulatorCleaner.register(acc, acc.id);
     return acc;
   }
 
   private mergeAccumulators(updates: [number, AccUpdate][]): void {
-    for (const [id, u] of updates) this.accumulators.get(id)?.merge(u);
+    for (const [id, u] of updates) this.accumulators.get(id)?.deref()?.merge(u);
   }
 
   // ---- checkpoints, persistence ----
@@ -414,7 +422,7 @@ export class FlintContext {
   /** Stops the executors, fails running jobs, deletes the local directory. Idempotent. */
   async stop(): Promise<void> {
     if (this.stopped) return;
-    this.dagScheduler.cancelAllJobs(`FlintContext ${this.appId} was stopped`);
+    this.dagScheduler.stop(`FlintContext ${this.appId} was stopped`);
     this.taskScheduler.stop();
     // Dispose executors' cached objects (ORT sessions...) before their threads go; a slot still busy
     // with a cancelled job's task gets STOP_DISPOSE_WAIT_MS, then its thread is terminated anyway.

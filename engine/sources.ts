@@ -1,5 +1,5 @@
 /** The source registry: a data format names a module that plans input splits on the driver and reads one split on an executor. */
-import { FlintUserError } from './errors.ts';
+import { engineError } from './catalogue.ts';
 
 /**
  * One unit of input read by one task. It must be structured-clonable: it travels to executors.
@@ -25,7 +25,7 @@ const formats = new Map<string, string>();
 export function registerFormat(name: string, moduleUrl: string): void {
   const existing = formats.get(name);
   if (existing !== undefined && existing !== moduleUrl) {
-    throw new FlintUserError('FORMAT_ALREADY_REGISTERED',
+    throw engineError('FORMAT_ALREADY_REGISTERED',
       `format '${name}' is already registered by ${existing}; pick another name for ${moduleUrl}`);
   }
   formats.set(name, moduleUrl);
@@ -36,7 +36,7 @@ export function lookupFormat(name: string): string {
   const url = formats.get(name);
   if (url === undefined) {
     const known = [...formats.keys()].sort().join(', ') || 'none';
-    throw new FlintUserError('UNKNOWN_FORMAT',
+    throw engineError('UNKNOWN_FORMAT',
       `no data format '${name}' is registered (registered: ${known}); import 'flint' (index.ts), which loads connectors/, or register the format with registerFormat`);
   }
   return url;

@@ -164,14 +164,7 @@ function stripCr(line: string): string {
   return line.charCodeAt(line.length - 1) === CR ? line.slice(0, -1) : line;
 }
 
-/**
- * Lines of bytes [start, end) of a file, aligned as Hadoop's LineRecordReader aligns them: a split
- * owns the lines that begin in (start, end], plus the line at offset 0 for the first split. So a
- * split other than the first skips through its first newline at or after `start`, and every split
- * reads past `end` to the newline that finishes its last line. Lines end at \n; a \r before it is
- * dropped. The bytes are read in 4 MiB chunks; each chunk's complete lines are decoded with one
- * toString and cut with one split, so no multi-byte character is ever cut at a chunk edge.
- */
+/** Where a line iterator keeps its open file descriptor (-1 when closed), for the leak guard below. */
 interface FdHolder {
   fd: number;
 }
@@ -184,6 +177,14 @@ const leakedFds = new FinalizationRegistry<FdHolder>((h) => {
   if (h.fd >= 0) fs.close(h.fd, () => {});
 });
 
+/**
+ * Lines of bytes [start, end) of a file, aligned as Hadoop's LineRecordReader aligns them: a split
+ * owns the lines that begin in (start, end], plus the line at offset 0 for the first split. So a
+ * split other than the first skips through its first newline at or after `start`, and every split
+ * reads past `end` to the newline that finishes its last line. Lines end at \n; a \r before it is
+ * dropped. The bytes are read in 4 MiB chunks; each chunk's complete lines are decoded with one
+ * toString and cut with one split, so no multi-byte character is ever cut at a chunk edge.
+ */
 function* readLines(path: string, start: number, end: number, chunk: number, holder: FdHolder): Generator<string, void, undefined> {
   let fd: number;
   try {

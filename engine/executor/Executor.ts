@@ -120,6 +120,10 @@ class ExecutorBroadcast {
 class ExecutorAccumulator {
   constructor(readonly id: number, readonly kind: 'long' | 'double' | 'collection') {}
   add(v: unknown): void {
+    // The driver-side add checks this too; unchecked here, a string would concatenate into the sum.
+    if (this.kind !== 'collection' && typeof v !== 'number') {
+      throw engineError('BAD_ARGUMENT', `accumulator ${this.id} (${this.kind}): add needs a number; got ${typeof v}`);
+    }
     TaskContext.get().accumulate(this.id, this.kind, v);
   }
   get value(): never {
@@ -212,11 +216,12 @@ export class ExecutorRuntime implements ExecutorEnv, ExecutorServices {
       planP.catch(() => this.plans.delete(msg.planId));
     }
     const tc = new TaskContext(msg.stageId, msg.stageAttempt, msg.partitionId, msg.attempt, msg.taskId, this);
+    let it: Iter<unknown> | undefined;
     try {
       const plan = await planP;
       tc.enter();
       let value: unknown;
-      const it = plan.rdd.iterator(msg.split, tc);
+      it = plan.rdd.iterator(msg.split, tc);
       if (plan.kind === 'shuffle') value = await this.writeMapOutput(plan.dep, msg, it, tc);
       else {
         const op = RESULT_OPS[plan.op];
@@ -235,6 +240,9 @@ export class ExecutorRuntime implements ExecutorEnv, ExecutorServices {
       const sched = sched0 === undefined || sched1 === undefined ? undefined : { cpuMs: sched1.cpuMs - sched0.cpuMs, waitMs: sched1.waitMs - sched0.waitMs };
       return { ok: true, value, accUpdates: [...tc.accUpdates], blockUpdates: this.blockManager.takeUpdates(), runMs, metrics: m, sched };
     } catch (e) {
+      // A failure downstream of the partition's iterator (a result op's function, the shuffle writer)
+      // leaves it suspended: close it so its sources release their files now, not at garbage collection.
+      try { await it?.return?.(); } catch { /* the task's own error is the one to report */ }
       try { await tc.complete(); } catch { /* the task's own error is the one to report */ }
       tc.leave();
       // A restarted thread lost the map statuses the driver believes it has: ask for a resend.

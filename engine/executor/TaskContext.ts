@@ -21,7 +21,6 @@ export interface ExecutorEnv {
   mapStatuses(shuffleId: number): MapStatus[];
 }
 
-/** An accumulator update: long/double sums (with count), or a collection's items. */
 /** What one task attempt did: shuffle records and bytes written and read, spills of the shuffle's maps and sorters. */
 export interface TaskMetrics {
   shuffleRecordsWritten: number;
@@ -37,6 +36,7 @@ export function newTaskMetrics(): TaskMetrics {
   return { shuffleRecordsWritten: 0, shuffleBytesWritten: 0, shuffleRecordsRead: 0, shuffleBytesRead: 0, spillCount: 0, spilledBytes: 0 };
 }
 
+/** An accumulator update: long/double sums (with count), or a collection's items. */
 export type AccUpdate = { kind: 'long' | 'double'; sum: number; count: number } | { kind: 'collection'; items: unknown[] };
 
 let current: TaskContext | undefined;
@@ -107,9 +107,20 @@ export class TaskContext {
     this.completion.push(fn);
   }
 
-  /** Runs completion listeners (the executor calls this). */
+  /**
+   * Runs completion listeners (the executor calls this). Every listener runs even when an earlier
+   * one throws (each may release its own resource); the first error is then thrown.
+   */
   async complete(): Promise<void> {
-    for (const fn of this.completion.splice(0)) await fn();
+    let first: { error: unknown } | undefined;
+    for (const fn of this.completion.splice(0)) {
+      try {
+        await fn();
+      } catch (e) {
+        first ??= { error: e };
+      }
+    }
+    if (first !== undefined) throw first.error;
   }
 
   /** Counts `v` into accumulator `id` for this attempt. */

@@ -5,6 +5,7 @@ import { serialize } from 'node:v8';
 import { KeyMap, compareKeys } from '../serde/keys.ts';
 import { decodeRecordArray, encodeRecordArray } from '../shuffle/index.ts';
 import { StatCounter } from '../rdd/StatCounter.ts';
+import { seededRandom } from '../rdd/random.ts';
 import { checkpointFile } from '../rdd/CheckpointRDD.ts';
 import { consumePartition, isAsyncIter, type Iter } from '../rdd/iter.ts';
 import type { TaskContext } from './TaskContext.ts';
@@ -142,14 +143,7 @@ export const RESULT_OPS: Record<string, ResultOp> = {
   sampleKeys(it, p) {
     // Reservoir sample of keys (Algorithm R) with a seeded generator, plus the partition's count.
     const size = p.size as number;
-    let state = ((p.seed as number) * 2654435761 + 12345) >>> 0;
-    const rand = () => {
-      state = (state + 0x6d2b79f5) >>> 0;
-      let t = state;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
+    const rand = seededRandom((p.seed as number) * 2654435761 + 12345);
     const keys: unknown[] = [];
     let count = 0;
     return then(each(it, (kv) => {

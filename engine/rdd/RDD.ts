@@ -9,6 +9,7 @@ import type { FlintContext } from '../context.ts';
 import { Dependency, OneToOneDependency } from './Dependency.ts';
 import { HashPartitioner, PartitionIdPassthrough, RangePartitioner } from './Partitioner.ts';
 import { StatCounter } from './StatCounter.ts';
+import { seededRandom } from './random.ts';
 import { rddKinds } from './kinds.ts';
 import { BlockCache } from './blockCache.ts';
 import type { Iter } from './iter.ts';
@@ -33,6 +34,7 @@ type K_<T> = T extends readonly [infer K, unknown] ? K : never;
 type V_<T> = T extends readonly [unknown, infer V] ? V : never;
 
 const KEYS_URL = new URL('../serde/keys.ts', import.meta.url).href;
+const RANDOM_URL = new URL('./random.ts', import.meta.url).href;
 
 /** Reads a trailing (partitions-or-partitioner?, env?) argument pair. */
 function partArgs(a: unknown, b: unknown): { part?: number | Partitioner; env?: Env } {
@@ -334,22 +336,15 @@ export abstract class RDD<T> {
       throw engineError('BAD_ARGUMENT', `sample fraction must be in [0, 1] without replacement or >= 0 with it; got ${fraction}`);
     }
     return this.internal<T>('withIndex', function* (index: number, it: Iterable<unknown>) {
-      let s = (seed ^ Math.imul(index + 1, 0x9e3779b1)) >>> 0;
-      const rand = () => {
-        s = (s + 0x6d2b79f5) >>> 0;
-        let t = s;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-      };
+      const rand = seededRandom(seed ^ Math.imul(index + 1, 0x9e3779b1));
+      const limit = Math.exp(-fraction);
       for (const x of it) {
         if (!withReplacement) { if (rand() < fraction) yield x; continue; }
-        const limit = Math.exp(-fraction);
         let k = 0, prod = rand();
         while (prod > limit) { k++; prod *= rand(); }
         for (let i = 0; i < k; i++) yield x;
       }
-    }, { seed, fraction, withReplacement }, 'sample', true);
+    }, { seed, fraction, withReplacement, seededRandom: moduleRef(RANDOM_URL, 'seededRandom') }, 'sample', true);
   }
 
   /** Splits into RDDs holding about the given shares of the elements; the splits are disjoint and cover the input. */
@@ -361,19 +356,12 @@ export abstract class RDD<T> {
     const bounds = [0];
     for (const w of weights) bounds.push(bounds[bounds.length - 1] + w / total);
     return weights.map((_, i) => this.internal<T>('withIndex', function* (index: number, it: Iterable<unknown>) {
-      let s = (seed ^ Math.imul(index + 1, 0x9e3779b1)) >>> 0;
-      const rand = () => {
-        s = (s + 0x6d2b79f5) >>> 0;
-        let t = s;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-      };
+      const rand = seededRandom(seed ^ Math.imul(index + 1, 0x9e3779b1));
       for (const x of it) {
         const u = rand();
         if (u >= lb && (u < ub || (last && u <= ub))) yield x;
       }
-    }, { seed, lb: bounds[i], ub: bounds[i + 1], last: i === weights.length - 1 }, 'randomSplit', true));
+    }, { seed, lb: bounds[i], ub: bounds[i + 1], last: i === weights.length - 1, seededRandom: moduleRef(RANDOM_URL, 'seededRandom') }, 'randomSplit', true));
   }
 
   /** Fewer partitions without a shuffle (contiguous groups), or any number with `shuffle`. */
@@ -390,7 +378,7 @@ export abstract class RDD<T> {
 
   /** Exactly `numPartitions` partitions, balanced by a shuffle. */
   repartition(numPartitions: number): RDD<T> {
-    if (!Number.isInteger(numPartitions) || numPartitions < 1) throw engineError('BAD_ARGUMENT', `repartition numPartitions must be a positive integer; got ${numPartitions}`);
+    checkPositiveInt('repartition numPartitions', numPartitions);
     return this.coalesce(numPartitions, true);
   }
 

@@ -51,6 +51,8 @@ export class DAGScheduler {
   /** Where cached blocks live: block id -> executor ids. */
   readonly blockLocations = new Map<string, Set<string>>();
   private resubmitTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Set by stop(): jobs submitted after it fail at once. */
+  private stopReason: string | undefined;
   /** Counters for tests and diagnostics: stage attempts submitted (map and result) and tasks in them. */
   readonly metrics = {
     jobs: 0, mapStagesSubmitted: 0, resultStagesSubmitted: 0, tasksSubmitted: 0,
@@ -103,9 +105,20 @@ export class DAGScheduler {
     });
   }
 
-  /** Fails every active job (context stop). */
+  /** Fails every active job. */
   cancelAllJobs(reason: string): void {
     this.failAllJobs(engineError('JOB_CANCELLED', reason));
+  }
+
+  /**
+   * Context stop: fails every active job, and every job whose submission is still queued or comes
+   * later (their tasks could never launch: the TaskScheduler stops too).
+   */
+  stop(reason: string): void {
+    this.stopReason = reason;
+    if (this.resubmitTimer !== undefined) clearTimeout(this.resubmitTimer);
+    this.resubmitTimer = undefined;
+    this.cancelAllJobs(reason);
   }
 
   private handle(e: DAGEvent): void {
@@ -189,6 +202,10 @@ export class DAGScheduler {
   // ---- handlers ----
 
   private handleJobSubmitted(job: ActiveJob): void {
+    if (this.stopReason !== undefined) {
+      job.reject(engineError('JOB_CANCELLED', this.stopReason));
+      return;
+    }
     let stage: ResultStage;
     try {
       const parents = this.getParentStages(job.rdd, job.jobId);
@@ -409,12 +426,7 @@ export class DAGScheduler {
 
   private failJob(job: ActiveJob, err: Error): void {
     if (!this.jobs.has(job.jobId)) return;
-    for (const s of this.stages.values()) {
-      if (s.jobIds.has(job.jobId) && s.jobIds.size === 1 && this.running.has(s)) {
-        this.taskScheduler.cancelStage(s.id);
-        this.markStageFinished(s);
-      }
-    }
+    // cleanupJob cancels the task sets of the stages only this job needed.
     this.cleanupJob(job);
     job.reject(err);
   }

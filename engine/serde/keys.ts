@@ -1,5 +1,5 @@
 /** Value semantics for keys: canonical hashing, equality and ordering of primitives, arrays and plain objects, value-keyed maps and sets, and cheap size estimates. */
-import { FlintUserError } from '../errors.ts';
+import { engineError } from '../catalogue.ts';
 
 // Keys compare by value everywhere in Flint: [1, 'a'] and [1, 'a'] are one key, plain objects compare
 // by their sorted own keys and values, -0 equals 0 and NaN equals NaN. Hashes are pure functions of the
@@ -70,7 +70,7 @@ export function hashNumber(x: number): number {
 }
 
 function badKey(what: string, key: unknown): never {
-  throw new FlintUserError('UNSUPPORTED_KEY',
+  throw engineError('UNSUPPORTED_KEY',
     `${what} cannot be a key (got ${describe(key)}); keys must be strings, numbers, booleans, bigints, null, undefined, Dates, byte arrays, or arrays and plain objects of those`);
 }
 
@@ -82,7 +82,7 @@ function describe(v: unknown): string {
 }
 
 function tooDeep(): never {
-  throw new FlintUserError('KEY_TOO_DEEP',
+  throw engineError('KEY_TOO_DEEP',
     `a key nests deeper than ${MAX_DEPTH} levels (or refers to itself); use a flat tuple or a string as the key`);
 }
 

@@ -140,7 +140,12 @@ function* combineSegments<K, V, C>(
   try {
     for (const s of liveStatuses(spec)) {
       const it = segment(spec, s, metrics, fetched);
-      for (let r = it.next(); !r.done; r = it.next()) map.insert(r.value[0] as K, r.value[1] as V | C);
+      // A throwing combine function must not leave this segment's file open until garbage collection.
+      try {
+        for (let r = it.next(); !r.done; r = it.next()) map.insert(r.value[0] as K, r.value[1] as V | C);
+      } finally {
+        it.return?.();
+      }
     }
     const combined = map.entries() as Iterator<Pair>;
     if (ord === undefined) yield* iterable(combined);

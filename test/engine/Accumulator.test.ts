@@ -25,6 +25,15 @@ test('a long accumulator sums what tasks add', async () => {
   assert.equal(acc.value, 0);
 });
 
+test('adding a non-number to a long accumulator inside a task fails the task instead of concatenating', async () => {
+  const acc = ctx.longAccumulator();
+  await assert.rejects(
+    ctx.parallelize(['1', '2'], 1).foreach((x) => acc.add(x as unknown as number), { acc }),
+    /add needs a number; got string/,
+  );
+  assert.equal(acc.value, 0);
+});
+
 test('a double accumulator sums fractions', async () => {
   const acc = ctx.doubleAccumulator();
   await ctx.parallelize([0.5, 0.25, 0.125], 3).foreach((x) => acc.add(x), { acc });

@@ -49,3 +49,22 @@ test('shuffle files, cached blocks and broadcast values go once their handles ar
     await ctx.stop();
   }
 });
+
+test('the context does not keep accumulators the application dropped', async () => {
+  const ctx = await FlintContext.create({ master: 'local[1]', conf: { 'flint.ui.showProgress': false } });
+  try {
+    const dropped = await (async () => {
+      const acc = ctx.longAccumulator('per-iteration');
+      await ctx.parallelize([1, 2, 3], 1).foreach((x) => acc.add(x), { acc });
+      assert.equal(acc.value, 6);
+      return new WeakRef(acc);
+    })();
+    for (let i = 0; i < 20 && dropped.deref() !== undefined; i++) await collectGarbage();
+    assert.equal(dropped.deref(), undefined, 'the accumulator was collected');
+    const kept = ctx.longAccumulator();
+    await ctx.parallelize([4, 5], 2).foreach((x) => kept.add(x), { kept });
+    assert.equal(kept.value, 9);
+  } finally {
+    await ctx.stop();
+  }
+});

@@ -53,3 +53,17 @@ test('bad arguments are clear user errors', async () => {
     await ctx.stop();
   }
 });
+
+test('an action started just before stop fails with JOB_CANCELLED instead of never settling', async () => {
+  const ctx = await FlintContext.create({ master: 'local[2]', conf: { 'flint.ui.showProgress': false } });
+  // The job reaches the scheduler only after stop() has begun (runJob awaits the RDD's preparation first).
+  const settled = ctx.parallelize([1, 2, 3]).count().then(
+    () => 'resolved',
+    (e: FlintUserError) => e.code,
+  );
+  await ctx.stop();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const outcome = await Promise.race([settled, new Promise((r) => { timer = setTimeout(() => r('never settled'), 2000); })]);
+  clearTimeout(timer);
+  assert.equal(outcome, 'JOB_CANCELLED');
+});

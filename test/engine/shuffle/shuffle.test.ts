@@ -332,6 +332,20 @@ test('a shuffle read dropped midway releases its files once collected', { skip: 
   assert.ok(openFds() <= before, `${openFds() - before} files still open`);
 });
 
+test('a combining read whose merge function throws closes the segment it was reading at once', { skip: !fs.existsSync('/proc/self/fd') }, () => {
+  const openFds = () => fs.readdirSync('/proc/self/fd').length;
+  const { statuses, dir } = runShuffle({ maps: [words(20000, 100, 1)], partitioner: new TestHashPartitioner(1), shuffleId: 16 });
+  let calls = 0;
+  const failing: Aggregator<number, number> = {
+    ...sumAgg,
+    mergeValue: (c, v) => { if (++calls === 5000) throw new Error('merge failed'); return c + v; },
+  };
+  const before = openFds();
+  const it = readShuffle({ shuffleId: 16, reduceId: 0, statuses, aggregator: failing, mapSideCombine: false, memoryBytes: 1 << 20, dir });
+  assert.throws(() => it.next(), /merge failed/);
+  assert.equal(openFds(), before, 'the segment file is closed without waiting for garbage collection');
+});
+
 test('segments fetched from another executor are read from memory, with the same result as from files', () => {
   const maps = [words(3000, 200, 41), words(3000, 200, 42)];
   const part = new TestHashPartitioner(3);
