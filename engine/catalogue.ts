@@ -34,6 +34,9 @@ export const ENGINE_ERRORS = {
   TASK_RESULT_NOT_CLONABLE: { kind: 'user', doc: 'a task result or env value cannot be structured-cloned between threads' },
   SHUFFLE_OUTPUT_MISSING: { kind: 'internal', doc: 'a reduce task found no map output for a shuffle' },
   BLOCK_MISSING: { kind: 'internal', doc: 'a block the driver knew of is gone from its executor' },
+  EXCHANGE_ABORTED: { kind: 'user', doc: 'a block exchange was aborted (another task of the group failed) while a task waited on it' },
+  EXCHANGE_TIMEOUT: { kind: 'user', doc: 'a task waited past flint.network.timeout for an exchange block no task published' },
+  EXCHANGE_UNKNOWN: { kind: 'internal', doc: 'a task used an exchange its executor does not hold (destroyed, or the executor was replaced)' },
   INTERNAL: { kind: 'internal', doc: 'a broken engine invariant' },
   NOT_IMPLEMENTED: { kind: 'notImplemented', doc: 'a valid request the engine does not implement yet' },
 } as const satisfies Record<string, { kind: Kind; doc: string }>;

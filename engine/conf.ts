@@ -12,6 +12,7 @@ export const ENGINE_CONF_DEFAULTS: Record<string, string | number | boolean> = {
   'flint.task.cpuStats': false,
   'flint.local.dir': '',
   'flint.executor.preloadFormats': 'text',
+  'flint.network.timeout': 120_000,
 };
 
 /** A context's settings. Values are kept as given; getters convert and validate. */
@@ -59,6 +60,7 @@ export class FlintConf {
     this.getInt('flint.storage.memoryBytes', 0);
     const wait = this.getNumber('flint.locality.wait');
     if (wait < 0) throw engineError('BAD_CONF', `conf 'flint.locality.wait' must be a number of milliseconds >= 0; got ${wait}`);
+    this.getInt('flint.network.timeout', 1);
     this.getBoolean('flint.ui.showProgress');
     this.getBoolean('flint.task.cpuStats');
     for (const key of ['flint.local.dir', 'flint.executor.preloadFormats']) {

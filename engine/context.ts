@@ -14,6 +14,8 @@ import { TaskScheduler, type TaskTimelineEntry } from './scheduler/TaskScheduler
 import { LocalBackend } from './scheduler/backends/LocalBackend.ts';
 import { LocalClusterBackend } from './scheduler/backends/LocalClusterBackend.ts';
 import type { SchedulerBackend } from './scheduler/backends/SchedulerBackend.ts';
+import type { JobOptions } from './scheduler/stages.ts';
+import { checkLayout, type ExchangeLayout, type ExchangeRef } from './storage/exchange.ts';
 import { ConsoleProgressBar } from './ui/ConsoleProgressBar.ts';
 import { removeShuffle } from './shuffle/index.ts';
 import { RDD } from './rdd/RDD.ts';
@@ -28,6 +30,24 @@ import { FRAMED_OPS, unframe } from './executor/resultOps.ts';
 import './rdd/all.ts';
 
 /** Options of FlintContext.create. */
+/** One job of `submitJobs`: what `runJob` takes. */
+export interface JobSpec {
+  rdd: RDD<any>;
+  op: string;
+  params: Record<string, unknown>;
+  partitions?: number[];
+  opts?: JobOptions;
+}
+
+export type { JobOptions };
+
+/** The driver's handle on a block exchange (`ctx.createExchange`). */
+export interface ExchangeHandle {
+  readonly ref: ExchangeRef;
+  abort(): void;
+  destroy(): Promise<void>;
+}
+
 export interface FlintContextOptions {
   /**
    * `local`, `local[N]`, `local[*]`, `local[N,F]` (F = max task failures), or
@@ -108,6 +128,7 @@ export class FlintContext {
   private nextRddId = 0;
   private nextShuffleId = 0;
   private nextBroadcastId = 0;
+  private nextExchangeId = 0;
   private nextAccumulatorId = 0;
   private nextOutputId = 0;
   private stopped = false;
@@ -361,19 +382,69 @@ export class FlintContext {
    * Runs result operation `op` over `partitions` of `rdd` (all by default) and returns one result
    * per partition. Actions call this; writes checkpoints the job's lineage asked for.
    */
-  async runJob<R>(rdd: RDD<any>, op: string, params: Record<string, unknown>, partitions?: number[]): Promise<R[]> {
+  async runJob<R>(rdd: RDD<any>, op: string, params: Record<string, unknown>, partitions?: number[], opts: JobOptions = {}): Promise<R[]> {
     this.assertRunning();
     const site = callSite();
     await rdd.prepare();
-    const n = rdd.partitions.length;
-    const parts = partitions ?? Array.from({ length: n }, (_, i) => i);
-    for (const p of parts) {
-      if (!Number.isInteger(p) || p < 0 || p >= n) throw engineError('BAD_ARGUMENT', `runJob: partition ${p} does not exist in ${rdd} (${n} partitions)`);
-    }
-    let results = await this.dagScheduler.submitJob<R>(rdd, op, params, parts, site);
-    if (FRAMED_OPS.has(op)) results = results.map(unframe) as R[];
+    const results = await this.submitPrepared<R>({ rdd, op, params, partitions, opts }, site);
     if (op !== 'checkpoint') await this.writeCheckpoints(rdd);
     return results;
+  }
+
+  /**
+   * Submits jobs together, in order, with no await between them (Drizzle's group scheduling): every
+   * RDD is prepared first, then the jobs enter the scheduler one after another, so with
+   * `queueAhead` each slot receives their tasks in this order. One Promise per job.
+   */
+  async submitJobs<R>(jobs: readonly JobSpec[]): Promise<Promise<R[]>[]> {
+    this.assertRunning();
+    const site = callSite();
+    for (const j of jobs) await j.rdd.prepare();
+    return jobs.map((j) => this.submitPrepared<R>(j, site));
+  }
+
+  private async submitPrepared<R>(j: JobSpec, site: string): Promise<R[]> {
+    const n = j.rdd.partitions.length;
+    const parts = j.partitions ?? Array.from({ length: n }, (_, i) => i);
+    for (const p of parts) {
+      if (!Number.isInteger(p) || p < 0 || p >= n) throw engineError('BAD_ARGUMENT', `runJob: partition ${p} does not exist in ${j.rdd} (${n} partitions)`);
+    }
+    const opts = j.opts ?? {};
+    if (opts.pinned !== undefined && opts.pinned.length !== n) {
+      throw engineError('BAD_ARGUMENT', `runJob: pinned names ${opts.pinned.length} slots for ${n} partitions of ${j.rdd}; give one slot per partition`);
+    }
+    let results = await this.dagScheduler.submitJob<R>(j.rdd, j.op, j.params, parts, site, opts);
+    if (FRAMED_OPS.has(j.op)) results = results.map(unframe) as R[];
+    return results;
+  }
+
+  /**
+   * Creates a block exchange (engine/storage/exchange.ts) across this context's slots: versioned float
+   * blocks that tasks put and wait for in memory, executor to executor. `timeoutMs` bounds one wait
+   * (default flint.network.timeout). The handle's `ref` goes into the tasks (`tc.exchange(ref)`);
+   * `abort()` wakes and fails every waiting task at once; `destroy()` frees the arenas.
+   */
+  async createExchange(layout: ExchangeLayout, opts: { timeoutMs?: number } = {}): Promise<ExchangeHandle> {
+    this.assertRunning();
+    checkLayout(layout, this.backend.slots);
+    const exchangeId = `${this.appId}-x${this.nextExchangeId++}`;
+    await this.backend.createExchange(exchangeId, layout);
+    const backend = this.backend;
+    let live = true;
+    return {
+      ref: { exchangeId, timeoutMs: opts.timeoutMs ?? this.conf.getNumber('flint.network.timeout') },
+      abort: () => { if (live) backend.abortExchange(exchangeId); },
+      destroy: async () => {
+        if (!live) return;
+        live = false;
+        if (!this.isStopped) await backend.destroyExchange(exchangeId);
+      },
+    };
+  }
+
+  /** Task slots (executor ids) of this context, in order: what `JobOptions.pinned` names. */
+  get slots(): readonly string[] {
+    return this.backend.slots;
   }
 
   private async writeCheckpoints(rdd: RDD<any>): Promise<void> {

@@ -11,6 +11,8 @@ import { ShuffleFetchFailedError } from '../shuffle/errors.ts';
 import { decodePlan, type EncodedPlan } from '../serde/plan.ts';
 import type { ExecutorServices } from '../serde/rebuild.ts';
 import { BlockManager, type BlockUpdate } from '../storage/BlockManager.ts';
+import { ExchangeArena, ExchangeEndpoint, type ExchangeLayout, type ExchangeRef, type ExchangeRoutes } from '../storage/exchange.ts';
+import { sendBlock } from '../storage/exchangeTransport.ts';
 import { isAsyncIter, type Iter } from '../rdd/iter.ts';
 import type { Partition, RDD } from '../rdd/RDD.ts';
 import { ObjectCache } from './ObjectCache.ts';
@@ -63,7 +65,7 @@ export interface TaskMessage {
 /** Executor housekeeping the driver asks for. */
 export interface ControlMessage {
   kind: 'control';
-  op: 'removeRdd' | 'dropBroadcast' | 'clearObjects' | 'dropPlans' | 'stats' | 'dropShuffle' | 'preload';
+  op: 'removeRdd' | 'dropBroadcast' | 'clearObjects' | 'dropPlans' | 'stats' | 'dropShuffle' | 'preload' | 'exchangeAttach' | 'exchangeDetach';
   arg?: unknown;
 }
 
@@ -148,6 +150,8 @@ export class ExecutorRuntime implements ExecutorEnv, ExecutorServices {
   private readonly broadcasts = new Map<number, unknown>();
   private readonly modules = new Map<string, Promise<Record<string, unknown>>>();
   private readonly accHandles = new Map<number, ExecutorAccumulator>();
+  /** Block exchanges this slot takes part in: arenas shared with the other slots of this process. */
+  private readonly exchanges = new Map<string, ExchangeArena>();
 
   constructor(cfg: ExecutorConfig) {
     this.executorId = cfg.executorId;
@@ -188,6 +192,13 @@ export class ExecutorRuntime implements ExecutorEnv, ExecutorServices {
       this.accHandles.set(id, h);
     }
     return h;
+  }
+
+  /** A task's endpoint of exchange `ref` (attached by the driver before the exchange's jobs run). */
+  exchange(ref: ExchangeRef): ExchangeEndpoint {
+    const a = this.exchanges.get(ref.exchangeId);
+    if (a === undefined) throw engineError('EXCHANGE_UNKNOWN', `executor ${this.executorId} holds no exchange ${ref.exchangeId} (destroyed, or this executor was replaced after it was created)`);
+    return new ExchangeEndpoint(a, a.routes === undefined ? undefined : sendBlock, ref.timeoutMs);
   }
 
   /** A broadcast's value: read from its file the first time on this executor, then from memory. */
@@ -282,6 +293,12 @@ export class ExecutorRuntime implements ExecutorEnv, ExecutorServices {
       case 'clearObjects': await this.objectCache.clear((msg.arg as string | undefined) ?? ''); return null;
       case 'dropPlans': for (const id of msg.arg as string[]) this.plans.delete(id); return null;
       case 'dropShuffle': this.statuses.delete(msg.arg as number); return null;
+      case 'exchangeAttach': {
+        const a = msg.arg as { id: string; layout: ExchangeLayout; sab: SharedArrayBuffer; routes?: ExchangeRoutes };
+        this.exchanges.set(a.id, new ExchangeArena(a.id, a.layout, a.sab, a.routes));
+        return null;
+      }
+      case 'exchangeDetach': this.exchanges.delete(msg.arg as string); return null;
       case 'preload':
         // Loading (and compiling) format modules before the first job keeps it out of job time; a
         // module that fails to load here fails again, with its error, in the task that needs it.

@@ -3,6 +3,7 @@ import { engineError } from '../catalogue.ts';
 import { SHIP, type EnvValue } from '../serde/closure.ts';
 import type { MapStatus } from '../shuffle/api.ts';
 import type { BlockManager } from '../storage/BlockManager.ts';
+import type { ExchangeEndpoint, ExchangeRef } from '../storage/exchange.ts';
 import type { ObjectCache } from './ObjectCache.ts';
 
 /** What the executor gives its tasks. */
@@ -19,6 +20,8 @@ export interface ExecutorEnv {
   readonly coresPerTask: number;
   /** Map outputs known to this executor, by shuffle id. */
   mapStatuses(shuffleId: number): MapStatus[];
+  /** This executor's endpoint of a block exchange the driver created (`ctx.createExchange`). */
+  exchange(ref: ExchangeRef): ExchangeEndpoint;
 }
 
 /** What one task attempt did: shuffle records and bytes written and read, spills of the shuffle's maps and sorters. */
@@ -100,6 +103,11 @@ export class TaskContext {
   /** The executor's block manager (cached partitions; shared blocks via putShared/getShared). */
   get blocks(): BlockManager {
     return this.executor.blockManager;
+  }
+
+  /** This executor's endpoint of a block exchange (`ctx.createExchange`): versioned blocks other tasks put and get. */
+  exchange(ref: ExchangeRef): ExchangeEndpoint {
+    return this.executor.exchange(ref);
   }
 
   /** Runs `fn` when the task ends, successfully or not. */

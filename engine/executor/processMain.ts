@@ -1,20 +1,33 @@
 /** An executor process of `local-cluster[N,cores,memMB]`: hosts `cores` task slots (worker threads) and relays the driver's task and control messages to them over IPC. */
 import { LocalBackend } from '../scheduler/backends/LocalBackend.ts';
+import type { ExchangeLayout, ExchangeRoutes } from '../storage/exchange.ts';
+import { BlockService } from '../storage/exchangeTransport.ts';
 import type { ControlMessage, ExecutorConfig, TaskMessage } from './Executor.ts';
 import { toTaskError } from './Executor.ts';
 
 /** Messages between the driver and an executor process. */
 export type ToExecutorProcess =
-  | { type: 'init'; cores: number; prefix: string; base: Omit<ExecutorConfig, 'executorId'> }
+  | { type: 'init'; cores: number; prefix: string; base: Omit<ExecutorConfig, 'executorId'>; secret: string }
   | { type: 'run'; id: number; executorId: string; msg: unknown }
+  | { type: 'exchangeCreate'; id: number; exchangeId: string; layout: ExchangeLayout; routes: ExchangeRoutes }
+  | { type: 'exchangeDestroy'; id: number; exchangeId: string }
+  | { type: 'exchangeAbort'; exchangeId: string }
   | { type: 'stop' };
 
 export type FromExecutorProcess =
-  | { type: 'ready'; slots: string[] }
+  | { type: 'ready'; slots: string[]; blockPort: number }
   | { type: 'result'; id: number; ok: true; value: unknown }
   | { type: 'result'; id: number; ok: false; error: ReturnType<typeof toTaskError> };
 
 let backend: LocalBackend | undefined;
+let blocks: BlockService | undefined;
+
+function reply(id: number, p: Promise<unknown>): void {
+  p.then(
+    (value) => send({ type: 'result', id, ok: true, value }),
+    (e) => send({ type: 'result', id, ok: false, error: toTaskError(e) }),
+  );
+}
 
 function send(m: FromExecutorProcess): void {
   process.send!(m);
@@ -22,21 +35,32 @@ function send(m: FromExecutorProcess): void {
 
 process.on('message', (m: ToExecutorProcess) => {
   switch (m.type) {
-    case 'init':
-      backend = new LocalBackend(m.cores, m.base, m.prefix);
-      send({ type: 'ready', slots: backend.slots });
+    case 'init': {
+      const b = new LocalBackend(m.cores, m.base, m.prefix);
+      backend = b;
+      // The block service receives exchange blocks other executor processes send (executor to executor).
+      blocks = new BlockService(m.secret, (id) => b.arenas.get(id));
+      void blocks.start().then((blockPort) => send({ type: 'ready', slots: b.slots, blockPort }));
       return;
+    }
     case 'run': {
       const b = backend!;
       const msg = m.msg as TaskMessage | ControlMessage;
-      const p = msg.kind === 'task' ? b.launch(m.executorId, msg) : b.control(m.executorId, msg);
-      p.then(
-        (value) => send({ type: 'result', id: m.id, ok: true, value }),
-        (e) => send({ type: 'result', id: m.id, ok: false, error: toTaskError(e) }),
-      );
+      reply(m.id, msg.kind === 'task' ? b.launch(m.executorId, msg) : b.control(m.executorId, msg));
       return;
     }
+    case 'exchangeCreate':
+      reply(m.id, backend!.createExchange(m.exchangeId, m.layout, m.routes));
+      return;
+    case 'exchangeDestroy':
+      reply(m.id, backend!.destroyExchange(m.exchangeId));
+      return;
+    case 'exchangeAbort':
+      // Handled here, not in a slot's queue: the slots' threads are the ones waiting.
+      backend?.abortExchange(m.exchangeId);
+      return;
     case 'stop':
+      blocks?.stop();
       void (backend?.stop() ?? Promise.resolve()).finally(() => process.exit(0));
       return;
   }

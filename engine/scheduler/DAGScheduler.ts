@@ -20,7 +20,7 @@ import type { AccUpdate } from '../executor/TaskContext.ts';
 import type { TaskError } from '../executor/Executor.ts';
 import type { MapOutputTracker } from './MapOutputTracker.ts';
 import { TaskSetManager, TaskScheduler, driverError, type TaskSpec } from './TaskScheduler.ts';
-import { ResultStage, ShuffleMapStage, Stage, type ActiveJob } from './stages.ts';
+import { ResultStage, ShuffleMapStage, Stage, type ActiveJob, type JobOptions } from './stages.ts';
 import type { DAGEvent } from './events.ts';
 
 /** Consecutive fetch failures of one stage before its jobs abort (Spark's maxConsecutiveStageAttempts). */
@@ -90,10 +90,10 @@ export class DAGScheduler {
   }
 
   /** Submits a job; the Promise settles with the per-partition results (in `partitions` order). */
-  submitJob<R>(rdd: RDD<unknown>, op: string, params: Record<string, unknown>, partitions: number[], site: string): Promise<R[]> {
+  submitJob<R>(rdd: RDD<unknown>, op: string, params: Record<string, unknown>, partitions: number[], site: string, opts: JobOptions = {}): Promise<R[]> {
     return new Promise<R[]>((resolve, reject) => {
       const job: ActiveJob = {
-        jobId: this.nextJobId++, rdd, op, params, partitions, site,
+        jobId: this.nextJobId++, rdd, op, params, partitions, site, opts,
         results: new Array(partitions.length), finished: new Array(partitions.length).fill(false), numFinished: 0,
         resolve: resolve as (r: unknown[]) => void, reject,
       };
@@ -269,8 +269,9 @@ export class DAGScheduler {
     } else {
       const rs = stage as ResultStage;
       const job = rs.job!;
+      const pinned = job.opts.pinned;
       rs.partitions.forEach((p, i) => {
-        if (!job.finished[i]) tasks.push({ partitionId: p, outputIndex: i, split: rs.rdd.partitions[p], preferred: this.preferredLocations(rs.rdd, p) });
+        if (!job.finished[i]) tasks.push({ partitionId: p, outputIndex: i, split: rs.rdd.partitions[p], preferred: this.preferredLocations(rs.rdd, p), pinned: pinned?.[p] });
       });
       root = { rdd: rs.rdd, kind: 'result', op: rs.op, params: rs.params };
     }
@@ -291,7 +292,9 @@ export class DAGScheduler {
     else this.metrics.resultStagesSubmitted++;
     this.metrics.tasksSubmitted += tasks.length;
     const readsShuffles = this.shuffleDepsOf(stage.rdd).map((d) => d.shuffleId);
-    const ts = new TaskSetManager(stage.id, stage.latestAttempt, `${stage.id}.${stage.latestAttempt}`, plan, readsShuffles, tasks, this.maxFailures());
+    const opts = stage instanceof ResultStage ? stage.job!.opts : {};
+    const ts = new TaskSetManager(stage.id, stage.latestAttempt, `${stage.id}.${stage.latestAttempt}`, plan, readsShuffles, tasks,
+      opts.maxFailures ?? this.maxFailures(), opts.queueAhead === true && opts.pinned !== undefined);
     this.taskSets.set(stage.id, ts);
     this.taskScheduler.submitTasks(ts);
   }

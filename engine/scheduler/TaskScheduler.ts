@@ -57,6 +57,8 @@ export interface TaskSpec {
   split: Partition;
   /** Executors holding this partition's input (cached blocks): launch there when possible. */
   preferred: string[];
+  /** The only slot this task may run on (JobOptions.pinned): no locality fallback. */
+  pinned?: string;
 }
 
 /** The tasks of one stage attempt, and their progress. */
@@ -81,6 +83,8 @@ export class TaskSetManager {
     readonly readsShuffles: number[],
     readonly tasks: TaskSpec[],
     readonly maxFailures: number,
+    /** Every task is pinned and goes to its slot's queue at submission (JobOptions.queueAhead). */
+    readonly queueAhead = false,
   ) {
     for (let i = 0; i < tasks.length; i++) this.pending.push(i);
     this.successful = new Array(tasks.length).fill(false);
@@ -102,13 +106,17 @@ interface ExecutorKnows {
 }
 
 /**
- * Review checklist: a slot runs one task at a time; every launched task ends in exactly one
- * `TaskEnded` (success or final failure) or `TaskSetFailed`, never both; a zombie set launches
- * nothing; accumulators and results reach the DAGScheduler only for successful attempts.
+ * Review checklist: a slot runs one task at a time (queue-ahead tasks wait in the slot's own FIFO
+ * queue, and a slot is free only when nothing is outstanding on it); a pinned task launches on its
+ * slot only; every launched task ends in exactly one `TaskEnded` (success or final failure) or
+ * `TaskSetFailed`, never both; a zombie set launches nothing; accumulators and results reach the
+ * DAGScheduler only for successful attempts.
  */
 export class TaskScheduler {
   private readonly sets: TaskSetManager[] = [];
   private readonly free: string[];
+  /** Tasks sent to each slot and not yet answered (more than one only with queue-ahead sets). */
+  private readonly outstanding = new Map<string, number>();
   private readonly knows = new Map<string, ExecutorKnows>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private nextTaskId = 0;
@@ -137,7 +145,23 @@ export class TaskScheduler {
 
   submitTasks(ts: TaskSetManager): void {
     this.sets.push(ts);
+    const unknown = ts.tasks.find((t) => t.pinned !== undefined && !this.knows.has(t.pinned));
+    if (unknown !== undefined) {
+      ts.zombie = true;
+      this.prune();
+      this.post({
+        type: 'TaskSetFailed', stageId: ts.stageId, stageAttempt: ts.stageAttempt, partitionId: unknown.partitionId, failures: 0,
+        error: { name: 'FlintUserError', code: 'BAD_ARGUMENT', stack: '', message: `partition ${unknown.partitionId} is pinned to slot '${unknown.pinned}', which this context does not have (slots: ${[...this.knows.keys()].join(', ')})` },
+      });
+      return;
+    }
+    if (ts.queueAhead) this.launchQueued(ts);
     this.offer();
+  }
+
+  /** Sends every pending task of a queue-ahead set to its pinned slot now, busy or not. */
+  private launchQueued(ts: TaskSetManager): void {
+    for (const i of ts.pending.splice(0)) this.launch(ts, i, ts.tasks[i].pinned!);
   }
 
   /** Stops launching the tasks of stage `stageId` (running ones finish; their results are ignored). */
@@ -179,8 +203,7 @@ export class TaskScheduler {
         const pick = this.pickTask(ts, executorId);
         if (pick === -1) { deferred = true; continue; }
         ts.pending.splice(ts.pending.indexOf(pick), 1);
-        this.free.splice(s, 1);
-        this.launch(ts, pick, executorId);
+        this.launch(ts, pick, executorId); // takes the slot out of `free`
         launched = true;
         break;
       }
@@ -195,7 +218,12 @@ export class TaskScheduler {
   private pickTask(ts: TaskSetManager, executorId: string): number {
     let anyIndex = -1;
     for (const i of ts.pending) {
-      const pref = ts.tasks[i].preferred;
+      const t = ts.tasks[i];
+      if (t.pinned !== undefined) {
+        if (t.pinned === executorId) return i;
+        continue;
+      }
+      const pref = t.preferred;
       if (pref.length === 0 || pref.includes(executorId)) return i;
       if (anyIndex === -1) anyIndex = i;
     }
@@ -208,6 +236,9 @@ export class TaskScheduler {
     const attempt = ts.failures[index];
     ts.running.set(index, (ts.running.get(index) ?? 0) + 1);
     ts.lastLaunch = performance.now();
+    this.outstanding.set(executorId, (this.outstanding.get(executorId) ?? 0) + 1);
+    const f = this.free.indexOf(executorId);
+    if (f !== -1) this.free.splice(f, 1);
     const knows = this.knows.get(executorId)!;
     const msg: TaskMessage = {
       kind: 'task',
@@ -251,7 +282,12 @@ export class TaskScheduler {
     const n = (ts.running.get(index) ?? 1) - 1;
     if (n <= 0) ts.running.delete(index);
     else ts.running.set(index, n);
-    this.free.push(executorId);
+    const left = (this.outstanding.get(executorId) ?? 1) - 1;
+    if (left > 0) this.outstanding.set(executorId, left);
+    else {
+      this.outstanding.delete(executorId);
+      this.free.push(executorId);
+    }
     if (this.stopped) return;
     if (r.blockUpdates.length > 0) this.post({ type: 'BlockUpdates', updates: r.blockUpdates });
     if (!r.ok && r.missing === 'plan' && ts.resends[index] < MAX_RESENDS) {
@@ -261,6 +297,7 @@ export class TaskScheduler {
       k.plans.clear();
       k.epochs.clear();
       if (!ts.zombie) ts.pending.unshift(index);
+      if (!ts.zombie && ts.queueAhead) this.launchQueued(ts);
     } else if (ts.zombie || ts.successful[index]) {
       // A late result of a cancelled set or a duplicate attempt: ignored.
     } else if (r.ok) {
@@ -278,6 +315,7 @@ export class TaskScheduler {
         this.post({ type: 'TaskSetFailed', stageId: ts.stageId, stageAttempt: ts.stageAttempt, partitionId: ts.tasks[index].partitionId, failures: ts.failures[index], error: r.error });
       } else {
         ts.pending.push(index);
+        if (ts.queueAhead) this.launchQueued(ts);
       }
     }
     this.prune();

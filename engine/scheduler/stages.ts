@@ -44,8 +44,27 @@ export class ResultStage extends Stage {
 }
 
 /** A running action: results by output index, resolved when all are in. */
+/**
+ * How a job's tasks are placed, beyond the defaults (locality preference, flint.task.maxFailures).
+ * Iterative jobs that exchange blocks between their tasks (DL training groups) pin each partition
+ * to one slot and queue their tasks ahead on it (Drizzle's pre-scheduling).
+ */
+export interface JobOptions {
+  /** `pinned[p]` is the slot (executor id) partition p must run on: never elsewhere, whatever the locality wait. */
+  pinned?: readonly string[];
+  /** Attempts per task for this job (1: no retry). */
+  maxFailures?: number;
+  /**
+   * With `pinned`: send every task to its slot's queue at once, even while the slot runs earlier
+   * tasks; a slot runs its queue in submission order, so jobs submitted together run in that order
+   * on every slot without a driver round trip between them.
+   */
+  queueAhead?: boolean;
+}
+
 export interface ActiveJob {
   jobId: number;
+  opts: JobOptions;
   rdd: RDD<unknown>;
   op: string;
   params: Record<string, unknown>;

@@ -3,19 +3,33 @@ import { Piscina } from 'piscina';
 import { engineError } from '../../catalogue.ts';
 import type { ControlMessage, ExecutorConfig, TaskMessage, TaskResult } from '../../executor/Executor.ts';
 import type { SchedulerBackend } from './SchedulerBackend.ts';
+import { ExchangeArena, type ExchangeLayout, type ExchangeRoutes } from '../../storage/exchange.ts';
 
 const WORKER_URL = new URL('../../executor/bootstrap.mjs', import.meta.url).href;
+
+/** One slot's FIFO of messages waiting for its thread. */
+interface SlotQueue {
+  pool: Piscina;
+  waiting: { msg: TaskMessage | ControlMessage; resolve: (v: unknown) => void; reject: (e: unknown) => void }[];
+  busy: boolean;
+}
 
 /**
  * Why one pool per slot: piscina picks a thread per task itself, but cached partitions and decoded
  * plans live in one thread's heap, so the scheduler must choose the thread. A single-thread pool per
  * slot gives it that choice; piscina still owns thread start-up, error isolation and restarts.
+ *
+ * Each slot runs its messages strictly in arrival order, one at a time, from a queue kept here:
+ * piscina's own queue does not dequeue in FIFO order, and queued-ahead job groups (Drizzle) rely on
+ * a slot running its tasks in submission order.
  */
 export class LocalBackend implements SchedulerBackend {
   readonly name = 'local';
   readonly slots: string[];
-  private readonly pools = new Map<string, Piscina>();
+  private readonly pools = new Map<string, SlotQueue>();
   private stopping = false;
+  /** Arenas of this process's block exchanges (shared with every slot thread). */
+  readonly arenas = new Map<string, ExchangeArena>();
 
   /** `idPrefix` names the slots (`local-0`, ...; an executor process of local-cluster uses its own). */
   constructor(numSlots: number, base: Omit<ExecutorConfig, 'executorId'>, idPrefix = 'local') {
@@ -36,27 +50,63 @@ export class LocalBackend implements SchedulerBackend {
       pool.on('error', (e: Error) => {
         if (!this.stopping) process.emitWarning(`flint executor ${id}: ${e.message}`, 'FlintExecutorWarning');
       });
-      this.pools.set(id, pool);
+      this.pools.set(id, { pool, waiting: [], busy: false });
     }
   }
 
-  private pool(executorId: string): Piscina {
-    const p = this.pools.get(executorId);
-    if (p === undefined) throw engineError('INTERNAL', `no executor ${executorId} in the local backend`);
-    return p;
+  /** Queues a message for a slot's thread; it runs after every message queued before it. */
+  private run(executorId: string, msg: TaskMessage | ControlMessage): Promise<unknown> {
+    const q = this.pools.get(executorId);
+    if (q === undefined) return Promise.reject(engineError('INTERNAL', `no executor ${executorId} in the local backend`));
+    return new Promise((resolve, reject) => {
+      q.waiting.push({ msg, resolve, reject });
+      this.pump(q);
+    });
+  }
+
+  private pump(q: SlotQueue): void {
+    if (q.busy) return;
+    const next = q.waiting.shift();
+    if (next === undefined) return;
+    q.busy = true;
+    q.pool.run(next.msg).then(next.resolve, next.reject).finally(() => {
+      q.busy = false;
+      this.pump(q);
+    });
   }
 
   launch(executorId: string, msg: TaskMessage): Promise<TaskResult> {
-    return this.pool(executorId).run(msg);
+    return this.run(executorId, msg) as Promise<TaskResult>;
   }
 
   control(executorId: string, msg: ControlMessage): Promise<unknown> {
-    return this.pool(executorId).run(msg);
+    return this.run(executorId, msg);
+  }
+
+  /**
+   * Allocates this process's arena of an exchange and attaches it to every slot (the SharedArrayBuffer
+   * travels to the threads by reference). `routes` name the other processes' block services.
+   */
+  async createExchange(id: string, layout: ExchangeLayout, routes?: ExchangeRoutes): Promise<void> {
+    const arena = new ExchangeArena(id, layout, undefined, routes);
+    this.arenas.set(id, arena);
+    await Promise.all(this.slots.map((s) => this.control(s, { kind: 'control', op: 'exchangeAttach', arg: { id, layout, sab: arena.sab, routes } })));
+  }
+
+  abortExchange(id: string): void {
+    this.arenas.get(id)?.abort();
+  }
+
+  async destroyExchange(id: string): Promise<void> {
+    if (!this.arenas.delete(id)) return;
+    await Promise.all(this.slots.map((s) => this.control(s, { kind: 'control', op: 'exchangeDetach', arg: id })));
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
-    await Promise.all([...this.pools.values()].map((p) => p.destroy()));
+    for (const a of this.arenas.values()) a.abort();
+    this.arenas.clear();
+    await Promise.all([...this.pools.values()].map((q) => q.pool.destroy()));
     this.pools.clear();
   }
 }

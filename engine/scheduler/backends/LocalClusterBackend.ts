@@ -1,10 +1,12 @@
 /** The `local-cluster` backend: N executor processes on this host, each with `cores` task slots, driven over Node's IPC channel with structured-clone serialization. */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
 import { engineError } from '../../catalogue.ts';
 import type { ControlMessage, ExecutorConfig, TaskMessage, TaskResult } from '../../executor/Executor.ts';
 import type { FromExecutorProcess, ToExecutorProcess } from '../../executor/processMain.ts';
 import type { SchedulerBackend } from './SchedulerBackend.ts';
+import type { ExchangeLayout } from '../../storage/exchange.ts';
 
 const ENTRY = fileURLToPath(new URL('../../executor/processBootstrap.mjs', import.meta.url));
 
@@ -19,6 +21,8 @@ class ExecutorProcess {
   slots: string[] = [];
   exited = false;
   ready = false;
+  /** Loopback port of this process's block service (exchange blocks from other processes). */
+  blockPort = 0;
   constructor(readonly index: number, readonly child: ChildProcess) {}
 }
 
@@ -39,6 +43,8 @@ export class LocalClusterBackend implements SchedulerBackend {
   restarts = 0;
   /** Replacements being started, by process index: requests for their slots wait for them. */
   private readonly restarting = new Map<number, Promise<void>>();
+  /** The secret the executor processes' block services authenticate each other with (never on the wire). */
+  private readonly secret = randomBytes(32).toString('hex');
 
   private constructor() {}
 
@@ -59,6 +65,7 @@ export class LocalClusterBackend implements SchedulerBackend {
         if (m.type === 'ready') {
           proc.ready = true;
           proc.slots = m.slots;
+          proc.blockPort = m.blockPort;
           for (const s of m.slots) this.bySlot.set(s, proc);
           resolve();
           return;
@@ -99,7 +106,7 @@ export class LocalClusterBackend implements SchedulerBackend {
         );
       });
       child.on('error', reject);
-      const init: ToExecutorProcess = { type: 'init', cores, prefix: `exec${index}`, base };
+      const init: ToExecutorProcess = { type: 'init', cores, prefix: `exec${index}`, base, secret: this.secret };
       child.send(init);
     });
   }
@@ -117,14 +124,49 @@ export class LocalClusterBackend implements SchedulerBackend {
   }
 
   private send(proc: ExecutorProcess, executorId: string, msg: unknown): Promise<unknown> {
+    return this.ask(proc, (id) => ({ type: 'run', id, executorId, msg }));
+  }
+
+  /** Sends a request to an executor process and waits for its answer. */
+  private ask(proc: ExecutorProcess, make: (id: number) => ToExecutorProcess): Promise<unknown> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       proc.pending.set(id, { resolve, reject });
-      const m: ToExecutorProcess = { type: 'run', id, executorId, msg };
-      proc.child.send(m, (err) => {
+      proc.child.send(make(id), (err) => {
         if (err && proc.pending.delete(id)) reject(err);
       });
     });
+  }
+
+  /** Live processes, waiting for replacements being started. */
+  private async liveProcs(): Promise<ExecutorProcess[]> {
+    await Promise.all(this.restarting.values());
+    return this.procs.filter((p) => !p.exited);
+  }
+
+  /**
+   * Every process allocates its arena; each learns where the others' block services listen, so a
+   * block goes from the producing thread straight to the consuming process.
+   */
+  async createExchange(exchangeId: string, layout: ExchangeLayout): Promise<void> {
+    const procs = await this.liveProcs();
+    const slotProcess: Record<string, number> = {};
+    const ports: Record<number, number> = {};
+    for (const p of procs) {
+      ports[p.index] = p.blockPort;
+      for (const s of p.slots) slotProcess[s] = p.index;
+    }
+    await Promise.all(procs.map((p) => this.ask(p, (id) => ({
+      type: 'exchangeCreate', id, exchangeId, layout, routes: { self: p.index, slotProcess, ports, secret: this.secret },
+    }))));
+  }
+
+  abortExchange(exchangeId: string): void {
+    for (const p of this.procs) if (!p.exited) p.child.send({ type: 'exchangeAbort', exchangeId } satisfies ToExecutorProcess, () => undefined);
+  }
+
+  async destroyExchange(exchangeId: string): Promise<void> {
+    await Promise.all(this.procs.filter((p) => !p.exited).map((p) => this.ask(p, (id) => ({ type: 'exchangeDestroy', id, exchangeId })).catch(() => undefined)));
   }
 
   launch(executorId: string, msg: TaskMessage): Promise<TaskResult> {
