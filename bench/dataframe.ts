@@ -1,7 +1,9 @@
 /**
  * DataFrame benchmark: Flint local[2] against DuckDB (2 threads) in one process on the same generated data
  * (DuckDB from its in-memory table, Flint from a cached DataFrame and from Arrow IPC files), plus CSV read
- * throughput against `wc -l`.
+ * against DuckDB's read_csv on the same file, with `wc -l` as the I/O floor. Each pair computes the same
+ * thing: every aggregate either side computes is consumed (summed into a checksum that both return, and
+ * the checks compare) or returned, so neither side can drop work the other does.
  *
  *   node --import tsx bench/dataframe.ts [--rows 10000000] [--keys 100000] [--csv-mb 1024] [--runs 3] [--scale 0.1]
  *
@@ -13,10 +15,13 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { FlintContext } from '../engine/index.ts';
-import { col, sum, avg, count } from '../engine/sql/index.ts';
+import { col, sum, avg, count, max, length } from '../engine/sql/index.ts';
 import '../connectors/parquet/index.ts';
 import '../connectors/arrow/index.ts';
 import '../connectors/csv/index.ts';
+import { recordRun } from './record.ts';
+
+recordRun();
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -81,11 +86,26 @@ try {
   const facts = files.cache();
   const dim = (await ctx.read.arrow(dimArrowDir)).cache();
 
-  const fromFiles = await bench(() => files.groupBy('k').agg(sum('a'), avg('b'), count()).count());
-  const agg = await bench(() => facts.groupBy('k').agg(sum('a'), avg('b'), count()).count());
-  const dAgg = await bench(() => q('SELECT count(*) FROM (SELECT k, sum(a), avg(b), count(*) FROM facts GROUP BY k)'));
-  results.push({ name: `groupBy(k).agg(sum, avg, count), ${rows} rows, ${keys} keys (cached)`, flint: agg.ms, duck: dAgg.ms, check: `${agg.value} groups / ${dAgg.value[0][0]}` });
-  results.push({ name: `same, Flint reading the Arrow IPC files each run`, flint: fromFiles.ms, duck: dAgg.ms, check: `${fromFiles.value} groups` });
+  // Both sides compute sum(a), avg(b) and count(*) for every key, then sum each over the groups: a checksum
+  // that consumes all three aggregates (DuckDB would drop aggregates that nothing reads).
+  const groupSums = (df: typeof facts) => df.groupBy('k').agg(sum('a').alias('sa'), avg('b').alias('ab'), count().alias('n'))
+    .agg(sum('sa').alias('sa'), sum('ab').alias('ab'), sum('n').alias('n'), count().alias('groups')).collect();
+  const duckGroupSums = 'SELECT sum(sa), sum(ab), sum(n), count(*) FROM (SELECT k, sum(a) AS sa, avg(b) AS ab, count(*) AS n FROM facts GROUP BY k)';
+  const sameSums = (f: Record<string, unknown>, d: unknown[]): string => {
+    const close = (x: unknown, y: unknown) => Math.abs(Number(x) - Number(y)) <= 1e-9 * Math.max(1, Math.abs(Number(y)));
+    const ok = close(f.sa, d[0]) && close(f.ab, d[1]) && Number(f.n) === Number(d[2]) && Number(f.groups) === Number(d[3]);
+    if (!ok) throw new Error(`Flint and DuckDB disagree: ${JSON.stringify(f, (_, v) => (typeof v === 'bigint' ? Number(v) : v))} vs ${d.map(String).join(', ')}`);
+    return `${Number(f.groups)} groups, sums agree`;
+  };
+  const fromFiles = await bench(() => groupSums(files));
+  const agg = await bench(() => groupSums(facts));
+  const dAgg = await bench(() => q(duckGroupSums));
+  results.push({ name: `groupBy(k).agg(sum, avg, count), summed over groups, ${rows} rows, ${keys} keys (cached)`, flint: agg.ms, duck: dAgg.ms, check: sameSums(agg.value[0], dAgg.value[0]) });
+  results.push({ name: `same, Flint reading the Arrow IPC files each run`, flint: fromFiles.ms, duck: dAgg.ms, check: sameSums(fromFiles.value[0], dAgg.value[0]) });
+  // Every group returned to JavaScript as rows (Flint collect(), DuckDB getRows()).
+  const all = await bench(() => facts.groupBy('k').agg(sum('a'), avg('b'), count()).collect());
+  const dAll = await bench(() => q('SELECT k, sum(a), avg(b), count(*) FROM facts GROUP BY k'));
+  results.push({ name: `groupBy(k).agg(sum, avg, count), every group collected as rows, ${rows} rows (cached)`, flint: all.ms, duck: dAll.ms, check: `${all.value.length} rows / ${dAll.value.length}` });
 
   const scanF = () => facts.filter(col('a').gt(0.5)).select(col('k'), col('a').multiply(2).plus(col('b')).alias('c')).agg(sum('c'), count()).collect();
   const scan = await bench(scanF);
@@ -103,18 +123,29 @@ try {
   results.push({ name: `inner join ${rows} x ${keys} (shuffle hash join)`, flint: js.ms, duck: dJoin.ms, check: `${js.value[0]['count(1)']} rows` });
 
   const size = statSync(csvPath).size;
+  const mb = size / (1024 * 1024);
+  const mbps = (ms: number) => (mb / (ms / 1000)).toFixed(0);
   const wc = await bench(async () => spawnSync('wc', ['-l', csvPath], { encoding: 'utf8' }).stdout.trim().split(/\s+/)[0]);
   const csvDf = await ctx.read.schema('k int, a double, b double, s string').csv(csvPath, { header: true });
-  const csv = await bench(() => csvDf.count());
-  const mb = size / (1024 * 1024);
-  console.log(`CSV ${mb.toFixed(0)} MB: Flint ${(mb / (csv.ms / 1000)).toFixed(0)} MB/s (${csv.value} rows), wc -l ${(mb / (wc.ms / 1000)).toFixed(0)} MB/s (${wc.value} lines)`);
-  results.push({ name: `CSV read ${mb.toFixed(0)} MB (MB/s: Flint ${(mb / (csv.ms / 1000)).toFixed(0)}, wc -l ${(mb / (wc.ms / 1000)).toFixed(0)})`, flint: csv.ms, duck: wc.ms, check: `${csv.value} rows / ${Number(wc.value) - 1}` });
+  const duckCsv = `read_csv('${csvPath}', header = true, columns = {'k': 'INTEGER', 'a': 'DOUBLE', 'b': 'DOUBLE', 's': 'VARCHAR'})`;
+  const csvCount = await bench(() => csvDf.count());
+  const dCsvCount = await bench(() => q(`SELECT count(*) FROM ${duckCsv}`));
+  // Every column parsed and consumed (the string column through max(length(s))).
+  const csvAll = await bench(() => csvDf.agg(sum('k').alias('k'), sum('a').alias('a'), sum('b').alias('b'), max(length('s')).alias('s')).collect());
+  const dCsvAll = await bench(() => q(`SELECT sum(k), sum(a), sum(b), max(length(s)) FROM ${duckCsv}`));
+  const f = csvAll.value[0], d = dCsvAll.value[0];
+  const agree = Number(f.k) === Number(d[0]) && Math.abs(Number(f.a) - Number(d[1])) <= 1e-6 * Math.abs(Number(d[1])) &&
+    Math.abs(Number(f.b) - Number(d[2])) <= 1e-6 * Math.abs(Number(d[2])) && Number(f.s) === Number(d[3]);
+  if (!agree) throw new Error(`CSV: Flint and DuckDB disagree: ${JSON.stringify(f, (_, v) => (typeof v === 'bigint' ? Number(v) : v))} vs ${d.map(String).join(', ')}`);
+  console.log(`CSV ${mb.toFixed(0)} MB: count() Flint ${mbps(csvCount.ms)} MB/s, DuckDB read_csv ${mbps(dCsvCount.ms)} MB/s; every column: Flint ${mbps(csvAll.ms)} MB/s, DuckDB ${mbps(dCsvAll.ms)} MB/s; wc -l ${mbps(wc.ms)} MB/s (${wc.value} lines)`);
+  results.push({ name: `CSV read ${mb.toFixed(0)} MB, count() (MB/s: Flint ${mbps(csvCount.ms)}, DuckDB ${mbps(dCsvCount.ms)}; wc -l ${mbps(wc.ms)})`, flint: csvCount.ms, duck: dCsvCount.ms, check: `${csvCount.value} rows / ${dCsvCount.value[0][0]} / ${Number(wc.value) - 1}` });
+  results.push({ name: `CSV read ${mb.toFixed(0)} MB, every column summed (MB/s: Flint ${mbps(csvAll.ms)}, DuckDB ${mbps(dCsvAll.ms)})`, flint: csvAll.ms, duck: dCsvAll.ms, check: 'sums agree' });
 } finally {
   await ctx.stop();
   conn.closeSync();
   duck.closeSync();
 }
 
-console.log('\n| measurement | Flint local[2] ms | baseline ms | ratio | check |');
+console.log('\n| measurement | Flint local[2] ms | DuckDB ms | ratio | check |');
 console.log('|---|---:|---:|---:|---|');
 for (const r of results) console.log(`| ${r.name} | ${r.flint.toFixed(0)} | ${r.duck.toFixed(0)} | ${(r.flint / r.duck).toFixed(2)} | ${r.check} |`);

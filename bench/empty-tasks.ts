@@ -6,6 +6,9 @@
 // slots cost per task when the task does nothing (foreachPartition of an empty function).
 
 import { FlintContext } from '../index.ts';
+import { recordRun } from './record.ts';
+
+recordRun();
 
 async function measure(master: string, tasks: number, runs: number): Promise<number[]> {
   const ctx = await FlintContext.create({ master, appName: 'empty-tasks', conf: { 'flint.ui.progress': false } });

@@ -10,6 +10,9 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { nn, optim, Optimizer, Trigger, Top1Accuracy, Model } from '../dl/index.ts';
 import { FASHION_MNIST_DIR, loadMnist, mnistSamples } from '../connectors/mnist/index.ts';
+import { recordRun } from './record.ts';
+
+recordRun();
 
 function arg(name: string, env: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);

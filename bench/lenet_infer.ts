@@ -7,6 +7,9 @@
 import * as ort from 'onnxruntime-node';
 import { nn, exportOnnx, Model } from '../dl/index.ts';
 import { FASHION_MNIST_DIR, loadMnist, mnistSamples } from '../connectors/mnist/index.ts';
+import { recordRun } from './record.ts';
+
+recordRun();
 
 const threads = Number(process.argv[2] ?? '1');
 const reps = Number(process.argv[3] ?? '10');

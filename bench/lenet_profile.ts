@@ -10,6 +10,9 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { nn, optim, Optimizer, Trigger } from '../dl/index.ts';
 import { FASHION_MNIST_DIR, loadMnist, mnistSamples } from '../connectors/mnist/index.ts';
+import { recordRun } from './record.ts';
+
+recordRun();
 
 const threads = Number(process.argv[2] ?? '1');
 const iterations = Number(process.argv[3] ?? '100');

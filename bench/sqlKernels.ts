@@ -8,6 +8,9 @@ import { fixedColumn, makeBatch, type Col } from '../engine/sql/columns.ts';
 import { GroupTable } from '../engine/sql/hash.ts';
 import { FusedAccumulator } from '../engine/sql/fusedAgg.ts';
 import { SqlSession, InProcessRuntime, sum, avg, count } from '../engine/sql/index.ts';
+import { recordRun } from './record.ts';
+
+recordRun();
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(`--${name}`);

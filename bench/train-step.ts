@@ -14,6 +14,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { nn, optim, compileTrainStep, planTrainStep } from '../dl/index.ts';
+import { recordRun } from './record.ts';
+
+recordRun();
 
 const arg = (name: string, dflt: string) => {
   const i = process.argv.indexOf(`--${name}`);

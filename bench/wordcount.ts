@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { recordRun } from './record.ts';
 
 // Usage: node --import tsx bench/wordcount.ts [file=bench/data/zipf-200mb.txt] [--runs=N] [--only=hand,local[1],local[2]] [--timeline]
 // Make the input first: node --import tsx bench/gen-zipf.ts 200
@@ -142,6 +143,7 @@ function sameCounts(a: string, b: string): string | undefined {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args[0] === '--child') return child(args[1] as Variant, args[2], args[3]);
+  recordRun();
   const runs = Number(args.find((a) => a.startsWith('--runs='))?.slice(7) ?? 1);
   const file = path.resolve(args.find((a) => !a.startsWith('--')) ?? path.join(import.meta.dirname, 'data', 'zipf-200mb.txt'));
   if (!fs.existsSync(file)) throw new Error(`input ${file} is missing; make it with: node --import tsx bench/gen-zipf.ts 200`);

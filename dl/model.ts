@@ -15,8 +15,9 @@ import type { Broadcast } from '../engine/broadcast/Broadcast.ts';
 import { moduleRef } from '../engine/serde/closure.ts';
 // imported for their types; the shipped functions get them on executors through moduleRef in env
 import { evaluatePartition, metricSpec, predictPartition, type PartitionInferenceSpec } from './partition-inference.ts';
+import { moduleUrl } from '../engine/moduleUrl.ts';
 
-const PARTITION_URL = new URL('./partition-inference.ts', import.meta.url).href;
+const PARTITION_URL = moduleUrl('./partition-inference.ts', import.meta.url);
 
 /** An RDD of records to infer on: Samples or bare feature vectors. */
 export type RddInput = RDD<Sample> | RDD<Float32Array> | RDD<Sample | Float32Array>;

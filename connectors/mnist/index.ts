@@ -4,6 +4,7 @@ import { loadMnistDigits } from './digits.ts';
 import { resolveMnistFiles, type MnistSplit } from './files.ts';
 import { readMnistPair, type MnistArrays } from './idx.ts';
 import type { MnistSample } from './source.ts';
+import { moduleUrl } from '../../engine/moduleUrl.ts';
 
 export { MnistError, type MnistErrorCode } from './errors.ts';
 export { readIdxImages, readIdxLabels, readMnistPair, parseIdx, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, type IdxArray, type MnistArrays } from './idx.ts';
@@ -14,8 +15,8 @@ export type { MnistSample, MnistSourceOptions } from './source.ts';
 /** Where Debian's dataset-fashion-mnist package puts the Fashion-MNIST idx files. */
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 
-registerFormat('mnist', new URL('./source.ts', import.meta.url).href);
-registerFormat('mnist-digits', new URL('./digits.ts', import.meta.url).href);
+registerFormat('mnist', moduleUrl('./source.ts', import.meta.url));
+registerFormat('mnist-digits', moduleUrl('./digits.ts', import.meta.url));
 
 /** Reads a train or test half of an MNIST-style dataset (directory, images file, or [images, labels]) into arrays. */
 export function loadMnist(location: string | string[], split: MnistSplit = 'train'): MnistArrays {

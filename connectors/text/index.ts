@@ -1,7 +1,8 @@
 /** The text connector: registers the 'text' format (textFile, wholeTextFiles) with the engine's source registry. */
 import { registerFormat } from '../../engine/sources.ts';
+import { moduleUrl } from '../../engine/moduleUrl.ts';
 
-registerFormat('text', new URL('./text.ts', import.meta.url).href);
+registerFormat('text', moduleUrl('./text.ts', import.meta.url));
 
 export { expandInputPaths, type InputFile } from './paths.ts';
 export type { TextOptions, TextSplit, WholeFilesSplit } from './text.ts';

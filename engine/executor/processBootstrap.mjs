@@ -1,5 +1,4 @@
-// The entry of a local-cluster executor process: registers the TypeScript loader in this process, then starts the executor host.
-import { register } from 'tsx/esm/api';
+// The entry of a local-cluster executor process: starts the executor host (see loadEntry.mjs for the TypeScript loader).
+import { importEntry } from './loadEntry.mjs';
 
-register();
-await import('./processMain.ts');
+await importEntry('processMain');

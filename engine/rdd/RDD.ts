@@ -13,6 +13,7 @@ import { seededRandom } from './random.ts';
 import { rddKinds } from './kinds.ts';
 import { BlockCache } from './blockCache.ts';
 import type { Iter } from './iter.ts';
+import { moduleUrl } from '../moduleUrl.ts';
 
 /**
  * One slice of an RDD as a task sees it. It must be structured-clonable (it travels with the task)
@@ -33,8 +34,8 @@ export type Comparator<T> = (a: T, b: T) => number;
 type K_<T> = T extends readonly [infer K, unknown] ? K : never;
 type V_<T> = T extends readonly [unknown, infer V] ? V : never;
 
-const KEYS_URL = new URL('../serde/keys.ts', import.meta.url).href;
-const RANDOM_URL = new URL('./random.ts', import.meta.url).href;
+const KEYS_URL = moduleUrl('../serde/keys.ts', import.meta.url);
+const RANDOM_URL = moduleUrl('./random.ts', import.meta.url);
 
 /** Reads a trailing (partitions-or-partitioner?, env?) argument pair. */
 function partArgs(a: unknown, b: unknown): { part?: number | Partitioner; env?: Env } {

@@ -10,8 +10,9 @@ import type { Iter } from './iter.ts';
 import { rddKinds } from './kinds.ts';
 import { RangePartitioner } from './Partitioner.ts';
 import { RDD, type Partition } from './RDD.ts';
+import { moduleUrl } from '../moduleUrl.ts';
 
-const KEYS_URL = new URL('../serde/keys.ts', import.meta.url).href;
+const KEYS_URL = moduleUrl('../serde/keys.ts', import.meta.url);
 
 /** Shipped aggregator: createCombiner / mergeValue / mergeCombiners as shipped functions (live on executors). */
 export interface ShippedAggregator {

@@ -71,10 +71,10 @@ function isGlobal(name: string): boolean {
 
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
-/** The project root: engine/ is one of its folders (also when Flint is installed under node_modules). */
+/** The project root: engine/ is one of its folders (dist/ in the built package, also when installed under node_modules). */
 const FLINT_ROOT = dirname(dirname(dirname(fileURLToPath(import.meta.url)))) + '/';
-/** Flint's own source tree under FLINT_ROOT; frames there are never a user's call site. */
-const OWN_SOURCES = ['engine/', 'dl/', 'ops/', 'connectors/', 'bin/', 'index.ts'].map((p) => FLINT_ROOT + p);
+/** Flint's own source tree under FLINT_ROOT (and the package root, which source-mapped frames of dist/ name); frames there are never a user's call site. */
+const OWN_SOURCES = [FLINT_ROOT, FLINT_ROOT.replace(/dist\/$/, '')].flatMap((root) => ['engine/', 'dl/', 'ops/', 'connectors/', 'bin/', 'index.'].map((p) => root + p));
 
 /**
  * The file:line of the first frame of `stack` outside Flint's own source tree (engine/ with

@@ -25,9 +25,10 @@ import type { SqlRuntime } from './runtime.ts';
 import type { WriteJob } from './tasks.ts';
 import type { Expr } from './column.ts';
 import type { DataFrame } from './dataframe.ts';
+import { moduleUrl } from '../moduleUrl.ts';
 
-const FRAGMENT_URL = new URL('./fragment.ts', import.meta.url).href;
-const ROWS_URL = new URL('./rows.ts', import.meta.url).href;
+const FRAGMENT_URL = moduleUrl('./fragment.ts', import.meta.url);
+const ROWS_URL = moduleUrl('./rows.ts', import.meta.url);
 
 /** Keys that HashPartitioner(n) sends to partitions 0..n-1, so a piece's key picks its reduce partition exactly. */
 function keyTable(n: number): number[] {
