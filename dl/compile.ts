@@ -26,6 +26,7 @@ import { BuildContext, callLayer, resolveInputShape, type Module } from './nn/mo
 import type { Loss } from './nn/loss.ts';
 import type { OptimMethod } from './optim/optim-method.ts';
 import { NnUserError, NnErrorCode } from './nn/errors.ts';
+import { labelOutOfRange } from './errors.ts';
 import type { Predictor, TrainStep as BackendTrainStep } from './backend.ts';
 
 /**
@@ -272,7 +273,7 @@ function checkLabels(y: Float32Array, classes: number): void {
   for (let i = 0; i < y.length; i++) {
     const v = y[i];
     if (!(v >= 0 && v < classes && Number.isInteger(v))) {
-      throw new NnUserError(NnErrorCode.LABEL_OUT_OF_RANGE, `label ${v} of sample ${i} in the minibatch is not a class index in [0, ${classes}); labels are 0-based`);
+      throw labelOutOfRange(`sample ${i} of the minibatch`, v, classes);
     }
   }
 }
