@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Model } from '../../dl/model.ts';
 import { Top1Accuracy, Loss } from '../../dl/metrics.ts';
+import { OrtPredictor } from '../../dl/ort-predictor.ts';
+import { cachedSessionCount } from '../../ops/runtime.ts';
 
 const dir = fileURLToPath(new URL('../fixtures/torch/', import.meta.url));
 const ref = JSON.parse(readFileSync(join(dir, 'small-cnn.json'), 'utf8')) as { input: number[]; output: number[]; batch: number; inputShape: number[] };
@@ -71,4 +73,24 @@ test('a model with a fixed batch runs any number of rows, padding the last chunk
   } finally {
     await model.dispose();
   }
+});
+
+test('OrtPredictor sessions come from the runtime cache: same bytes and threads share one, the last dispose releases it', async () => {
+  const bytes = readFileSync(join(dir, 'small-cnn.onnx'));
+  const before = cachedSessionCount();
+  const a = await OrtPredictor.create(bytes, { threads: 1 });
+  const b = await OrtPredictor.create(bytes, { threads: 1 });
+  const c = await OrtPredictor.create(bytes, { threads: 2 });
+  assert.equal(cachedSessionCount(), before + 2, 'one session per thread count');
+  assert.deepEqual(a.inputShape, ref.inputShape);
+  const x = Float32Array.from(ref.input.slice(0, 2 * per));
+  const [ra, rc] = [await a.run(x, 2), await c.run(x, 2)];
+  for (let i = 0; i < 10; i++) assert.ok(Math.abs(ra[i] - ref.output[i]) < 1e-5 && Math.abs(rc[i] - ref.output[i]) < 1e-5);
+  await a.dispose();
+  await a.dispose(); // a second dispose of one predictor must not drop b's reference
+  assert.equal(cachedSessionCount(), before + 2);
+  assert.ok(Math.abs((await b.run(x, 2))[0] - ref.output[0]) < 1e-5, 'b still runs after a is disposed');
+  await b.dispose();
+  await c.dispose();
+  assert.equal(cachedSessionCount(), before);
 });
