@@ -4,7 +4,7 @@ import { writeFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { DlNotImplementedError, DlUserError } from './errors.ts';
 import { evaluateSamples } from './evaluate.ts';
-import { predictedClass, Loss, ValidationResult, type ValidationMethod } from './metrics.ts';
+import { predictedClass, ValidationResult, type ValidationMethod } from './metrics.ts';
 import { checkSamples } from './minibatch.ts';
 import { OrtPredictor } from './ort-predictor.ts';
 import { describe, type Sample } from './sample.ts';
@@ -150,25 +150,24 @@ export class Model {
     if (!Array.isArray(metrics) || metrics.length === 0) {
       throw new DlUserError('DL_BAD_ARGUMENT', 'evaluate(data, metrics): give at least one metric, e.g. [new Top1Accuracy()]');
     }
-    const ms = metrics.map((m) => (m instanceof Loss ? m.withDefaultCriterion('CrossEntropyLoss') : m));
     if (isRdd(data)) {
       const { spec, onnx } = this.partitionSpec(data as RDD<unknown>, opts);
-      const shipped = ms.map(metricSpec);
+      const shipped = metrics.map(metricSpec);
       const parts: { name: string; sum: number; count: number }[] = await (data as RDD<Sample>).mapPartitions(
         (it, tc) => evaluatePartition(it, tc, spec, onnx, shipped),
         { evaluatePartition: moduleRef(PARTITION_URL, 'evaluatePartition'), spec, onnx, shipped },
       ).collect();
       // each partition yields one result per metric, in metric order
-      return ms.map((m, i) => {
+      return metrics.map((m, i) => {
         let acc = new ValidationResult(m.name, 0, 0);
-        for (let k = i; k < parts.length; k += ms.length) acc = acc.merge(ValidationResult.fromJSON(parts[k]));
+        for (let k = i; k < parts.length; k += metrics.length) acc = acc.merge(ValidationResult.fromJSON(parts[k]));
         return acc;
       });
     }
     const samples = data as readonly Sample[];
     const layout = checkSamples(samples, 'evaluation data');
     const p = await this.predictor();
-    return evaluateSamples(p, samples, layout, ms, opts.batchSize ?? 256);
+    return evaluateSamples(p, samples, layout, metrics, opts.batchSize ?? 256);
   }
 
   /** What a map stage ships: the spec, and the model bytes as a broadcast (fetched once per executor). */
