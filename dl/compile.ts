@@ -22,7 +22,7 @@ import { BATCH, Graph, type Shape, type Tensor } from '../ops/ir.ts';
 import { gradients } from '../ops/autodiff.ts';
 import { emitModel } from '../ops/onnx/emit.ts';
 import { loadModel, ort } from '../ops/runtime.ts';
-import { BuildContext, callLayer, resolveInputShape, type Module } from './nn/module.ts';
+import { BuildContext, buildModel, resolveInputShape, type Module } from './nn/module.ts';
 import type { Loss } from './nn/loss.ts';
 import type { OptimMethod } from './optim/optim-method.ts';
 import { NnUserError, NnErrorCode } from './nn/errors.ts';
@@ -118,7 +118,7 @@ function buildForward(model: Module, training: boolean): Forward {
   const inputShape = resolveInputShape(model);
   const ctx = new BuildContext(model, { training });
   const x = ctx.graph.input('x', 'float32', [BATCH, ...inputShape]);
-  const out = callLayer(model, x, ctx, 'the model input');
+  const out = buildModel(model, x, ctx);
   const np = model.namedParameters();
   return {
     random: ctx.graph.inputs.some(t => t.node.attrs.name === 'rng'),

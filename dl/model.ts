@@ -9,6 +9,7 @@ import { checkSamples } from './minibatch.ts';
 import { OrtPredictor } from './ort-predictor.ts';
 import { describe, type Sample } from './sample.ts';
 import type { DlBackend, Predictor } from './backend.ts';
+import { compiledBackend } from './default-backend.ts';
 import type { RDD } from '../engine/rdd/RDD.ts';
 import type { FlintContext } from '../engine/context.ts';
 import type { Broadcast } from '../engine/broadcast/Broadcast.ts';
@@ -56,12 +57,13 @@ export class Model {
   private constructor(private readonly source: ModelSource, readonly module: unknown, readonly threads: number | undefined) {}
 
   /**
-   * Wraps a trained nn.Module whose parameters hold the final weights. Inference runs the exported
-   * ONNX graph (weights as initializers, which onnxruntime pre-packs: faster than feeding them as
-   * inputs), so `predict` and `saveOnnx` compute the same function. A backend without ONNX export
-   * (a test double) serves its compiled predictor instead.
+   * Wraps a trained model whose parameters hold the final weights (an nn.Module with the default
+   * backend). Inference runs the exported ONNX graph (weights as initializers, which onnxruntime
+   * pre-packs: faster than feeding them as inputs), so `predict` and `saveOnnx` compute the same
+   * function. A backend without ONNX export (a test double) serves its compiled predictor instead.
+   * `Model.fromModule(module).saveOnnx(path)` is how a module built by hand is saved.
    */
-  static fromModule(module: unknown, backend: DlBackend, opts: { threads?: number } = {}): Model {
+  static fromModule(module: unknown, backend: DlBackend = compiledBackend, opts: { threads?: number } = {}): Model {
     const exporter = backend.exportOnnx?.bind(backend);
     let bytes: Uint8Array | undefined;
     const onnx = (): Uint8Array => {

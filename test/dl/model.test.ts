@@ -9,6 +9,7 @@ import { Model } from '../../dl/model.ts';
 import { Top1Accuracy, Loss } from '../../dl/metrics.ts';
 import { OrtPredictor } from '../../dl/ort-predictor.ts';
 import { cachedSessionCount } from '../../ops/runtime.ts';
+import { nn, exportOnnx } from '../../dl/index.ts';
 
 const dir = fileURLToPath(new URL('../fixtures/torch/', import.meta.url));
 const ref = JSON.parse(readFileSync(join(dir, 'small-cnn.json'), 'utf8')) as { input: number[]; output: number[]; batch: number; inputShape: number[] };
@@ -93,4 +94,26 @@ test('OrtPredictor sessions come from the runtime cache: same bytes and threads 
   await b.dispose();
   await c.dispose();
   assert.equal(cachedSessionCount(), before);
+});
+
+test('saving belongs to Model: Model.fromModule(module).saveOnnx writes the export, and the old Module.saveOnnx names it', async () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'flint-model-'));
+  try {
+    nn.manualSeed(3);
+    const m = new nn.Sequential(new nn.Linear(4, 3), new nn.Tanh());
+    const file = join(tmp, 'm.onnx');
+    await Model.fromModule(m).saveOnnx(file);
+    assert.deepEqual(new Uint8Array(readFileSync(file)), exportOnnx(m));
+    const back = await Model.loadOnnx(file);
+    const [y] = await back.predict([Float32Array.of(1, 2, 3, 4)]);
+    const [w, b] = [m.namedParameters()[0][1].data, m.namedParameters()[1][1].data];
+    for (let o = 0; o < 3; o++) {
+      const want = Math.tanh(b[o] + [1, 2, 3, 4].reduce((a, v, i) => a + v * w[o * 4 + i], 0));
+      assert.ok(Math.abs(y[o] - want) < 1e-6);
+    }
+    await back.dispose();
+    await assert.rejects(m.saveOnnx(file), { code: 'NN_BAD_ARGUMENT', message: /Sequential\.saveOnnx moved: saving belongs to Model; call Model\.fromModule\(model\)\.saveOnnx\(path\)/ });
+  } finally {
+    rmSync(tmp, { recursive: true });
+  }
 });
