@@ -68,8 +68,8 @@ export interface OptimizerOptions<M = Module, C extends Criterion = NnLoss, O = 
   log?: (line: string) => void;
   /** Log the loss every this many iterations (default 0: only validations and checkpoints). */
   logEvery?: number;
-  /** The compute backend (default dl/compile.ts on onnxruntime-node). */
-  backend?: DlBackend<M, C, O>;
+  /** The compute backend (default dl/compile.ts on onnxruntime-node); it must take the model, criterion and optimMethod given. */
+  backend?: DlBackend<NoInfer<M>, NoInfer<C>, NoInfer<O>>;
 }
 
 /** One validation's results, with when it ran. */
