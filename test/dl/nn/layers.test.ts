@@ -130,6 +130,11 @@ test('gradient check: Linear', async () => {
 test('gradient check: Conv2d with stride, padding and groups', async () => {
   await checkModule(new nn.Conv2d(2, 4, 3, { stride: 2, padding: 1, groups: 2 }), [2, 2, 5, 5]);
 });
+test('a subclass of BatchNorm2d names its parent\'s input layout in shape errors', () => {
+  class MyNorm extends nn.BatchNorm2d {}
+  assert.throws(() => new nn.Sequential(new MyNorm(3)).outputShape([3, 5]), { code: 'NN_SHAPE_MISMATCH', message: /MyNorm expects \[N, C, H, W\] with C = 3/ });
+  assert.throws(() => new nn.Sequential(new nn.BatchNorm1d(3)).outputShape([2, 5]), { code: 'NN_SHAPE_MISMATCH', message: /BatchNorm1d expects \[N, C\] or \[N, C, L\] with C = 3/ });
+});
 test('gradient check: BatchNorm2d in training mode', async () => {
   await checkModule(new nn.BatchNorm2d(2), [3, 2, 2, 2]);
 });
