@@ -1,4 +1,22 @@
 /** The compute backend the training loop drives: compiled train steps and predictors (dl/compile.ts by default, a test double in tests). */
+import type { EvalBatch } from './metrics.ts';
+
+/**
+ * What the training loop and the Loss metric need of a criterion, whatever the backend: the kind of
+ * target it takes ('class': a 0-based class index per sample, range-checked against the model's
+ * outputs; 'dense': a target per output element) and its loss evaluated in JS on model outputs
+ * (`batchLoss`: the sum of per-element losses and the count the mean divides by). nn losses
+ * (dl/nn/loss.ts) are the default backend's criteria.
+ */
+export interface Criterion {
+  readonly targetKind: 'class' | 'dense';
+  batchLoss(b: EvalBatch): { sum: number; count: number };
+}
+
+/** Whether the criterion takes class indices (so labels are checked against the model's output width). */
+export function isClassCriterion(criterion: Criterion): boolean {
+  return criterion.targetKind === 'class';
+}
 
 /**
  * One compiled training step (forward, loss, backward, optimizer update) of a model.
@@ -26,26 +44,29 @@ export interface Predictor {
 }
 
 /**
- * What the Optimizer and Model need from the compute side. The default is dl/compile.ts on
- * onnxruntime-node; tests substitute a small JS implementation with the same contract.
+ * What the Optimizer and Model need from the compute side, for models of type `M`, criteria of
+ * type `C` and optimizer methods of type `O`. The default backend (dl/default-backend.ts:
+ * dl/compile.ts on onnxruntime-node) is a `DlBackend<nn.Module, nn.Loss, OptimMethod>`; tests
+ * substitute a small JS implementation with its own model, criterion and optimizer types. Code that
+ * drives any backend (the training loop) uses the defaults.
  */
-export interface DlBackend {
-  compileTrainStep(model: unknown, criterion: unknown, optimMethod: unknown, opts?: { threads?: number }): Promise<TrainStep>;
-  compilePredictor(model: unknown, opts?: { threads?: number }): Promise<Predictor>;
+export interface DlBackend<M = unknown, C extends Criterion = Criterion, O = unknown> {
+  compileTrainStep(model: M, criterion: C, optimMethod: O, opts?: { threads?: number }): Promise<TrainStep>;
+  compilePredictor(model: M, opts?: { threads?: number }): Promise<Predictor>;
   /** The model's inference graph as ONNX bytes (absent in backends that cannot export). */
-  exportOnnx?(model: unknown): Uint8Array;
+  exportOnnx?(model: M): Uint8Array;
   /** Writes a flat weight vector (TrainStep order) into the model's parameters. */
-  setModelWeights(model: unknown, weights: Float32Array): void;
+  setModelWeights(model: M, weights: Float32Array): void;
   /** The flat weight vector of the model's parameters. */
-  getModelWeights(model: unknown): Float32Array;
+  getModelWeights(model: M): Float32Array;
   /** The optimizer's configured learning rate (what schedules scale). */
-  baseLearningRate(optimMethod: unknown): number;
+  baseLearningRate(optimMethod: O): number;
   /**
    * Makes sure the model knows its per-sample input shape, inferring it from the samples' feature
    * length when the model leaves it open; fails when the length cannot be the model's input.
    */
-  ensureInputShape?(model: unknown, featureLength: number): void;
+  ensureInputShape?(model: M, featureLength: number): void;
   /** Non-trainable state (BatchNorm running statistics), saved in checkpoints; absent when the backend has none. */
-  getModelBuffers?(model: unknown): Float32Array[];
-  setModelBuffers?(model: unknown, buffers: Float32Array[]): void;
+  getModelBuffers?(model: M): Float32Array[];
+  setModelBuffers?(model: M, buffers: Float32Array[]): void;
 }

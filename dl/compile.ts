@@ -22,10 +22,11 @@ import { BATCH, Graph, type Shape, type Tensor } from '../ops/ir.ts';
 import { gradients } from '../ops/autodiff.ts';
 import { emitModel } from '../ops/onnx/emit.ts';
 import { loadModel, ort } from '../ops/runtime.ts';
-import { BuildContext, callLayer, resolveInputShape, type Module } from './nn/module.ts';
+import { BuildContext, buildModel, resolveInputShape, type Module } from './nn/module.ts';
 import type { Loss } from './nn/loss.ts';
 import type { OptimMethod } from './optim/optim-method.ts';
 import { NnUserError, NnErrorCode } from './nn/errors.ts';
+import { labelOutOfRange } from './errors.ts';
 import type { Predictor, TrainStep as BackendTrainStep } from './backend.ts';
 
 /**
@@ -117,7 +118,7 @@ function buildForward(model: Module, training: boolean): Forward {
   const inputShape = resolveInputShape(model);
   const ctx = new BuildContext(model, { training });
   const x = ctx.graph.input('x', 'float32', [BATCH, ...inputShape]);
-  const out = callLayer(model, x, ctx, 'the model input');
+  const out = buildModel(model, x, ctx);
   const np = model.namedParameters();
   return {
     random: ctx.graph.inputs.some(t => t.node.attrs.name === 'rng'),
@@ -272,7 +273,7 @@ function checkLabels(y: Float32Array, classes: number): void {
   for (let i = 0; i < y.length; i++) {
     const v = y[i];
     if (!(v >= 0 && v < classes && Number.isInteger(v))) {
-      throw new NnUserError(NnErrorCode.LABEL_OUT_OF_RANGE, `label ${v} of sample ${i} in the minibatch is not a class index in [0, ${classes}); labels are 0-based`);
+      throw labelOutOfRange(`sample ${i} of the minibatch`, v, classes);
     }
   }
 }

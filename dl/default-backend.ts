@@ -8,13 +8,14 @@ import { OptimMethod } from './optim/optim-method.ts';
 import { DlUserError } from './errors.ts';
 import type { DlBackend } from './backend.ts';
 
-function module(m: unknown): Module {
+/** The model, checked at run time too (JavaScript callers have no type checker). */
+function module(m: Module): Module {
   if (!(m instanceof Module)) throw new DlUserError('DL_BAD_ARGUMENT', `model must be an nn.Module (e.g. new nn.Sequential(...)), got ${m === null ? 'null' : typeof m}`);
   return m;
 }
 
-/** dl/compile.ts as a DlBackend; checks that model, criterion and optimMethod are Flint's nn/optim objects. */
-export const compiledBackend: DlBackend = {
+/** dl/compile.ts as a DlBackend over nn modules, nn losses and optim methods; checks them at run time as well. */
+export const compiledBackend: DlBackend<Module, NnLoss, OptimMethod> = {
   async compileTrainStep(model, criterion, optimMethod, opts) {
     if (!(criterion instanceof NnLoss)) throw new DlUserError('DL_BAD_ARGUMENT', 'criterion must be an nn loss (e.g. new nn.CrossEntropyLoss())');
     if (!(optimMethod instanceof OptimMethod)) throw new DlUserError('DL_BAD_ARGUMENT', 'optimMethod must be an optim method (e.g. new optim.SGD({ lr: 0.05, momentum: 0.9 }))');
@@ -24,7 +25,7 @@ export const compiledBackend: DlBackend = {
   exportOnnx: (model) => exportOnnx(module(model)),
   setModelWeights: (model, w) => setModelWeights(module(model), w),
   getModelWeights: (model) => getModelWeights(module(model)),
-  baseLearningRate: (optimMethod) => (optimMethod as OptimMethod).lr,
+  baseLearningRate: (optimMethod) => optimMethod.lr,
   ensureInputShape(model, featureLength) {
     const m = module(model);
     let shape: number[] | undefined;

@@ -5,7 +5,8 @@ import { FlintInternalError, FlintNotImplementedError, FlintUserError } from '..
  * Stable codes of dl/ training errors. User errors: the caller's data, arguments or files were wrong.
  * - DL_BAD_ARGUMENT: an option of a public constructor or call is missing or out of range.
  * - DL_BAD_SAMPLE: a Sample has the wrong feature length or a label of the wrong kind.
- * - DL_LABEL_OUT_OF_RANGE: a class label is not an integer in [0, numClasses).
+ * - DL_LABEL_OUT_OF_RANGE: a class label is not an integer in [0, numClasses) (raised by the Optimizer's
+ *   sample check and by compiled steps' minibatch check: build it with `labelOutOfRange`).
  * - DL_NAN_LOSS: training produced a non-finite loss; the message names the iteration and the last good checkpoint.
  * - DL_BAD_CHECKPOINT: a checkpoint file is missing, truncated or belongs to another model.
  * - DL_BAD_ONNX: an ONNX file cannot be loaded or has inputs/outputs Flint cannot drive.
@@ -21,6 +22,15 @@ export class DlUserError extends FlintUserError {
   constructor(code: DlErrorCode, message: string, options?: { cause?: unknown }) {
     super(code, message, options);
   }
+}
+
+/**
+ * DL_LABEL_OUT_OF_RANGE: the label at `where` (e.g. `training data: sample 13`, `sample 2 of the
+ * minibatch`) is not a 0-based class index of a model with `classes` outputs.
+ */
+export function labelOutOfRange(where: string, label: number, classes: number): DlUserError {
+  return new DlUserError('DL_LABEL_OUT_OF_RANGE',
+    `${where} has label ${label}, outside the class range [0, ${classes}) of a model with ${classes} outputs; labels are 0-based class indices`);
 }
 
 /** A valid request dl/ does not support yet. */

@@ -40,6 +40,6 @@ export {
 } from './optimizer.ts';
 export { Model, type LocalInput, type PredictOptions } from './model.ts';
 export { OrtPredictor, type OrtPredictorOptions } from './ort-predictor.ts';
-export type { DlBackend } from './backend.ts';
+export type { DlBackend, Criterion } from './backend.ts';
 export { DlUserError, DlNotImplementedError, DlInternalError, type DlErrorCode } from './errors.ts';
 export { loadCheckpoint, type CheckpointState } from './checkpoint.ts';

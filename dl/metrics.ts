@@ -1,6 +1,7 @@
 /** Validation metrics (Top1Accuracy, Top5Accuracy, Loss, MAE) whose per-batch results merge as sum + count, so partitions can score separately. */
-import { batchLossFor } from './criterion-eval.ts';
 import { DlUserError } from './errors.ts';
+import { CrossEntropyLoss } from './nn/loss.ts';
+import type { Criterion } from './backend.ts';
 
 /**
  * The mergeable result of one metric over some samples: `value` is `sum / count`.
@@ -93,29 +94,34 @@ export class Top5Accuracy implements ValidationMethod {
 }
 
 /**
- * Mean of a criterion's loss over the validation data. Without a criterion it uses the one the
- * Optimizer trains with (in `model.evaluate`, CrossEntropyLoss).
+ * Mean of a criterion's loss over the validation data, computed in JS by the criterion's own
+ * `batchLoss` (for nn losses, the same class that builds the training graph). Without a criterion
+ * it uses the one the Optimizer trains with (in `model.evaluate`, CrossEntropyLoss).
  */
 export class Loss implements ValidationMethod {
   readonly name = 'Loss';
   readonly higherIsBetter = false;
-  private fn: ReturnType<typeof batchLossFor> | undefined;
 
-  constructor(readonly criterion?: unknown) {
-    if (criterion !== undefined) this.fn = batchLossFor(criterion);
+  constructor(readonly criterion?: Criterion) {
+    if (criterion !== undefined && typeof (criterion as Partial<Criterion> | null)?.batchLoss !== 'function') {
+      const what = criterion === null || typeof criterion !== 'object' ? String(criterion) : `a ${criterion.constructor.name}`;
+      throw new DlUserError('DL_BAD_ARGUMENT',
+        `new Loss(criterion): ${what} has no batchLoss(batch) method, so the metric cannot evaluate it; give an nn loss (e.g. new nn.MSELoss()) or a criterion with batchLoss`);
+    }
   }
 
   /** A Loss bound to `criterion` when this one has none (the Optimizer calls it with its criterion). */
-  withDefaultCriterion(criterion: unknown): Loss {
+  withDefaultCriterion(criterion: Criterion): Loss {
     return this.criterion === undefined ? new Loss(criterion) : this;
   }
 
-  evaluate({ output, outDim, targets, targetDim, batch }: EvalBatch): ValidationResult {
-    this.fn ??= batchLossFor('CrossEntropyLoss');
-    const { sum, count } = this.fn(output, outDim, targets, targetDim, batch);
+  evaluate(b: EvalBatch): ValidationResult {
+    const { sum, count } = (this.criterion ?? defaultCriterion).batchLoss(b);
     return new ValidationResult(this.name, sum, count);
   }
 }
+
+const defaultCriterion = new CrossEntropyLoss();
 
 /** Mean absolute error between outputs and targets, over all output elements. */
 export class MAE implements ValidationMethod {

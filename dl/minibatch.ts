@@ -1,5 +1,5 @@
 /** Minibatch assembly: validates Samples once, then copies chosen samples into reused Float32Array buffers (no per-step allocation). */
-import { DlUserError } from './errors.ts';
+import { DlUserError, labelOutOfRange } from './errors.ts';
 import { describe, singleFeatures, type Sample } from './sample.ts';
 
 /** Shape facts of a checked sample set. */
@@ -35,8 +35,7 @@ export function checkSamples(samples: readonly Sample[], what: string, numClasse
         throw new DlUserError('DL_BAD_SAMPLE', `${what}: sample ${i} has a number label but sample 0 has ${describe(first)}`);
       }
       if (numClasses !== undefined && !(Number.isInteger(l) && l >= 0 && l < numClasses)) {
-        throw new DlUserError('DL_LABEL_OUT_OF_RANGE',
-          `${what}: sample ${i} has label ${l}, outside the class range [0, ${numClasses}) of a model with ${numClasses} outputs; labels are 0-based class indices`);
+        throw labelOutOfRange(`${what}: sample ${i}`, l, numClasses);
       }
     } else if (!(l instanceof Float32Array) || l.length !== labelLength) {
       throw new DlUserError('DL_BAD_SAMPLE', `${what}: sample ${i} has label ${describe(l)} but sample 0 has ${describe(first)}; labels must be all numbers or all Float32Arrays of one length`);

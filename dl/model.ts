@@ -4,11 +4,12 @@ import { writeFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { DlNotImplementedError, DlUserError } from './errors.ts';
 import { evaluateSamples } from './evaluate.ts';
-import { predictedClass, Loss, ValidationResult, type ValidationMethod } from './metrics.ts';
+import { predictedClass, ValidationResult, type ValidationMethod } from './metrics.ts';
 import { checkSamples } from './minibatch.ts';
 import { OrtPredictor } from './ort-predictor.ts';
 import { describe, type Sample } from './sample.ts';
 import type { DlBackend, Predictor } from './backend.ts';
+import { compiledBackend } from './default-backend.ts';
 import type { RDD } from '../engine/rdd/RDD.ts';
 import type { FlintContext } from '../engine/context.ts';
 import type { Broadcast } from '../engine/broadcast/Broadcast.ts';
@@ -57,12 +58,13 @@ export class Model {
   private constructor(private readonly source: ModelSource, readonly module: unknown, readonly threads: number | undefined) {}
 
   /**
-   * Wraps a trained nn.Module whose parameters hold the final weights. Inference runs the exported
-   * ONNX graph (weights as initializers, which onnxruntime pre-packs: faster than feeding them as
-   * inputs), so `predict` and `saveOnnx` compute the same function. A backend without ONNX export
-   * (a test double) serves its compiled predictor instead.
+   * Wraps a trained model whose parameters hold the final weights (an nn.Module with the default
+   * backend). Inference runs the exported ONNX graph (weights as initializers, which onnxruntime
+   * pre-packs: faster than feeding them as inputs), so `predict` and `saveOnnx` compute the same
+   * function. A backend without ONNX export (a test double) serves its compiled predictor instead.
+   * `Model.fromModule(module).saveOnnx(path)` is how a module built by hand is saved.
    */
-  static fromModule(module: unknown, backend: DlBackend, opts: { threads?: number } = {}): Model {
+  static fromModule(module: unknown, backend: DlBackend = compiledBackend, opts: { threads?: number } = {}): Model {
     const exporter = backend.exportOnnx?.bind(backend);
     let bytes: Uint8Array | undefined;
     const onnx = (): Uint8Array => {
@@ -151,25 +153,24 @@ export class Model {
     if (!Array.isArray(metrics) || metrics.length === 0) {
       throw new DlUserError('DL_BAD_ARGUMENT', 'evaluate(data, metrics): give at least one metric, e.g. [new Top1Accuracy()]');
     }
-    const ms = metrics.map((m) => (m instanceof Loss ? m.withDefaultCriterion('CrossEntropyLoss') : m));
     if (isRdd(data)) {
       const { spec, onnx } = this.partitionSpec(data as RDD<unknown>, opts);
-      const shipped = ms.map(metricSpec);
+      const shipped = metrics.map(metricSpec);
       const parts: { name: string; sum: number; count: number }[] = await (data as RDD<Sample>).mapPartitions(
         (it, tc) => evaluatePartition(it, tc, spec, onnx, shipped),
         { evaluatePartition: moduleRef(PARTITION_URL, 'evaluatePartition'), spec, onnx, shipped },
       ).collect();
       // each partition yields one result per metric, in metric order
-      return ms.map((m, i) => {
+      return metrics.map((m, i) => {
         let acc = new ValidationResult(m.name, 0, 0);
-        for (let k = i; k < parts.length; k += ms.length) acc = acc.merge(ValidationResult.fromJSON(parts[k]));
+        for (let k = i; k < parts.length; k += metrics.length) acc = acc.merge(ValidationResult.fromJSON(parts[k]));
         return acc;
       });
     }
     const samples = data as readonly Sample[];
     const layout = checkSamples(samples, 'evaluation data');
     const p = await this.predictor();
-    return evaluateSamples(p, samples, layout, ms, opts.batchSize ?? 256);
+    return evaluateSamples(p, samples, layout, metrics, opts.batchSize ?? 256);
   }
 
   /** What a map stage ships: the spec, and the model bytes as a broadcast (fetched once per executor). */

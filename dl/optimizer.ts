@@ -5,7 +5,7 @@
  */
 import { DlUserError } from './errors.ts';
 import { loadCheckpoint, removeOtherCheckpoints, saveCheckpoint, type CheckpointState } from './checkpoint.ts';
-import { isClassCriterion } from './criterion-eval.ts';
+import { isClassCriterion } from './backend.ts';
 import { evaluateSamples } from './evaluate.ts';
 import { Loss, ValidationResult, type ValidationMethod } from './metrics.ts';
 import { checkSamples, type SampleLayout } from './minibatch.ts';
@@ -14,7 +14,10 @@ import { Model } from './model.ts';
 import type { LearningRateSchedule } from './optim/schedules.ts';
 import { singleFeatures, type Sample } from './sample.ts';
 import { Trigger, type TrainingState } from './trigger.ts';
-import type { DlBackend, Predictor, TrainStep } from './backend.ts';
+import type { Criterion, DlBackend, Predictor, TrainStep } from './backend.ts';
+import type { Module } from './nn/module.ts';
+import type { Loss as NnLoss } from './nn/loss.ts';
+import type { OptimMethod } from './optim/optim-method.ts';
 import { defaultBackend } from './default-backend.ts';
 
 /** Data the Optimizer accepts: an array of Samples or anything with `collect()` (an RDD<Sample>). */
@@ -35,16 +38,19 @@ export interface CheckpointConfig {
   overwrite?: boolean;
 }
 
-/** The Optimizer's options (ARCHITECTURE.md's API). */
-export interface OptimizerOptions {
+/**
+ * The Optimizer's options (ARCHITECTURE.md's API). `M`, `C` and `O` are the backend's model, criterion
+ * and optimizer-method types: nn.Module, an nn loss and an optim method for the default backend.
+ */
+export interface OptimizerOptions<M = Module, C extends Criterion = NnLoss, O = OptimMethod> {
   /** An nn.Module. */
-  model: unknown;
+  model: M;
   data: SampleData;
   /** An nn loss (CrossEntropyLoss, MSELoss, ...). */
-  criterion: unknown;
+  criterion: C;
   batchSize: number;
   /** An optim method (SGD, Adam, ...): its `lr` is the base rate that schedules scale. */
-  optimMethod: unknown;
+  optimMethod: O;
   /** When training ends (default Trigger.maxEpoch(10), as BigDL). */
   endWhen?: Trigger;
   validation?: ValidationConfig;
@@ -62,8 +68,8 @@ export interface OptimizerOptions {
   log?: (line: string) => void;
   /** Log the loss every this many iterations (default 0: only validations and checkpoints). */
   logEvery?: number;
-  /** The compute backend (default dl/compile.ts on onnxruntime-node). */
-  backend?: DlBackend;
+  /** The compute backend (default dl/compile.ts on onnxruntime-node); it must take the model, criterion and optimMethod given. */
+  backend?: DlBackend<NoInfer<M>, NoInfer<C>, NoInfer<O>>;
 }
 
 /** One validation's results, with when it ran. */
@@ -87,12 +93,12 @@ export interface TrainingSummary {
 }
 
 /** Trains a model (BigDL's Optimizer): `await new Optimizer({...}).optimize()` returns the trained Model. */
-export class Optimizer {
-  readonly options: OptimizerOptions;
+export class Optimizer<M = Module, C extends Criterion = NnLoss, O = OptimMethod> {
+  readonly options: OptimizerOptions<M, C, O>;
   /** Filled by `optimize()`. */
   summary: TrainingSummary | undefined;
 
-  constructor(options: OptimizerOptions) {
+  constructor(options: OptimizerOptions<M, C, O>) {
     checkOptions(options);
     this.options = options;
   }
@@ -230,7 +236,7 @@ async function collectSamples(data: SampleData, what: string): Promise<readonly 
   throw new DlUserError('DL_BAD_ARGUMENT', `${what} must be an array of Samples or an RDD<Sample>, got ${typeof data}`);
 }
 
-function checkOptions(o: OptimizerOptions): void {
+function checkOptions(o: OptimizerOptions<unknown, Criterion, unknown>): void {
   if (o === null || typeof o !== 'object') throw new DlUserError('DL_BAD_ARGUMENT', 'new Optimizer({ model, data, criterion, batchSize, optimMethod, ... }) needs an options object');
   for (const k of ['model', 'data', 'criterion', 'optimMethod'] as const) {
     if (o[k] === undefined || o[k] === null) throw new DlUserError('DL_BAD_ARGUMENT', `Optimizer: option '${k}' is required`);

@@ -1,5 +1,5 @@
-/** A Predictor over any ONNX model bytes on onnxruntime-node: one session, input shape from the model, fixed-batch models padded. */
-import * as ort from 'onnxruntime-node';
+/** A Predictor over any ONNX model bytes, on ops/runtime.ts's session cache: input shape from the model, fixed-batch models padded. */
+import { loadModel, ort, type CompiledModel } from '../ops/runtime.ts';
 import { DlUserError } from './errors.ts';
 import type { Predictor } from './backend.ts';
 
@@ -13,7 +13,9 @@ export interface OrtPredictorOptions {
 
 /**
  * Runs the model's first input -> first output. The first input dim is the batch: symbolic dims take
- * any batch; a fixed batch B runs in chunks of B, padding the last chunk with zeros.
+ * any batch; a fixed batch B runs in chunks of B, padding the last chunk with zeros. The session comes
+ * from ops/runtime.ts (`loadModel`), so predictors and compiled steps over the same bytes and thread
+ * count share one session, and `dispose` drops this predictor's reference to it.
  */
 export class OrtPredictor implements Predictor {
   readonly inputName: string;
@@ -25,8 +27,10 @@ export class OrtPredictor implements Predictor {
   outputShape: number[];
   private readonly fixedBatch: number | undefined;
   private pad: Float32Array | undefined;
+  private disposed = false;
 
-  private constructor(private readonly session: ort.InferenceSession, opts: OrtPredictorOptions) {
+  private constructor(private readonly compiled: CompiledModel, opts: OrtPredictorOptions) {
+    const session = compiled.session;
     const src = opts.source ?? 'ONNX model';
     this.inputName = session.inputNames[0];
     this.outputName = session.outputNames[0];
@@ -57,17 +61,21 @@ export class OrtPredictor implements Predictor {
     this.outputShape = odims.every((d) => typeof d === 'number' && d > 0) && odims.length > 0 ? (odims as number[]) : [];
   }
 
-  /** Creates a session over ONNX bytes. */
+  /** Loads (or reuses) the session for ONNX bytes with `threads` intra-op threads (default 1) and checks its input and output. */
   static async create(bytes: Uint8Array, opts: OrtPredictorOptions = {}): Promise<OrtPredictor> {
-    let session: ort.InferenceSession;
+    let compiled: CompiledModel;
     try {
-      session = await ort.InferenceSession.create(bytes, {
-        intraOpNumThreads: opts.threads ?? 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all',
-      });
+      compiled = await loadModel(bytes, { threads: opts.threads ?? 1 });
     } catch (e) {
-      throw new DlUserError('DL_BAD_ONNX', `cannot load ${opts.source ?? 'ONNX model'} in onnxruntime: ${(e as Error).message}`, { cause: e });
+      const why = ((e as Error).cause as Error | undefined)?.message ?? (e as Error).message;
+      throw new DlUserError('DL_BAD_ONNX', `cannot load ${opts.source ?? 'ONNX model'} in onnxruntime: ${why}`, { cause: e });
     }
-    return new OrtPredictor(session, opts);
+    try {
+      return new OrtPredictor(compiled, opts);
+    } catch (e) {
+      await compiled.dispose();
+      throw e;
+    }
   }
 
   /** Maps `batch` rows of `x` (row-major [batch, ...inputShape]) to [batch, ...outputShape]. */
@@ -103,13 +111,16 @@ export class OrtPredictor implements Predictor {
   private async runBatch(x: Float32Array, batch: number): Promise<Float32Array> {
     const n = batch * this.inputLength;
     const input = new ort.Tensor('float32', x.length === n ? x : x.subarray(0, n), [batch, ...this.inputShape]);
-    const out = await this.session.run({ [this.inputName]: input }, [this.outputName]);
+    const out = await this.compiled.run({ [this.inputName]: input }, { [this.outputName]: null });
     const t = out[this.outputName];
     if (this.outputShape.length === 0) this.outputShape = t.dims.slice(1).map(Number);
     return t.data as Float32Array;
   }
 
+  /** Drops this predictor's reference to the shared session (the last reference releases it). */
   async dispose(): Promise<void> {
-    await this.session.release();
+    if (this.disposed) return;
+    this.disposed = true;
+    await this.compiled.dispose();
   }
 }

@@ -6,6 +6,7 @@ import { DlUserError } from './errors.ts';
 import type { Sample } from './sample.ts';
 import { describe } from './sample.ts';
 import { DlNotImplementedError } from './errors.ts';
+import { Loss as NnLoss, lossFromSpec, lossSpec, type LossSpec } from './nn/loss.ts';
 
 /** The model's ONNX bytes: a Broadcast handle (read once per executor) or the bytes themselves. */
 export type ModelBytes = Uint8Array | { readonly value: Uint8Array };
@@ -87,26 +88,32 @@ function cachedPredictor(tc: TaskContextLike, spec: PartitionInferenceSpec, onnx
   );
 }
 
-/** A metric as plain data, so executors can rebuild it: its class name and, for Loss, the criterion's class name and beta. */
+/** A metric as plain data, so executors can rebuild it: its name and, for Loss, its criterion's spec (kind and arguments). */
 export interface MetricSpec {
   name: string;
-  criterion?: string;
-  beta?: number;
+  criterion?: LossSpec;
 }
 
-/** Describes built-in metrics for shipping; other metrics cannot run on executors yet. */
+/**
+ * Describes built-in metrics for shipping; other metrics cannot run on executors yet. A Loss ships
+ * its criterion by the criterion's stable `kind` (lossSpec), so a subclass of a built-in loss
+ * ships as that loss.
+ */
 export function metricSpec(m: ValidationMethod): MetricSpec {
   if (m instanceof Loss) {
     const c = m.criterion;
-    const criterion = c === undefined ? 'CrossEntropyLoss' : typeof c === 'string' ? c : (c as object).constructor.name;
-    return { name: 'Loss', criterion, beta: (c as { beta?: number } | undefined)?.beta };
+    if (c === undefined) return { name: 'Loss' };
+    if (!(c instanceof NnLoss)) {
+      throw new DlNotImplementedError(`the Loss metric's criterion (${c.constructor.name}) is not an nn loss, so executors cannot rebuild it; evaluate an array of samples (collect the RDD) or use an nn loss`);
+    }
+    return { name: 'Loss', criterion: lossSpec(c) };
   }
   if (m instanceof Top1Accuracy || m instanceof Top5Accuracy || m instanceof MAE) return { name: m.name };
   throw new DlNotImplementedError(`metric '${m.name}' cannot be evaluated over an RDD yet (only Top1Accuracy, Top5Accuracy, Loss and MAE ship to executors); collect the data and evaluate an array`);
 }
 
 function rebuildMetric(s: MetricSpec): ValidationMethod {
-  if (s.name === 'Loss') return new Loss(s.criterion === 'SmoothL1Loss' ? { constructor: { name: 'SmoothL1Loss' }, beta: s.beta } : s.criterion);
+  if (s.name === 'Loss') return new Loss(s.criterion === undefined ? undefined : lossFromSpec(s.criterion));
   if (s.name === 'Top1Accuracy') return new Top1Accuracy();
   if (s.name === 'Top5Accuracy') return new Top5Accuracy();
   return new MAE();

@@ -2,6 +2,7 @@
 export { Graph, Tensor, Node, BATCH, broadcastShapes, type DType, type Dim, type Shape, type TensorType, type Attrs, type ConstData } from './ir.ts';
 export { registerOp, getOp, listOps, type OpDef, type GradRule, type Lowering, type OnnxAttr } from './registry.ts';
 export { gradients, type GradOptions } from './autodiff.ts';
+export { runPasses, forwardPasses, poolBeforeActivation, type GraphPass } from './passes.ts';
 export { emitModel, OPSET, type EmitOptions } from './onnx/emit.ts';
 export { decodeModel, type OnnxModel, type OnnxNode, type OnnxTensor, type OnnxValueInfo, type OnnxAttrValue } from './onnx/decode.ts';
 export { loadModel, CompiledModel, cachedSessionCount, type RuntimeOptions } from './runtime.ts';

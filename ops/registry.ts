@@ -42,6 +42,12 @@ export interface OpDef {
   lower(node: Node, ins: string[], outs: string[], L: Lowering): void;
   /** Gradient rule, or 'nondifferentiable' for ops whose outputs carry no gradient (comparisons, shapes, indices); a missing rule fails autodiff when a parameter needs it. */
   grad?: GradRule | 'nondifferentiable';
+  /**
+   * For an elementwise op of one input: whether it is nondecreasing with these attributes, so that
+   * f(max(a, b)) = max(f(a), f(b)) and graph passes may apply it after a max pool instead of before
+   * (ops/passes.ts). Absent means not known to be.
+   */
+  nondecreasing?: (attrs: Attrs) => boolean;
 }
 
 const registry = new Map<string, OpDef>();

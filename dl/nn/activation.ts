@@ -5,29 +5,24 @@ import { Module, type BuildContext } from './module.ts';
 import { nnArg } from './errors.ts';
 
 export class ReLU extends Module {
-  readonly monotonicElementwise = true;
   forward(x: Tensor, _ctx: BuildContext): Tensor {
     return F.relu(x);
   }
 }
 export class LeakyReLU extends Module {
-  readonly monotonicElementwise: boolean;
   constructor(readonly negativeSlope = 0.01) {
     super();
-    this.monotonicElementwise = negativeSlope >= 0;
   }
   forward(x: Tensor, _ctx: BuildContext): Tensor {
     return F.leakyRelu(x, this.negativeSlope);
   }
 }
 export class Tanh extends Module {
-  readonly monotonicElementwise = true;
   forward(x: Tensor, _ctx: BuildContext): Tensor {
     return F.tanh(x);
   }
 }
 export class Sigmoid extends Module {
-  readonly monotonicElementwise = true;
   forward(x: Tensor, _ctx: BuildContext): Tensor {
     return F.sigmoid(x);
   }

@@ -1,4 +1,8 @@
-/** The error catalogue of dl/nn, dl/optim and dl/compile: stable codes for model-building and compilation errors. */
+/**
+ * The error catalogue of dl/nn, dl/optim and dl/compile: stable codes for model-building and compilation errors.
+ * Labels out of the class range are dl/'s DL_LABEL_OUT_OF_RANGE (`labelOutOfRange` in dl/errors.ts), one code for the
+ * Optimizer's sample check and the compiled steps' minibatch check.
+ */
 import { FlintUserError, FlintNotImplementedError, FlintInternalError } from '../../engine/errors.ts';
 
 export const NnErrorCode = {
@@ -12,8 +16,6 @@ export const NnErrorCode = {
   STATE_MISMATCH: 'NN_STATE_MISMATCH',
   /** Minibatch buffers passed to a compiled step have the wrong length or content. */
   BAD_BATCH: 'NN_BAD_BATCH',
-  /** A class label is outside [0, classes). */
-  LABEL_OUT_OF_RANGE: 'NN_LABEL_OUT_OF_RANGE',
   /** Not implemented yet. */
   NOT_IMPLEMENTED: 'NN_NOT_IMPLEMENTED',
   /** A broken invariant. */

@@ -1,6 +1,7 @@
 /** nn.Module, nn.Parameter, nn.Sequential and the BuildContext that turns a module tree into an IR graph. */
 import { Graph, type DType, type Shape, type Tensor, BATCH } from '../../ops/ir.ts';
 import { OpsUserError, OpsErrorCode } from '../../ops/errors.ts';
+import { runPasses } from '../../ops/passes.ts';
 import { NnUserError, NnErrorCode, nnArg } from './errors.ts';
 
 /** A trainable tensor: its shape and current float32 values (row-major). `data.length` always equals the shape's size. */
@@ -245,11 +246,12 @@ export abstract class Module {
     });
   }
 
-  /** Writes the inference graph with the current weights as an ONNX file. */
-  async saveOnnx(path: string): Promise<void> {
-    const { exportOnnx } = await import('../onnx-export.ts');
-    const { writeFile } = await import('node:fs/promises');
-    await writeFile(path, exportOnnx(this));
+  /**
+   * @deprecated Saving belongs to Model: `Model.fromModule(module).saveOnnx(path)` (or `exportOnnx(module)` for the bytes).
+   * Kept so a call made to the old API fails naming the new one.
+   */
+  async saveOnnx(_path: string): Promise<never> {
+    throw nnArg(`${this.constructor.name}.saveOnnx moved: saving belongs to Model; call Model.fromModule(model).saveOnnx(path), or exportOnnx(model) for the ONNX bytes`);
   }
 }
 
@@ -271,6 +273,19 @@ function impliedInputShape(m: Module): number[] | undefined {
   if (!first) return undefined;
   if ('inFeatures' in first && typeof first.inFeatures === 'number') return [first.inFeatures];
   return impliedInputShape(first);
+}
+
+/**
+ * Builds a whole model on `x` (the root build of every compiled step, predictor and export) and runs
+ * ops/'s forward passes (ops/passes.ts) over the graph, so graph rewrites apply to every model
+ * whatever its containers. The output and the buffer updates come back as rewritten.
+ */
+export function buildModel(model: Module, x: Tensor, ctx: BuildContext): Tensor {
+  const out = callLayer(model, x, ctx, 'the model input');
+  const updates = [...ctx.bufferUpdates];
+  const [y, ...rest] = runPasses(ctx.graph, [out, ...updates.map(([, t]) => t)]);
+  updates.forEach(([b], i) => ctx.bufferUpdates.set(b, rest[i]));
+  return y;
 }
 
 /** Builds a layer's output and, on a shape error, names the layer, the producer and both shapes. */
@@ -325,30 +340,10 @@ export class Sequential extends Module {
 
   forward(x: Tensor, ctx: BuildContext): Tensor {
     let producer = 'the model input';
-    const label = (m: Module) => `layer '${ctx.pathOf(m)}' (${m.constructor.name})`;
-    for (let i = 0; i < this.layers.length; i++) {
-      const m = this.layers[i][1];
-      const next = this.layers[i + 1]?.[1];
-      if (next && (m as Partial<Monotonic>).monotonicElementwise && (next as Partial<MaxPooling>).isMaxPool && x.rank === 4) {
-        // max(f(x)) = f(max(x)) for nondecreasing elementwise f, so pooling first gives the same values and
-        // gradients while the activation and its gradient touch only 1/(kh·kw) of the elements.
-        x = callLayer(m, callLayer(next, x, ctx, label(m)), ctx, producer);
-        producer = label(next);
-        i++;
-        continue;
-      }
+    for (const [, m] of this.layers) {
       x = callLayer(m, x, ctx, producer);
-      producer = label(m);
+      producer = `layer '${ctx.pathOf(m)}' (${m.constructor.name})`;
     }
     return x;
   }
-}
-
-/** Marks elementwise nondecreasing activations (Tanh, ReLU, Sigmoid, LeakyReLU with slope >= 0), which commute with max pooling. */
-export interface Monotonic {
-  readonly monotonicElementwise: boolean;
-}
-/** Marks max-pooling layers. */
-export interface MaxPooling {
-  readonly isMaxPool: true;
 }

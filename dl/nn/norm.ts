@@ -25,10 +25,12 @@ abstract class BatchNormBase extends Module {
   }
 
   protected abstract expectedRank(rank: number): boolean;
+  /** The input layout named in shape errors. */
+  protected abstract readonly layout: string;
 
   checkInput(shape: Shape): string | null {
     return !this.expectedRank(shape.length) || shape[1] !== this.numFeatures
-      ? `${this.constructor.name} expects ${this.constructor.name === 'BatchNorm2d' ? '[N, C, H, W]' : '[N, C] or [N, C, L]'} with C = ${this.numFeatures}`
+      ? `${this.constructor.name} expects ${this.layout} with C = ${this.numFeatures}`
       : null;
   }
 
@@ -63,6 +65,7 @@ abstract class BatchNormBase extends Module {
 
 /** Batch normalisation over [N, C] or [N, C, L] input. */
 export class BatchNorm1d extends BatchNormBase {
+  protected readonly layout = '[N, C] or [N, C, L]';
   protected expectedRank(rank: number): boolean {
     return rank === 2 || rank === 3;
   }
@@ -70,6 +73,7 @@ export class BatchNorm1d extends BatchNormBase {
 
 /** Batch normalisation over [N, C, H, W] input. */
 export class BatchNorm2d extends BatchNormBase {
+  protected readonly layout = '[N, C, H, W]';
   protected expectedRank(rank: number): boolean {
     return rank === 4;
   }

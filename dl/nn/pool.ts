@@ -5,7 +5,6 @@ import { Module, type BuildContext } from './module.ts';
 import { pair } from './conv.ts';
 
 export class MaxPool2d extends Module {
-  readonly isMaxPool = true as const;
   readonly kernelSize: [number, number];
   readonly stride: [number, number];
   readonly padding: [number, number];

@@ -8,4 +8,5 @@ registerOp({
   shape: floatUnaryShape('LeakyRelu'),
   lower: (n, ins, outs, L) => L.emit('LeakyRelu', ins, outs, { alpha: { f: n.attrs.alpha as number } }),
   grad: (n, [g]) => [g ? F.where(F.greater(n.inputs[0], 0), g, F.mul(g, n.attrs.alpha as number)) : null],
+  nondecreasing: (attrs) => (attrs.alpha as number) >= 0,
 });

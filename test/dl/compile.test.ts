@@ -122,10 +122,10 @@ test('bad minibatches fail with the sample index or the expected length', async 
   const step = await compileTrainStep(mlp(), new nn.CrossEntropyLoss(), new optim.SGD({ lr: 0.1 }));
   const { x } = toyData(4);
   await assert.rejects(step.step(x, Float32Array.from([0, 1, 3, 2]), 4, 0.1), {
-    code: 'NN_LABEL_OUT_OF_RANGE',
-    message: /label 3 of sample 2 in the minibatch is not a class index in \[0, 3\)/,
+    code: 'DL_LABEL_OUT_OF_RANGE',
+    message: /sample 2 of the minibatch has label 3, outside the class range \[0, 3\)/,
   });
-  await assert.rejects(step.step(x, Float32Array.from([0, 1, 0.5, 2]), 4, 0.1), /label 0\.5 of sample 2/);
+  await assert.rejects(step.step(x, Float32Array.from([0, 1, 0.5, 2]), 4, 0.1), /sample 2 of the minibatch has label 0\.5/);
   await assert.rejects(step.step(x, Float32Array.from([0, 1, 2]), 4, 0.1), { code: 'NN_BAD_BATCH', message: /y has 3 values; batch 4 x 1 per sample needs 4/ });
   assert.throws(() => step.setWeights(new Float32Array(3)), /weight vector has 3 values; the model has 131 parameters/);
   await step.dispose();

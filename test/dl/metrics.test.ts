@@ -2,6 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Loss, MAE, Top1Accuracy, Top5Accuracy, ValidationResult } from '../../dl/metrics.ts';
+import { CrossEntropyLoss, MSELoss } from '../../dl/nn/loss.ts';
+import type { Criterion } from '../../dl/backend.ts';
 
 const out = new Float32Array([
   0.1, 0.7, 0.2, 0, 0, 0,
@@ -42,14 +44,22 @@ test('Loss defaults to cross-entropy over logits', () => {
 });
 
 test('Loss uses the given criterion, MSE averaging over elements', () => {
-  class MSELoss {}
   const r = new Loss(new MSELoss()).evaluate({ output: new Float32Array([1, 2, 3, 4]), outDim: 2, targets: new Float32Array([0, 2, 3, 6]), targetDim: 2, batch: 2 });
   assert.equal(r.value, (1 + 0 + 0 + 4) / 4);
 });
 
 test('Loss rejects a criterion it cannot evaluate', () => {
   class MyFancyLoss {}
-  assert.throws(() => new Loss(new MyFancyLoss()), /cannot evaluate criterion 'MyFancyLoss'/);
+  assert.throws(() => new Loss(new MyFancyLoss() as unknown as Criterion), { code: 'DL_BAD_ARGUMENT', message: /a MyFancyLoss has no batchLoss\(batch\) method/ });
+});
+
+test('Loss evaluates a subclass of an nn loss as its parent: dispatch is on the loss, not its class name', () => {
+  class MyCrossEntropy extends CrossEntropyLoss {}
+  const batch = { output: new Float32Array([1, 2, 3, 0, 0, 0]), outDim: 3, targets: new Float32Array([2, 0]), targetDim: 1, batch: 2 };
+  assert.equal(new Loss(new MyCrossEntropy()).evaluate(batch).value, new Loss(new CrossEntropyLoss()).evaluate(batch).value);
+  class Halved extends MSELoss {}
+  const dense = { output: new Float32Array([1, 2]), outDim: 1, targets: new Float32Array([0, 0]), targetDim: 1, batch: 2 };
+  assert.equal(new Loss(new Halved()).evaluate(dense).value, 2.5);
 });
 
 test('MAE averages absolute errors, broadcasting scalar targets', () => {

@@ -57,3 +57,46 @@ test('a model trained on an RDD read from the mnist-digits source evaluates the 
     await ctx.stop();
   }
 });
+
+test('a subclass of CrossEntropyLoss trains, validates with Loss and evaluates over an RDD as CrossEntropyLoss does', async () => {
+  class MyCrossEntropy extends nn.CrossEntropyLoss {}
+  const ctx = await FlintContext.create({ master: 'local[2]' });
+  try {
+    const samples = await ctx.readFormat<Sample>('mnist-digits', '', { end: 300 }, 2).collect();
+    const run = async (criterion: nn.CrossEntropyLoss) => {
+      nn.manualSeed(2);
+      const model = new nn.Sequential(new nn.Flatten(), new nn.Linear(784, 10));
+      model.inputShape = [1, 28, 28];
+      const opt = new Optimizer({
+        model, data: samples.slice(0, 200), criterion, batchSize: 50,
+        optimMethod: new optim.SGD({ lr: 0.1 }), endWhen: Trigger.maxEpoch(2),
+        validation: { trigger: Trigger.everyEpoch(), data: samples.slice(200), metrics: [new Loss()] },
+      });
+      return { trained: await opt.optimize(), summary: opt.summary! };
+    };
+    const mine = await run(new MyCrossEntropy());
+    const base = await run(new nn.CrossEntropyLoss());
+    assert.equal(mine.summary.loss, base.summary.loss, 'the subclass trains exactly as its parent');
+    const [v1, v2] = [mine.summary.validations[1].results[0], base.summary.validations[1].results[0]];
+    assert.equal(v1.name, 'Loss');
+    assert.ok(Number.isFinite(v1.value) && v1.value > 0);
+    assert.equal(v1.value, v2.value, 'the Optimizer validates with the subclass as its Loss criterion');
+
+    const held = ctx.parallelize(samples.slice(200), 3);
+    const [overRdd] = await mine.trained.evaluate(held, [new Loss(new MyCrossEntropy())]);
+    const [local] = await mine.trained.evaluate(samples.slice(200), [new Loss(new MyCrossEntropy())]);
+    assert.equal(overRdd.count, 100);
+    assert.ok(Math.abs(overRdd.value - local.value) < 1e-6, `${overRdd.value} vs ${local.value}`);
+    assert.ok(Math.abs(local.value - v1.value) < 1e-6, 'evaluate agrees with the last validation');
+
+    const bad = samples.slice(0, 20).map((s, i) => (i === 7 ? { ...s, label: 10 } : s));
+    await assert.rejects(new Optimizer({
+      model: new nn.Sequential(new nn.Linear(784, 10)), data: bad, criterion: new MyCrossEntropy(), batchSize: 10,
+      optimMethod: new optim.SGD({ lr: 0.1 }), endWhen: Trigger.maxEpoch(1),
+    }).optimize(), { code: 'DL_LABEL_OUT_OF_RANGE', message: /sample 7 has label 10/ });
+    await mine.trained.dispose();
+    await base.trained.dispose();
+  } finally {
+    await ctx.stop();
+  }
+});

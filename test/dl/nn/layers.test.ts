@@ -130,6 +130,11 @@ test('gradient check: Linear', async () => {
 test('gradient check: Conv2d with stride, padding and groups', async () => {
   await checkModule(new nn.Conv2d(2, 4, 3, { stride: 2, padding: 1, groups: 2 }), [2, 2, 5, 5]);
 });
+test('a subclass of BatchNorm2d names its parent\'s input layout in shape errors', () => {
+  class MyNorm extends nn.BatchNorm2d {}
+  assert.throws(() => new nn.Sequential(new MyNorm(3)).outputShape([3, 5]), { code: 'NN_SHAPE_MISMATCH', message: /MyNorm expects \[N, C, H, W\] with C = 3/ });
+  assert.throws(() => new nn.Sequential(new nn.BatchNorm1d(3)).outputShape([2, 5]), { code: 'NN_SHAPE_MISMATCH', message: /BatchNorm1d expects \[N, C\] or \[N, C, L\] with C = 3/ });
+});
 test('gradient check: BatchNorm2d in training mode', async () => {
   await checkModule(new nn.BatchNorm2d(2), [3, 2, 2, 2]);
 });
@@ -166,28 +171,43 @@ test('gradient check: GELU', async () => {
   await checkModule(new nn.GELU(), [2, 3]);
 });
 
-test('Sequential pools before a monotonic activation: same values and training as activation-then-pool', async () => {
-  const build = (swap: boolean) => {
-    nn.manualSeed(4);
-    const conv = new nn.Conv2d(1, 2, 3);
-    const layers = swap ? [conv, new nn.Tanh(), new nn.MaxPool2d(2)] : [new nn.Sequential(conv, new nn.Tanh()), new nn.MaxPool2d(2)];
-    const m = new nn.Sequential(...layers, new nn.Flatten(), new nn.Linear(8, 2));
-    m.inputShape = [1, 6, 6];
-    return m;
-  };
-  const { compileTrainStep, optim, getModelWeights } = await import('../../../dl/index.ts');
-  const x = Float32Array.from({ length: 2 * 36 }, (_, i) => Math.sin(i));
-  const results = [];
-  for (const swap of [true, false]) {
-    const m = build(swap);
-    const out = (await forward(m, [1, 6, 6], Array.from(x))).out;
-    const step = await compileTrainStep(m, new nn.CrossEntropyLoss(), new optim.SGD({ lr: 0.1 }));
-    await step.step(x, Float32Array.from([0, 1]), 2, 0.1);
-    results.push({ out, w: Array.from(getModelWeights(m)) });
-    await step.dispose();
+test('the compile path pools before a monotonic activation in every model, whatever builds the graph', async () => {
+  const { planPredictor, planTrainStep, compilePredictor, exportOnnx, optim } = await import('../../../dl/index.ts');
+  const { decodeModel } = await import('../../../ops/onnx/decode.ts');
+  const F = await import('../../../ops/api.ts');
+  class ByHand extends nn.Module {
+    conv = new nn.Conv2d(1, 2, 3);
+    head = new nn.Linear(8, 2);
+    forward(x: Tensor, ctx: nn.BuildContext): Tensor {
+      const a = F.tanh(ctx.call(this.conv, x));
+      return ctx.call(this.head, F.flatten(F.maxPool2d(a, { kernel: [2, 2] })));
+    }
   }
-  close(results[0].out, results[1].out, 1e-6);
-  close(results[0].w, results[1].w, 1e-6);
+  const models: [string, () => nn.Module][] = [
+    ['a Sequential', () => new nn.Sequential(new nn.Conv2d(1, 2, 3), new nn.Tanh(), new nn.MaxPool2d(2), new nn.Flatten(), new nn.Linear(8, 2))],
+    ['nested Sequentials', () => new nn.Sequential(new nn.Sequential(new nn.Conv2d(1, 2, 3), new nn.Tanh()), new nn.MaxPool2d(2), new nn.Flatten(), new nn.Linear(8, 2))],
+    ['a hand-written forward', () => new ByHand()],
+    ['an nn.Graph', () => {
+      const i = nn.Input([1, 6, 6]);
+      return new nn.Graph(i, nn.node(new nn.Linear(8, 2), nn.node(new nn.Flatten(), nn.node(new nn.MaxPool2d(2), nn.node(new nn.ReLU(), nn.node(new nn.Conv2d(1, 2, 3), i))))));
+    }],
+  ];
+  const opsOf = (bytes: Uint8Array) => decodeModel(bytes).nodes.map(n => n.opType);
+  const x = Array.from({ length: 2 * 36 }, (_, i) => Math.sin(i));
+  for (const [what, make] of models) {
+    nn.manualSeed(4);
+    const m = make();
+    m.inputShape = [1, 6, 6];
+    for (const bytes of [planPredictor(m).onnx, planTrainStep(m, new nn.CrossEntropyLoss(), new optim.SGD({ lr: 0.1 })).onnx, exportOnnx(m)]) {
+      const ops = opsOf(bytes);
+      const act = ops.findIndex(o => o === 'Tanh' || o === 'Relu');
+      assert.ok(act > ops.indexOf('MaxPool'), `${what}: MaxPool runs before the activation (${ops.join(' ')})`);
+    }
+    // the built graph without passes is the reference
+    const p = await compilePredictor(m);
+    close(Array.from(await p.run(Float32Array.from(x), 2)), (await forward(m, [1, 6, 6], x)).out, 1e-6);
+    await p.dispose();
+  }
 });
 
 test('ConvTranspose2d produces PyTorch output sizes and inverts a strided Conv2d shape', async () => {

@@ -5,6 +5,7 @@ import { nn } from '../../../dl/index.ts';
 import { Graph } from '../../../ops/ir.ts';
 import { evalGraph } from '../../../ops/eval.ts';
 import { checkGrads, type GradCheckInput } from '../../../ops/check-grads.ts';
+import { lossFromSpec, lossSpec } from '../../../dl/nn/loss.ts';
 
 async function lossValue(loss: nn.Loss, input: number[], shape: number[], target: number[]): Promise<number> {
   const g = new Graph();
@@ -63,3 +64,52 @@ for (const [name, loss, input, target] of cases) {
     assert.ok(r.checked > 0);
   });
 }
+
+// One definition per loss: the JS evaluation (batchLoss, used by the Loss metric) equals the graph's 'mean' value.
+const jsCases: [nn.Loss, number[], number[], number[]][] = [
+  [new nn.CrossEntropyLoss(), [1, 2, 3, 0, 0, 5, -1, 0.5, 2], [3, 3], [2, 0, 1]],
+  [new nn.NLLLoss(), [-1, -2, -3, -4], [2, 2], [1, 0]],
+  [new nn.ClassNLLCriterion(), [-1, -2, -3, -4], [2, 2], [0, 1]],
+  [new nn.MSELoss(), [1, 2, 3, 4, -1, 0.5], [3, 2], [1, 0, 3, 2, 0, 0]],
+  [new nn.BCELoss(), [0.9, 0.2, 0, 1], [4, 1], [1, 0, 1, 0]],
+  [new nn.BCEWithLogitsLoss(), [2, -1, 30, 0.1, -4, 0], [3, 2], [1, 0, 0, 1, 0.3, 1]],
+  [new nn.SmoothL1Loss('mean', 0.5), [-2, -0.3, -0.1, 0.2, 0.4, 3], [6, 1], [0, 0, 0, 0, 0.5, 1]],
+];
+for (const [loss, input, shape, target] of jsCases) {
+  test(`${loss.constructor.name}'s JS batchLoss equals its graph's mean loss`, async () => {
+    const [batch, outDim] = shape;
+    const { sum, count } = loss.batchLoss({
+      output: Float32Array.from(input), outDim, targets: Float32Array.from(target), targetDim: loss.targetKind === 'class' ? 1 : outDim, batch,
+    });
+    near(sum / count, await lossValue(loss, input, shape, target), 1e-5);
+  });
+}
+
+test('losses ship by kind: a spec survives structured cloning and rebuilds the same loss', () => {
+  for (const loss of [new nn.CrossEntropyLoss('sum'), new nn.ClassNLLCriterion(), new nn.SmoothL1Loss('mean', 0.25), new nn.BCELoss()]) {
+    const back = lossFromSpec(structuredClone(lossSpec(loss)));
+    assert.equal(back.kind, loss.kind);
+    assert.equal(back.reduction, loss.reduction);
+    assert.ok(back instanceof nn.Loss);
+  }
+  assert.equal((lossFromSpec(lossSpec(new nn.SmoothL1Loss('mean', 0.25))) as nn.SmoothL1Loss).beta, 0.25);
+  assert.equal(new nn.ClassNLLCriterion().kind, 'NLLLoss');
+});
+
+test('a subclass ships as its parent kind unless it overrides the JS evaluation', () => {
+  class MyCrossEntropy extends nn.CrossEntropyLoss {}
+  assert.deepEqual(lossSpec(new MyCrossEntropy()), { kind: 'CrossEntropyLoss', args: ['mean'] });
+  assert.ok(lossFromSpec(lossSpec(new MyCrossEntropy())) instanceof nn.CrossEntropyLoss);
+  class Doubled extends nn.MSELoss {
+    batchLoss(b: Parameters<nn.MSELoss['batchLoss']>[0]) {
+      const r = super.batchLoss(b);
+      return { sum: 2 * r.sum, count: r.count };
+    }
+  }
+  assert.throws(() => lossSpec(new Doubled()), { code: 'NN_NOT_IMPLEMENTED', message: /Doubled overrides batchLoss, so executors cannot evaluate it as its kind 'MSELoss'/ });
+  class Custom extends nn.MSELoss {
+    readonly kind = 'Custom';
+  }
+  assert.throws(() => lossSpec(new Custom()), { code: 'NN_NOT_IMPLEMENTED', message: /kind 'Custom', which executors cannot rebuild/ });
+  assert.throws(() => lossFromSpec({ kind: 'Nope', args: [] }), { code: 'NN_BAD_ARGUMENT', message: /unknown loss kind 'Nope'/ });
+});
