@@ -25,6 +25,11 @@ export interface CheckpointState {
   optimState: Float32Array[];
   /** The model's non-trainable buffers (BatchNorm running statistics), in module order. */
   buffers: Float32Array[];
+  /**
+   * How `optimState` is laid out: 'parameters' (local training: each parameter's slots in turn, then
+   * the step counter) or 'flat' (distributed: one full-length vector per slot, then the step counter).
+   */
+  optimLayout?: 'parameters' | 'flat';
 }
 
 /** File name of the checkpoint after `iteration`. */
@@ -38,7 +43,7 @@ export function saveCheckpoint(dir: string, s: CheckpointState): string {
   const header = JSON.stringify({
     version: VERSION, iteration: s.iteration, epoch: s.epoch, position: s.position, rngState: s.rngState,
     loss: Number.isFinite(s.loss) ? s.loss : null, score: s.score ?? null, scheduleState: s.scheduleState ?? null,
-    numSamples: s.numSamples, featureLength: s.featureLength,
+    numSamples: s.numSamples, featureLength: s.featureLength, optimLayout: s.optimLayout ?? 'parameters',
     weights: s.weights.length, optimState: s.optimState.map((a) => a.length), buffers: s.buffers.map((a) => a.length),
   });
   const headerBytes = Buffer.from(header, 'utf8');
@@ -118,7 +123,7 @@ export function loadCheckpoint(path: string): CheckpointState {
   return {
     iteration: h.iteration, epoch: h.epoch, position: h.position, rngState: h.rngState,
     loss: h.loss ?? NaN, score: h.score ?? undefined, scheduleState: h.scheduleState ?? undefined,
-    numSamples: h.numSamples, featureLength: h.featureLength,
+    numSamples: h.numSamples, featureLength: h.featureLength, optimLayout: h.optimLayout === 'flat' ? 'flat' : 'parameters',
     weights: arrays[0], optimState: arrays.slice(1, 1 + h.optimState.length), buffers: arrays.slice(1 + h.optimState.length),
   };
 }

@@ -8,6 +8,8 @@ import type { CheckpointState } from './checkpoint.ts';
 import { MiniBatcher, type SampleLayout } from './minibatch.ts';
 import { Rng } from './rng.ts';
 import type { Sample } from './sample.ts';
+import { DlUserError } from './errors.ts';
+import type { GroupStats } from './distributed/training.ts';
 
 /** Result of one iteration. */
 export interface IterationResult {
@@ -22,13 +24,26 @@ export interface IterationResult {
 }
 
 /** The part of a checkpoint a training mode owns: where it is in the data, and the model/optimizer state. */
-export type ModeCheckpoint = Pick<CheckpointState, 'position' | 'rngState' | 'weights' | 'optimState' | 'buffers'>;
+export type ModeCheckpoint = Pick<CheckpointState, 'position' | 'rngState' | 'weights' | 'optimState' | 'buffers' | 'optimLayout'>;
 
-/** What the Optimizer's driver loop needs from a training mode (local now, distributed later). */
+/** What the Optimizer's driver loop needs from a training mode (local, distributed, model averaging). */
 export interface TrainingMode {
+  readonly name: 'local' | 'distributed' | 'average';
   readonly numSamples: number;
+  /** Whether iteration `i` (1-based, counted from the start of training) ends an epoch. */
+  epochEnds(i: number): boolean;
   /** Trains on the next minibatch of the current epoch (starting a new epoch when the last ended). */
   runIteration(lr: number): Promise<IterationResult>;
+  /** Modes that schedule groups of iterations at once (Drizzle): one rate per iteration, one result per iteration. */
+  runGroup?(lrs: number[]): Promise<IterationResult[]>;
+  /** With runGroup: how many iterations the next group may hold. */
+  nextGroupSize?(): number;
+  /** The last group's time split (distributed modes). */
+  timing?(): GroupStats | undefined;
+  /** A summary line of where time went (logged at each validation). */
+  describeTiming?(): string | undefined;
+  /** Releases what the mode holds (executor state, cached data). */
+  dispose?(): Promise<void>;
   /** Writes the current weights into the model (before validation and at the end). */
   syncModel(): void;
   /** The mode's state for a checkpoint. */
@@ -39,6 +54,7 @@ export interface TrainingMode {
 
 /** Local mode over an in-memory array of Samples and one compiled TrainStep (which its creator disposes). */
 export class LocalTraining implements TrainingMode {
+  readonly name = 'local';
   readonly numSamples: number;
   private readonly order: Int32Array;
   private readonly batcher: MiniBatcher;
@@ -63,6 +79,10 @@ export class LocalTraining implements TrainingMode {
     const order = this.order;
     for (let i = 0; i < order.length; i++) order[i] = i;
     if (this.shuffle) this.rng.shuffle(order);
+  }
+
+  epochEnds(i: number): boolean {
+    return i % Math.ceil(this.numSamples / this.batchSize) === 0;
   }
 
   async runIteration(lr: number): Promise<IterationResult> {
@@ -94,6 +114,7 @@ export class LocalTraining implements TrainingMode {
   }
 
   restore(c: ModeCheckpoint): void {
+    if (c.optimLayout === 'flat') throw new DlUserError('DL_BAD_CHECKPOINT', 'this checkpoint was written by distributed training; resume it with the same mode (an RDD as data)');
     this.step.setWeights(c.weights);
     this.step.setOptimState(c.optimState);
     if (c.buffers.length > 0 || (this.backend.getModelBuffers?.(this.model).length ?? 0) > 0) {

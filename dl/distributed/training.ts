@@ -1,0 +1,420 @@
+/**
+ * Distributed training on the engine (BigDL's DistriOptimizer with Drizzle's group scheduling): the
+ * driver side. The training RDD is cut into one partition per task slot and cached on the executors as
+ * minibatch tensors; each iteration is a forward-backward job and a parameter-sync job whose tasks hand
+ * gradient and weight slices to each other through a block exchange (never through the driver). A group
+ * of iterations is submitted at once, its tasks pinned to their slots and queued ahead there, so the
+ * driver is out of the loop until the group ends. Model averaging (SparkNet) uses the same machinery.
+ *
+ * Deadlock freedom: a group starts only when all N slots are live (the backend waits for
+ * replacements); partition i of every job runs only on slot i, which runs its tasks in submission
+ * order, (iteration, phase) order: so the earliest unfinished task always has its inputs. Any failure
+ * aborts the exchange, which wakes every waiter at once.
+ */
+import { DlUserError } from '../errors.ts';
+import { DlInternalError } from '../errors.ts';
+import { planGradStep, planSliceUpdate, planTrainStep, type StepPlan } from '../compile.ts';
+import type { Module } from '../nn/module.ts';
+import type { Loss as NnLoss } from '../nn/loss.ts';
+import type { OptimMethod } from '../optim/optim-method.ts';
+import type { Sample } from '../sample.ts';
+import { singleFeatures } from '../sample.ts';
+import type { IterationResult, ModeCheckpoint, TrainingMode } from '../local-training.ts';
+import { contribBlock, sliceBounds, weightBlock, type DistShape } from './layout.ts';
+import type { InitState, MinibatchRecord, PhaseReport, PhaseResult, PhaseSpec, PrepareSpec } from './tasks.ts';
+// imported for their types; shipped functions get them on executors through moduleRef in env
+import { keySamples, minibatchRecords, runPhase, summarizePartition } from './tasks.ts';
+import type { FlintContext, ExchangeHandle, JobSpec } from '../../engine/context.ts';
+import type { RDD } from '../../engine/rdd/RDD.ts';
+import type { Broadcast } from '../../engine/broadcast/Broadcast.ts';
+import { PartitionIdPassthrough } from '../../engine/rdd/Partitioner.ts';
+import { StorageLevel } from '../../engine/storage/StorageLevel.ts';
+import { moduleRef } from '../../engine/serde/closure.ts';
+import { moduleUrl } from '../../engine/moduleUrl.ts';
+
+const TASKS_URL = moduleUrl('./tasks.ts', import.meta.url);
+
+/** How distributed training runs (the Optimizer's options that apply to it). */
+export interface DistributedConfig {
+  mode: 'distributed' | 'average';
+  /** Iterations per group: a number, or 'auto' (scheduling under 2% of iteration time). */
+  groupSize: number | 'auto';
+  /** Slices on the wire (and in the exchange) as float16. */
+  compress: 'none' | 'fp16';
+  /** Model averaging: local steps per round. */
+  tau: number;
+  /** Bytes of one partition's samples shuffled together per epoch (a window of minibatches). */
+  shuffleWindowBytes: number;
+  /** Test hook: forward-backward reads weights this many iterations stale. */
+  staleness: number;
+  threads: number;
+  seed: number;
+  shuffle: boolean;
+  batchSize: number;
+  /** Class count when labels are class indices, else 0. */
+  classes: number;
+  log: (line: string) => void;
+}
+
+/** Time split of the last group, per iteration (ms), BigDL's breakdown plus scheduling. */
+export interface GroupStats {
+  iterations: number;
+  wallMs: number;
+  /** Driver time not covered by the busiest slot's tasks: submission, result handling, the gaps. */
+  schedulingMs: number;
+  /** Per slot: ms per iteration in each part. */
+  perSlot: Record<string, { getWeights: number; compute: number; putGradients: number; aggregate: number; update: number; putWeights: number }>;
+}
+
+/** Target share of scheduling in a group with groupSize 'auto'. */
+const AUTO_SHARE = 0.02;
+const MAX_GROUP = 256;
+
+/** The Optimizer's distributed TrainingMode. */
+export class DistributedTraining implements TrainingMode {
+  readonly name: 'distributed' | 'average';
+  readonly numSamples: number;
+  readonly iterationsPerEpoch: number;
+  /** Iterations (distributed) or rounds (average) finished. */
+  private finished = 0;
+  private weights: Float32Array;
+  /** Per slice: optimizer slots then the step counter. */
+  private sliceState: Float32Array[][];
+  private buffers: Float32Array[];
+  private replicas: Float32Array[][] = [];
+  private exchange: ExchangeHandle | undefined;
+  private init: Broadcast<InitState> | undefined;
+  private segmentStart = 0;
+  private group: number;
+  /** Set by each group: its time split. */
+  lastStats: GroupStats | undefined;
+  private runSeq = 0;
+
+  private constructor(
+    private readonly ctx: FlintContext, private readonly model: Module, private readonly cfg: DistributedConfig,
+    private readonly shape: DistShape, private readonly cached: RDD<MinibatchRecord>, private readonly plans: Broadcast<{ grad?: StepPlan; train?: StepPlan; slices?: StepPlan[] }>,
+    private readonly sliceSlots: string[], private readonly featureLength: number, private readonly labelLength: number,
+  ) {
+    this.name = cfg.mode;
+    this.numSamples = shape.n;
+    this.iterationsPerEpoch = cfg.mode === 'average' ? Math.ceil(shape.K / cfg.tau) : shape.K;
+    this.weights = getWeights(model);
+    this.buffers = model.namedBuffers().map(([, b]) => b.data.slice());
+    this.sliceState = Array.from({ length: shape.N }, (_, j) => {
+      const [a, b] = sliceBounds(shape.P, shape.N, j);
+      const slots = cfg.mode === 'average' ? [] : (plans.value.slices![j].slotNames.map(() => new Float32Array(b - a)));
+      return cfg.mode === 'average' ? [] : [...slots, new Float32Array(1)];
+    });
+    this.group = cfg.groupSize === 'auto' ? 4 : cfg.groupSize;
+  }
+
+  /**
+   * Prepares distributed training: counts the data, checks every sample on the executors, places them
+   * (see layout.ts) and caches one partition per slot as minibatch tensors (MEMORY_AND_DISK), each on
+   * its slot. Nothing is collected to the driver but one sample (for its shape) and the counts.
+   */
+  static async create(ctx: FlintContext, data: RDD<Sample>, model: Module, criterion: NnLoss, optimMethod: OptimMethod, cfg: DistributedConfig): Promise<DistributedTraining> {
+    const slots = [...ctx.slots];
+    const N = slots.length;
+    const first = (await data.take(1))[0];
+    if (first === undefined) throw new DlUserError('DL_EMPTY_DATA', 'training data has no samples; give at least one Sample');
+    const featureLength = singleFeatures(first, 0).length;
+    const numberLabels = typeof first.label === 'number';
+    const labelLength = numberLabels ? 1 : (first.label as Float32Array).length;
+    const counts = await data.mapPartitions((it) => {
+      let c = 0;
+      for (const _ of it) c++;
+      return [c];
+    }).collect();
+    const offsets: number[] = [];
+    let n = 0;
+    for (const c of counts) {
+      offsets.push(n);
+      n += c;
+    }
+    const gradPlan = cfg.mode === 'distributed' ? planGradStep(model, criterion) : undefined;
+    const trainPlan = cfg.mode === 'average' ? planTrainStep(model, criterion, optimMethod) : undefined;
+    const P = (gradPlan ?? trainPlan)!.params.reduce((a, p) => a + p.shape.reduce((x, y) => x * y, 1), 0);
+    const shape: DistShape = { n, N, B: cfg.batchSize, K: Math.ceil(n / cfg.batchSize), P };
+    if (P < N) throw new DlUserError('DL_BAD_ARGUMENT', `the model has ${P} parameters, fewer than the ${N} slots it would be sliced over; train it with mode: 'local'`);
+    const prep: PrepareSpec = { shape, shuffle: cfg.shuffle, seed: cfg.seed, featureLength, labelLength, numberLabels, classes: cfg.classes };
+    const cached = data
+      .mapPartitionsWithIndex((i, it) => keySamples(it, prep, offsets[i]), { keySamples: moduleRef(TASKS_URL, 'keySamples'), prep, offsets })
+      .repartitionAndSortWithinPartitions(new PartitionIdPassthrough(N) as never)
+      .mapPartitionsWithIndex((i, it) => minibatchRecords(i, it as never, prep), { minibatchRecords: moduleRef(TASKS_URL, 'minibatchRecords'), prep })
+      .persist(StorageLevel.MEMORY_AND_DISK)
+      .setName('training minibatches') as unknown as RDD<MinibatchRecord>;
+    const summary = await ctx.runJob<{ records: number; samples: number }[]>(
+      cached.mapPartitions((it) => summarizePartition(it), { summarizePartition: moduleRef(TASKS_URL, 'summarizePartition') }),
+      'collect', {}, undefined, { pinned: slots });
+    const got = summary.reduce((a, s) => a + s[0].samples, 0);
+    if (got !== n) throw new DlInternalError(`distributed training cached ${got} of ${n} samples`);
+    const slices = cfg.mode === 'distributed'
+      ? Array.from({ length: N }, (_, j) => {
+        const [a, b] = sliceBounds(P, N, j);
+        return planSliceUpdate(optimMethod, b - a);
+      })
+      : undefined;
+    const plans = ctx.broadcast({ grad: gradPlan, train: trainPlan, slices });
+    cfg.log(`distributed training: ${n} samples in ${N} partitions (${summary.map((s) => s[0].samples).join(', ')}) cached on slots ${slots.join(', ')}; ${P} parameters in ${N} slices; ${shape.K} minibatches of ${cfg.batchSize} per epoch`);
+    return new DistributedTraining(ctx, model, cfg, shape, cached, plans, slots, featureLength, labelLength);
+  }
+
+  epochEnds(iteration: number): boolean {
+    if (this.cfg.mode === 'average') {
+      const { K } = this.shape, tau = this.cfg.tau;
+      return Math.floor((iteration * tau) / K) > Math.floor(((iteration - 1) * tau) / K) || (iteration * tau) % K === 0;
+    }
+    return iteration % this.shape.K === 0;
+  }
+
+  /** The group size to plan next: fixed, or adapted from the last group's scheduling share. */
+  nextGroupSize(): number {
+    return this.group;
+  }
+
+  async runIteration(lr: number): Promise<IterationResult> {
+    return (await this.runGroup([lr]))[0];
+  }
+
+  /**
+   * Runs len(lrs) iterations (rounds) as one group and returns each one's result. A failure aborts the
+   * group's exchange and re-runs the group from the state the driver kept (up to flint.task.maxFailures
+   * attempts): at most one group of work is lost.
+   */
+  async runGroup(lrs: number[]): Promise<IterationResult[]> {
+    const attempts = Math.max(1, this.ctx.conf.getNumber('flint.task.maxFailures'));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.tryGroup(lrs);
+      } catch (e) {
+        await this.endSegment();
+        if (attempt >= attempts || !retriable(e)) throw e;
+        this.cfg.log(`distributed training: group of ${lrs.length} iterations from iteration ${this.finished + 1} failed (${(e as Error).message.split('\n')[0]}); resuming from the state after iteration ${this.finished} (attempt ${attempt + 1} of ${attempts})`);
+      }
+    }
+  }
+
+  private async startSegment(): Promise<void> {
+    const { N, P } = this.shape;
+    this.init = this.ctx.broadcast<InitState>({ weights: this.weights, slices: this.sliceState, buffers: this.buffers, replicas: this.replicas });
+    const blocks: { length: number; consumers: readonly string[] }[] = [];
+    for (let v = 0; v < 2; v++) for (let j = 0; j < N; j++) blocks[weightBlock(N, j, v)] = { length: len(P, N, j), consumers: this.sliceSlots };
+    for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) blocks[contribBlock(N, i, j)] = { length: len(P, N, j) + 2, consumers: [this.sliceSlots[j]] };
+    this.exchange = await this.ctx.createExchange({ blocks, dtype: this.cfg.compress === 'fp16' ? 'float16' : 'float32' });
+    this.segmentStart = this.finished;
+    this.runSeq++;
+  }
+
+  private async endSegment(): Promise<void> {
+    const x = this.exchange, init = this.init;
+    this.exchange = undefined;
+    this.init = undefined;
+    if (x !== undefined) {
+      x.abort();
+      await x.destroy().catch(() => undefined);
+    }
+    if (init !== undefined) await init.destroy().catch(() => undefined);
+  }
+
+  private async tryGroup(lrs: number[]): Promise<IterationResult[]> {
+    if (this.exchange === undefined) await this.startSegment();
+    const exchange = this.exchange!;
+    const { N, P } = this.shape;
+    const average = this.cfg.mode === 'average';
+    const G = lrs.length;
+    const acc = this.ctx.collectionAccumulator<PhaseReport>('dl.training');
+    const base = {
+      runId: `${this.ctx.appId}.${this.runSeq}`, start: this.segmentStart, shape: this.shape, slots: this.sliceSlots,
+      exchange: exchange.ref, exchangeDtype: this.cfg.compress === 'fp16' ? 'float16' as const : 'float32' as const,
+      cachedRddId: this.cached.id, shuffle: this.cfg.shuffle, seed: this.cfg.seed, featureLength: this.featureLength,
+      labelLength: this.labelLength, windowRecords: this.windowRecords(), tau: this.cfg.tau, staleness: this.cfg.staleness, threads: this.cfg.threads,
+    };
+    const jobs: JobSpec[] = [];
+    for (let g = 0; g < G; g++) {
+      const t = this.finished + g + 1;
+      const last = g === G - 1;
+      const roundLrs = average ? Array.from({ length: this.cfg.tau }, () => lrs[g]) : [];
+      jobs.push(this.job({ ...base, phase: average ? 'local' : 'fb', t, lrs: roundLrs, returnState: last }, acc));
+      jobs.push(this.job({ ...base, phase: average ? 'average' : 'sync', t, lrs: [lrs[g]], returnState: last }, acc));
+    }
+    const t0 = performance.now();
+    const results = await Promise.all(await this.ctx.submitJobs<PhaseResult>(jobs).then((ps) => {
+      // Every job must settle before the group ends, so one failure does not leave later jobs running unobserved.
+      ps.forEach((p) => p.catch(() => exchange.abort()));
+      return ps;
+    }));
+    const wallMs = performance.now() - t0;
+
+    // the state the driver keeps: every slice's weights and optimizer state, and partition 0's buffers
+    const weights = new Float32Array(P);
+    for (const r of results[results.length - 1].flat()) {
+      if (r === null || !('j' in r)) continue;
+      weights.set(r.weights, sliceBounds(P, N, r.j)[0]);
+      this.sliceState[r.j] = r.optim.length ? r.optim : this.sliceState[r.j];
+    }
+    this.weights = weights;
+    for (const r of results[results.length - 2].flat()) {
+      if (r === null || !('buffers' in r)) continue;
+      if (r.buffers.length) this.buffers = r.buffers;
+      if (r.replica) this.replicas[r.replica.i] = r.replica.optim;
+    }
+    const reports = acc.value;
+    this.finished += G;
+    this.lastStats = this.stats(reports, G, wallMs);
+    if (this.cfg.groupSize === 'auto') {
+      const s = this.lastStats;
+      const perIter = Math.max(1e-3, (s.wallMs - s.schedulingMs) / G);
+      this.group = Math.max(1, Math.min(MAX_GROUP, Math.ceil((s.schedulingMs * (1 - AUTO_SHARE)) / (AUTO_SHARE * perIter))));
+    }
+    return Array.from({ length: G }, (_, g) => {
+      const t = this.finished - G + g + 1;
+      const rs = reports.filter((r) => r.t === t);
+      const compute = (phase: PhaseReport['phase']) => Math.max(0, ...rs.filter((r) => r.phase === phase).map((r) => r.computeMs));
+      if (average) {
+        const local = rs.filter((r) => r.phase === 'local');
+        const count = local.reduce((a, r) => a + (r.count ?? 0), 0);
+        const lossSum = local.reduce((a, r) => a + (r.lossSum ?? 0), 0);
+        return { loss: count > 0 ? lossSum / count : NaN, count, epochEnded: this.epochEnds(t), computeMs: compute('local') + compute('average') };
+      }
+      const head = rs.find((r) => r.phase === 'sync' && r.partition === 0)!;
+      return { loss: head.loss!, count: head.count!, epochEnded: this.epochEnds(t), computeMs: compute('fb') + compute('sync') };
+    });
+  }
+
+  private job(spec: PhaseSpec, acc: { add(v: PhaseReport): void }): JobSpec {
+    const plans = this.plans, init = this.init!;
+    const rdd = this.cached.mapPartitionsWithIndex(
+      (i, it, tc) => runPhase(i, it, tc, spec, plans, init, acc),
+      { runPhase: moduleRef(TASKS_URL, 'runPhase'), spec, plans, init, acc },
+    );
+    return { rdd, op: 'collect', params: {}, opts: { pinned: this.sliceSlots, maxFailures: 1, queueAhead: true } };
+  }
+
+  private windowRecords(): number {
+    const perRecord = Math.max(1, Math.ceil(this.shape.B / this.shape.N) * this.featureLength * 4);
+    return Math.max(1, Math.min(32767, Math.floor(this.cfg.shuffleWindowBytes / perRecord)));
+  }
+
+  private stats(reports: PhaseReport[], G: number, wallMs: number): GroupStats {
+    const perSlot: GroupStats['perSlot'] = {};
+    const busy = new Map<string, number>();
+    for (const r of reports) {
+      const s = (perSlot[r.slot] ??= { getWeights: 0, compute: 0, putGradients: 0, aggregate: 0, update: 0, putWeights: 0 });
+      if (r.phase === 'fb' || r.phase === 'local') {
+        s.getWeights += r.getMs / G;
+        s.compute += r.computeMs / G;
+        s.putGradients += r.putMs / G;
+      } else {
+        s.aggregate += r.getMs / G;
+        s.update += r.computeMs / G;
+        s.putWeights += r.putMs / G;
+      }
+      busy.set(r.slot, (busy.get(r.slot) ?? 0) + r.runMs);
+    }
+    const busiest = Math.max(0, ...busy.values());
+    return { iterations: G, wallMs, schedulingMs: Math.max(0, wallMs - busiest), perSlot };
+  }
+
+  timing(): GroupStats | undefined {
+    return this.lastStats;
+  }
+
+  /** BigDL's metrics summary: the last group's time split per iteration, per slot, and the scheduling share. */
+  describeTiming(): string | undefined {
+    const s = this.lastStats;
+    if (s === undefined) return undefined;
+    const parts = Object.entries(s.perSlot).map(([slot, t]) =>
+      `${slot}: get weights ${t.getWeights.toFixed(2)}, compute ${t.compute.toFixed(2)}, put gradients ${t.putGradients.toFixed(2)}, aggregate ${t.aggregate.toFixed(2)}, update ${t.update.toFixed(2)}, put weights ${t.putWeights.toFixed(2)}`);
+    return `time per iteration (ms) over the last group of ${s.iterations}: ${(s.wallMs / s.iterations).toFixed(2)} wall, scheduling ${(100 * s.schedulingMs / s.wallMs).toFixed(1)}%; ${parts.join('; ')}`;
+  }
+
+  syncModel(): void {
+    setWeights(this.model, this.weights);
+    const named = this.model.namedBuffers();
+    if (this.buffers.length === named.length) named.forEach(([, b], i) => (b.data = this.buffers[i].slice()));
+  }
+
+  checkpoint(): ModeCheckpoint {
+    // Optimizer state as one vector per slot over the whole parameter vector, then the step counter:
+    // independent of N, so a run can resume on a different number of slots.
+    return {
+      position: (this.finished % this.iterationsPerEpoch),
+      rngState: [],
+      weights: this.weights.slice(),
+      optimState: this.cfg.mode === 'average' ? [] : flatOptimState(this.sliceState, this.shape),
+      buffers: this.buffers.map((b) => b.slice()),
+      optimLayout: 'flat',
+    };
+  }
+
+  restore(c: ModeCheckpoint & { iteration?: number }): void {
+    if (c.weights.length !== this.shape.P) throw new DlUserError('DL_BAD_CHECKPOINT', `checkpoint holds ${c.weights.length} weights; the model has ${this.shape.P}`);
+    this.weights = c.weights.slice();
+    if (this.cfg.mode !== 'average' && c.optimState.length > 0) {
+      if (c.optimLayout !== 'flat') throw new DlUserError('DL_BAD_CHECKPOINT', 'this checkpoint was written by local training; resume it with mode: \'local\'');
+      this.sliceState = sliceOptimState(c.optimState, this.shape);
+    }
+    if (c.buffers.length) this.buffers = c.buffers.map((b) => b.slice());
+    this.finished = c.iteration ?? 0;
+  }
+
+  async dispose(): Promise<void> {
+    await this.endSegment();
+    if (!this.ctx.isStopped) {
+      await this.ctx.clearExecutorObjects(`dl.train.${this.ctx.appId}.`);
+      await this.plans.destroy().catch(() => undefined);
+      await this.cached.unpersist();
+    }
+  }
+}
+
+const len = (P: number, N: number, j: number) => {
+  const [a, b] = sliceBounds(P, N, j);
+  return b - a;
+};
+
+/** Whether a failed group is worth re-running: executor and exchange failures are; the user's own errors are not. */
+function retriable(e: unknown): boolean {
+  const cause = (e as { cause?: { code?: string } }).cause;
+  const code = cause?.code ?? (e as { code?: string }).code;
+  return !(typeof code === 'string' && code.startsWith('DL_'));
+}
+
+function getWeights(model: Module): Float32Array {
+  const ps = model.parameters();
+  const out = new Float32Array(ps.reduce((a, p) => a + p.data.length, 0));
+  let off = 0;
+  for (const p of ps) {
+    out.set(p.data, off);
+    off += p.data.length;
+  }
+  return out;
+}
+
+function setWeights(model: Module, w: Float32Array): void {
+  let off = 0;
+  for (const p of model.parameters()) {
+    p.data = w.slice(off, off + p.data.length);
+    off += p.data.length;
+  }
+}
+
+/** Per-slice optimizer state -> one full-length vector per slot, then the step counter. */
+function flatOptimState(slices: Float32Array[][], s: DistShape): Float32Array[] {
+  const nSlots = slices[0].length - 1;
+  const out = Array.from({ length: nSlots }, () => new Float32Array(s.P));
+  slices.forEach((st, j) => {
+    const [a] = sliceBounds(s.P, s.N, j);
+    for (let k = 0; k < nSlots; k++) out[k].set(st[k], a);
+  });
+  return [...out, slices[0][nSlots].slice()];
+}
+
+function sliceOptimState(flat: Float32Array[], s: DistShape): Float32Array[][] {
+  const nSlots = flat.length - 1;
+  return Array.from({ length: s.N }, (_, j) => {
+    const [a, b] = sliceBounds(s.P, s.N, j);
+    return [...Array.from({ length: nSlots }, (_, k) => flat[k].slice(a, b)), flat[nSlots].slice()];
+  });
+}
