@@ -3,5 +3,5 @@ import { registerFormat } from '../../engine/sources.ts';
 
 registerFormat('text', new URL('./text.ts', import.meta.url).href);
 
-export { expandInputPaths, type InputFile } from './paths.ts';
+export { expandInputPaths, type InputFile } from '../input/index.ts';
 export type { TextOptions, TextSplit, WholeFilesSplit } from './text.ts';
