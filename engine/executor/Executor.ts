@@ -7,7 +7,7 @@ import { FlintError } from '../errors.ts';
 import type { MapStatus, ShuffleWriteSpec } from '../shuffle/api.ts';
 import { newWriteMetrics, writeShuffle, writeShuffleAsync } from '../shuffle/index.ts';
 import { compareKeys } from '../serde/keys.ts';
-import { ShuffleFetchFailedError } from '../shuffle/errors.ts';
+import { ShuffleFetchFailedError } from '../catalogue.ts';
 import { decodePlan, type EncodedPlan } from '../serde/plan.ts';
 import type { ExecutorServices } from '../serde/rebuild.ts';
 import { BlockManager, type BlockUpdate } from '../storage/BlockManager.ts';

@@ -6,7 +6,7 @@ export { writeShuffle, writeShuffleAsync, dataFilePath, newWriteMetrics, type Sh
 export { readShuffle, readSegmentBytes, newReadMetrics, type ShuffleReadMetrics, type FetchedSegments } from './reader.ts';
 export { cogroupIterators, type CoGroupSpec } from './cogroup.ts';
 export type { SpillMetrics } from './appendOnlyMap.ts';
-export { ShuffleFetchFailedError } from './errors.ts';
+export { ShuffleFetchFailedError } from '../catalogue.ts';
 export { encodeRecordArray, decodeRecordArray } from './codec.ts';
 
 /** Deletes every file of shuffle `shuffleId` under `dir` (map outputs, spills, temporaries); returns how many. */
