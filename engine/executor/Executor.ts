@@ -1,11 +1,12 @@
 /** The executor runtime: runs tasks on one task slot and holds what outlives them (decoded plans, cached blocks, broadcast values, map statuses, the object cache). */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deserialize } from 'node:v8';
 import { engineError } from '../catalogue.ts';
 import { FlintError } from '../errors.ts';
 import type { MapStatus, ShuffleWriteSpec } from '../shuffle/api.ts';
-import { newWriteMetrics, writeShuffle, writeShuffleAsync } from '../shuffle/index.ts';
+import { newWriteMetrics, shuffleManager, type ShuffleManager } from '../shuffle/index.ts';
+import { createBroadcastFactory, type BroadcastFactory } from '../broadcast/Broadcast.ts';
 import { compareKeys } from '../serde/keys.ts';
 import { ShuffleFetchFailedError } from '../catalogue.ts';
 import { decodePlan, type EncodedPlan } from '../serde/plan.ts';
@@ -28,6 +29,10 @@ export interface ExecutorConfig {
   coresPerTask: number;
   /** flint.task.cpuStats: measure each task's on-CPU and run-queue time (Linux schedstat). */
   cpuStats?: boolean;
+  /** flint.shuffle.manager: the shuffle implementation's name (default 'sort'). */
+  shuffleManager?: string;
+  /** flint.broadcast.factory: how broadcast values are fetched (default 'file'). */
+  broadcastFactory?: string;
 }
 
 /**
@@ -139,6 +144,8 @@ export class ExecutorRuntime implements ExecutorEnv, ExecutorServices {
   readonly shuffleDir: string;
   readonly spillDir: string;
   readonly shuffleMemoryBytes: number;
+  readonly shuffleManager: ShuffleManager;
+  private readonly broadcastFactory: BroadcastFactory;
   private readonly cpuStats: boolean;
   readonly coresPerTask: number;
   /** How many times this executor read a broadcast from its source (once per broadcast). */
@@ -157,6 +164,8 @@ export class ExecutorRuntime implements ExecutorEnv, ExecutorServices {
     mkdirSync(this.spillDir, { recursive: true });
     this.blockManager = new BlockManager(cfg.executorId, join(cfg.localDir, 'blocks', cfg.executorId), join(cfg.localDir, 'shared'), cfg.storageMemoryBytes);
     this.shuffleMemoryBytes = cfg.shuffleMemoryBytes;
+    this.shuffleManager = shuffleManager(cfg.shuffleManager ?? 'sort');
+    this.broadcastFactory = createBroadcastFactory(cfg.broadcastFactory ?? 'file', cfg.localDir);
     this.cpuStats = cfg.cpuStats === true;
     this.coresPerTask = cfg.coresPerTask;
   }
@@ -190,13 +199,14 @@ export class ExecutorRuntime implements ExecutorEnv, ExecutorServices {
     return h;
   }
 
-  /** A broadcast's value: read from its file the first time on this executor, then from memory. */
-  broadcastValue(id: number, path: string): unknown {
+  /** A broadcast's value: fetched through the broadcast factory the first time on this executor, then from memory. */
+  broadcastValue(id: number, location: string): unknown {
     if (this.broadcasts.has(id)) return this.broadcasts.get(id);
-    if (!existsSync(path)) {
+    const bytes = this.broadcastFactory.fetch(id, location);
+    if (bytes === undefined) {
       throw engineError('BROADCAST_DESTROYED', `broadcast ${id} was destroyed (or its context stopped) before this task read it; create a new broadcast`);
     }
-    const v = deserialize(readFileSync(path));
+    const v = deserialize(bytes);
     this.broadcastFetches++;
     this.broadcasts.set(id, v);
     return v;
@@ -265,8 +275,8 @@ export class ExecutorRuntime implements ExecutorEnv, ExecutorServices {
     } as ShuffleWriteSpec<unknown, unknown, unknown>;
     // An async chain (awaits in a map stage) streams into the writer in batches, spilling as a sync one does.
     const status = isAsyncIter(it)
-      ? await writeShuffleAsync(spec, it as AsyncIterator<[unknown, unknown]>, this.executorId, w)
-      : writeShuffle(spec, it as Iterator<[unknown, unknown]>, this.executorId, w);
+      ? await this.shuffleManager.writeAsync(spec, it as AsyncIterator<[unknown, unknown]>, this.executorId, w)
+      : this.shuffleManager.write(spec, it as Iterator<[unknown, unknown]>, this.executorId, w);
     tc.metrics.shuffleRecordsWritten += w.recordsWritten;
     tc.metrics.shuffleBytesWritten += w.bytesWritten;
     tc.metrics.spillCount += w.spillCount;

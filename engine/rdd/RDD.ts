@@ -7,7 +7,7 @@ import type { Partitioner } from '../shuffle/api.ts';
 import type { TaskContext } from '../executor/TaskContext.ts';
 import type { FlintContext } from '../context.ts';
 import { Dependency, OneToOneDependency } from './Dependency.ts';
-import { HashPartitioner, PartitionIdPassthrough, RangePartitioner } from './Partitioner.ts';
+import { HashPartitioner, PartitionIdPassthrough, RangeSampling } from './Partitioner.ts';
 import { StatCounter } from './StatCounter.ts';
 import { seededRandom } from './random.ts';
 import { rddKinds } from './kinds.ts';
@@ -568,8 +568,7 @@ export abstract class RDD<T> {
     const n = numPartitions ?? this.defaultPartitionCount();
     checkPositiveInt('sortByKey numPartitions', n);
     const ordering = compare === undefined ? undefined : this.ship(compare, env, 'sortByKey');
-    const p = new RangePartitioner(n, ascending, ordering);
-    return new rddKinds.ShuffledRDD<K_<T>, V_<T>, V_<T>>(this, p, undefined, false, { ordering, ascending, sampleFrom: this, live: compare });
+    return new rddKinds.ShuffledRDD<K_<T>, V_<T>, V_<T>>(this, new RangeSampling(n, this), undefined, false, { ordering, ascending, live: compare });
   }
 
   /** Repartitioned by `partitioner`; the same RDD when it already is. */
