@@ -2,7 +2,10 @@
 export { FlintContext, parseMaster, type FlintContextOptions, type MasterSpec } from './context.ts';
 export type { TaskTimelineEntry } from './scheduler/TaskScheduler.ts';
 export { FlintConf, ENGINE_CONF_DEFAULTS } from './conf.ts';
-export { RDD, defaultPartitioner, type Partition, type Env, type Comparator } from './rdd/RDD.ts';
+export { RDD, defaultPartitioner, type Partition, type Env, type Comparator, type PartitionFn, type IndexedPartitionFn } from './rdd/RDD.ts';
+export { PairRDDFunctions } from './rdd/PairRDDFunctions.ts';
+export { DoubleRDDFunctions } from './rdd/DoubleRDDFunctions.ts';
+export type { ShuffleOptions, CombineOptions, MapPartitionsOptions, SortOptions, GroupByOptions } from './rdd/options.ts';
 export { Dependency, NarrowDependency, OneToOneDependency, RangeDependency, ListDependency, ShuffleDependency } from './rdd/Dependency.ts';
 export { MapPartitionsRDD } from './rdd/MapPartitionsRDD.ts';
 export { ShuffledRDD } from './rdd/ShuffledRDD.ts';
