@@ -1,6 +1,7 @@
 /** An executor process of `local-cluster[N,cores,memMB]`: hosts `cores` task slots (worker threads) and relays the driver's task and control messages to them over IPC. */
 import { LocalBackend } from '../scheduler/backends/LocalBackend.ts';
-import type { ControlMessage, ExecutorConfig, TaskMessage } from './Executor.ts';
+import type { ExecutorConfig } from './Executor.ts';
+import type { ControlMessage, TaskMessage } from '../scheduler/protocol.ts';
 import { toTaskError } from './Executor.ts';
 
 /** Messages between the driver and an executor process. */

@@ -2,7 +2,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { engineError } from '../../catalogue.ts';
-import type { ControlMessage, ExecutorConfig, TaskMessage, TaskResult } from '../../executor/Executor.ts';
+import type { ExecutorConfig } from '../../executor/Executor.ts';
+import type { ControlMessage, TaskMessage, TaskResult } from '../protocol.ts';
 import type { FromExecutorProcess, ToExecutorProcess } from '../../executor/processMain.ts';
 import type { SchedulerBackend } from './SchedulerBackend.ts';
 
