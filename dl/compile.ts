@@ -18,7 +18,7 @@
  * Optimizer state (slots and the step counter) lives in the TrainStep / SliceUpdate.
  */
 import * as F from '../ops/api.ts';
-import { BATCH, Graph, type Shape, type Tensor } from '../ops/ir.ts';
+import { BATCH, Graph, type Shape, type Tensor } from '../ops/index.ts';
 import { gradients } from '../ops/autodiff.ts';
 import { emitModel } from '../ops/onnx/emit.ts';
 import { loadModel, ort } from '../ops/runtime.ts';

@@ -1,11 +1,15 @@
 /** FlintConf: string-keyed settings with typed getters; every key the engine reads is listed with its default. */
+import { checkBroadcastFactory } from './broadcast/Broadcast.ts';
 import { engineError } from './catalogue.ts';
+import { shuffleManager } from './shuffle/manager.ts';
 
 /** Keys the engine reads, with defaults (documented in docs/architecture/engine.md). */
 export const ENGINE_CONF_DEFAULTS: Record<string, string | number | boolean> = {
   'flint.default.parallelism': 0,
   'flint.task.maxFailures': 1,
   'flint.shuffle.memoryBytes': 64 << 20,
+  'flint.shuffle.manager': 'sort',
+  'flint.broadcast.factory': 'file',
   'flint.storage.memoryBytes': 256 << 20,
   'flint.locality.wait': 3000,
   'flint.ui.showProgress': true,
@@ -63,10 +67,12 @@ export class FlintConf {
     this.getInt('flint.network.timeout', 1);
     this.getBoolean('flint.ui.showProgress');
     this.getBoolean('flint.task.cpuStats');
-    for (const key of ['flint.local.dir', 'flint.executor.preloadFormats']) {
+    for (const key of ['flint.local.dir', 'flint.executor.preloadFormats', 'flint.shuffle.manager', 'flint.broadcast.factory']) {
       const v = this.get(key);
       if (typeof v !== 'string') throw engineError('BAD_CONF', `conf '${key}' must be a string; got ${JSON.stringify(v)}`);
     }
+    shuffleManager(this.getString('flint.shuffle.manager'));
+    checkBroadcastFactory(this.getString('flint.broadcast.factory'));
   }
 
   getBoolean(key: string, dflt?: boolean): boolean {

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { engineError } from './catalogue.ts';
 import { FlintConf } from './conf.ts';
 import { Accumulator, CollectionAccumulator, DoubleAccumulator, LongAccumulator } from './Accumulator.ts';
-import { Broadcast, FileBroadcastFactory, type BroadcastFactory } from './broadcast/Broadcast.ts';
+import { Broadcast, createBroadcastFactory, type BroadcastFactory } from './broadcast/Broadcast.ts';
 import type { AccUpdate } from './executor/TaskContext.ts';
 import { callSite } from './serde/closure.ts';
 import { DAGScheduler } from './scheduler/DAGScheduler.ts';
@@ -17,7 +17,7 @@ import type { SchedulerBackend } from './scheduler/backends/SchedulerBackend.ts'
 import type { JobOptions } from './scheduler/stages.ts';
 import { checkLayout, type ExchangeLayout, type ExchangeRef } from './storage/exchange.ts';
 import { ConsoleProgressBar } from './ui/ConsoleProgressBar.ts';
-import { removeShuffle } from './shuffle/index.ts';
+import { shuffleManager, type ShuffleManager } from './shuffle/index.ts';
 import { RDD } from './rdd/RDD.ts';
 import { ParallelCollectionRDD } from './rdd/ParallelCollectionRDD.ts';
 import { RangeRDD } from './rdd/RangeRDD.ts';
@@ -115,6 +115,8 @@ export class FlintContext {
   private readonly taskScheduler: TaskScheduler;
   private readonly tracker = new MapOutputTracker();
   private readonly broadcastFactory: BroadcastFactory;
+  /** The shuffle implementation (flint.shuffle.manager); the driver uses it to delete shuffles' files. */
+  private readonly shuffleManager: ShuffleManager;
   /**
    * Accumulators by id, held weakly (Spark's AccumulatorContext): one the application dropped cannot
    * be read, so its updates need not be merged, and a loop creating accumulators does not grow this.
@@ -156,7 +158,8 @@ export class FlintContext {
     this.appId = appId;
     this.localDir = localDir;
     this.backend = backend;
-    this.broadcastFactory = new FileBroadcastFactory(join(this.localDir, 'broadcast'));
+    this.broadcastFactory = createBroadcastFactory(conf.getString('flint.broadcast.factory'), this.localDir);
+    this.shuffleManager = shuffleManager(conf.getString('flint.shuffle.manager'));
     this.taskScheduler = new TaskScheduler(this.backend, this.tracker, (e) => this.dagScheduler.post(e), this.conf.getNumber('flint.locality.wait'));
     this.dagScheduler = new DAGScheduler(this.tracker, this.taskScheduler, () => this.conf.getNumber('flint.task.maxFailures'), (u) => this.mergeAccumulators(u));
     if (process.stderr.isTTY && this.conf.getBoolean('flint.ui.showProgress')) {
@@ -182,6 +185,8 @@ export class FlintContext {
       storageMemoryBytes: conf.getNumber('flint.storage.memoryBytes'),
       coresPerTask: 1,
       cpuStats: conf.getBoolean('flint.task.cpuStats'),
+      shuffleManager: conf.getString('flint.shuffle.manager'),
+      broadcastFactory: conf.getString('flint.broadcast.factory'),
     };
     let backend: SchedulerBackend;
     try {
@@ -342,7 +347,7 @@ export class FlintContext {
 
   private async removeShuffleEverywhere(shuffleId: number): Promise<void> {
     this.tracker.unregister(shuffleId);
-    removeShuffle(shuffleId, join(this.localDir, 'shuffle'));
+    this.shuffleManager.remove(shuffleId, join(this.localDir, 'shuffle'));
     await this.controlAll('dropShuffle', shuffleId);
   }
 
@@ -502,7 +507,7 @@ export class FlintContext {
     this.stopped = true;
     this.progressBar?.stop();
     await this.backend.stop();
-    for (const id of this.tracker.shuffleIds()) removeShuffle(id, join(this.localDir, 'shuffle'));
+    for (const id of this.tracker.shuffleIds()) this.shuffleManager.remove(id, join(this.localDir, 'shuffle'));
     rmSync(this.localDir, { recursive: true, force: true });
   }
 }

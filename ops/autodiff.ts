@@ -1,7 +1,8 @@
 /** Reverse-mode autodiff over the IR: builds the gradient graph of a scalar with respect to chosen tensors. */
 import { OpsUserError, OpsInternalError, OpsErrorCode } from './errors.ts';
 import { getOp } from './registry.ts';
-import { isFloat, shapeStr, type Tensor } from './ir.ts';
+import { isFloat, shapeStr } from './shape.ts';
+import type { Tensor } from './ir.ts';
 import * as F from './api.ts';
 
 export interface GradOptions {

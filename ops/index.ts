@@ -1,4 +1,7 @@
 /** Public surface of ops/: the graph IR, operator registry, autodiff, ONNX emitter, onnxruntime wrapper and gradient checks. */
+// Registers the built-in operators: every graph is built after this entry point is loaded.
+import './defs/index.ts';
+
 export { Graph, Tensor, Node, BATCH, broadcastShapes, type DType, type Dim, type Shape, type TensorType, type Attrs, type ConstData } from './ir.ts';
 export { registerOp, getOp, listOps, type OpDef, type GradRule, type Lowering, type OnnxAttr } from './registry.ts';
 export { gradients, type GradOptions } from './autodiff.ts';

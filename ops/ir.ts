@@ -1,7 +1,8 @@
 /** The graph IR: symbolic tensors (dtype + shape with symbolic dims such as the batch 'N'), nodes and graphs. */
-import './defs/index.ts';
 import { OpsUserError, OpsErrorCode, OpsInternalError } from './errors.ts';
-import { getOp } from './registry.ts';
+import { builtinOpsLoaded, getOp } from './registry.ts';
+
+export { isFloat, staticSize, normAxis, broadcastShapes, shapeStr } from './shape.ts';
 
 /** Element types the IR knows; float32 for training, float64 for gradient checks. */
 export type DType = 'float32' | 'float64' | 'int64' | 'bool';
@@ -65,6 +66,15 @@ export class Graph {
   /** Name of the scope that builds nodes, used in error messages (a layer name). */
   scope: string | null = null;
 
+  constructor() {
+    // The built-in operators are loaded by the ops entry point (ops/index.ts), not by this module
+    // (their definitions import the IR's types): a graph built without it would fail at its first op.
+    if (!builtinOpsLoaded()) {
+      throw new OpsInternalError(OpsErrorCode.INTERNAL,
+        "a Graph was created before the built-in operators were registered; import ops/index.ts (or 'flint'), which loads ops/defs/, instead of ops/ir.ts alone");
+    }
+  }
+
   /** Declares a graph input. `name` must be unique; it becomes the ONNX input name. */
   input(name: string, dtype: DType, shape: Shape): Tensor {
     if (this.inputs.some(t => t.node.attrs.name === name)) {
@@ -121,52 +131,4 @@ function toConstData(data: ConstData | number[], dtype: DType): ConstData {
     case 'bool':
       return data instanceof Uint8Array ? data : Uint8Array.from(data as ArrayLike<number>, v => (v ? 1 : 0));
   }
-}
-
-/** True for float32/float64. */
-export function isFloat(dtype: DType): boolean {
-  return dtype === 'float32' || dtype === 'float64';
-}
-
-/** Product of static dims, or null when any dim is symbolic. */
-export function staticSize(shape: Shape): number | null {
-  let n = 1;
-  for (const d of shape) {
-    if (typeof d !== 'number') return null;
-    n *= d;
-  }
-  return n;
-}
-
-/** Normalises a possibly negative axis against a rank. */
-export function normAxis(axis: number, rank: number, op: string): number {
-  const a = axis < 0 ? axis + rank : axis;
-  if (!Number.isInteger(a) || a < 0 || a >= rank) {
-    throw new OpsUserError(OpsErrorCode.BAD_ARGUMENT, `${op}: axis ${axis} is out of range for rank ${rank}`);
-  }
-  return a;
-}
-
-/** NumPy-style broadcast of two shapes; symbolic dims broadcast only with 1 or themselves. */
-export function broadcastShapes(a: Shape, b: Shape, op: string): Shape {
-  const n = Math.max(a.length, b.length);
-  const out: Shape = [];
-  for (let i = 0; i < n; i++) {
-    const da = i < n - a.length ? 1 : a[i - (n - a.length)];
-    const db = i < n - b.length ? 1 : b[i - (n - b.length)];
-    if (da === db) out.push(da);
-    else if (da === 1) out.push(db);
-    else if (db === 1) out.push(da);
-    else {
-      throw new OpsUserError(
-        OpsErrorCode.SHAPE_MISMATCH,
-        `${op}: shapes [${a.join(',')}] and [${b.join(',')}] do not broadcast (dim ${i}: ${da} vs ${db})`,
-      );
-    }
-  }
-  return out;
-}
-
-export function shapeStr(s: Shape): string {
-  return `[${s.join(',')}]`;
 }

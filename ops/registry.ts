@@ -52,6 +52,18 @@ export interface OpDef {
 
 const registry = new Map<string, OpDef>();
 
+let builtinsLoaded = false;
+
+/** Called once by ops/defs/index.ts after every built-in operator is registered. */
+export function markBuiltinOpsLoaded(): void {
+  builtinsLoaded = true;
+}
+
+/** Whether ops/defs/ has been loaded (by the ops entry point, ops/index.ts). */
+export function builtinOpsLoaded(): boolean {
+  return builtinsLoaded;
+}
+
 /** Registers an operator; registering a name twice throws. */
 export function registerOp(def: OpDef): void {
   if (registry.has(def.name)) {

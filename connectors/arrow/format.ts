@@ -1,12 +1,11 @@
 /** The Arrow IPC format module: IPC files split by record batch groups, IPC streams read whole; the writer writes IPC files (or streams). */
 import { closeSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { RecordBatch, RecordBatchFileWriter, RecordBatchReader, RecordBatchStreamWriter } from 'apache-arrow';
-import { batchColumns, makeBatch } from '../../engine/sql/columns.ts';
-import { byNameConformer } from '../../engine/sql/datasource.ts';
-import { SqlUserError } from '../../engine/sql/errors.ts';
-import { listInputFiles } from '../../engine/sql/files.ts';
-import { parseSchema, schemaSpecOf, toArrowSchema, type SchemaLike, type SchemaSpec } from '../../engine/sql/types.ts';
-import type { InputSplit } from '../../engine/sources.ts';
+import {
+  batchColumns, byNameConformer, makeBatch, parseSchema, schemaSpecOf, SqlUserError, toArrowSchema,
+  type InputSplit, type SchemaLike, type SchemaSpec,
+} from '../../engine/sql/datasource.ts';
+import { expandInputPaths } from '../input/index.ts';
 
 /** A split: batches [first, last) of one file (all of a stream: last = -1). */
 interface ArrowSplit extends InputSplit {
@@ -42,7 +41,7 @@ function reader(path: string): RecordBatchReader {
 
 /** IPC files: groups of record batches, about minPartitions splits in all. Streams: one split per file. */
 export async function planSplits(path: string | string[], minPartitions: number, _options: Record<string, unknown>): Promise<InputSplit[]> {
-  const files = listInputFiles(path);
+  const files = expandInputPaths(path);
   const splits: ArrowSplit[] = [];
   const perFile = Math.max(1, Math.ceil(minPartitions / Math.max(1, files.length)));
   for (const f of files) {
@@ -77,9 +76,8 @@ export function* readSplit(split: InputSplit, options: Record<string, unknown>):
 
 /** The schema of the first file. */
 export async function inferSchema(path: string | string[], _options: Record<string, unknown>): Promise<SchemaSpec> {
-  const files = listInputFiles(path);
-  if (files.length === 0) throw new SqlUserError('PATH_NOT_FOUND', `arrow: no files at ${String(path)}`);
-  return schemaSpecOf(reader(files[0].path).schema);
+  const [first] = expandInputPaths(path);
+  return schemaSpecOf(reader(first.path).schema);
 }
 
 export const fileExtension = '.arrow';

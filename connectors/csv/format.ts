@@ -6,17 +6,14 @@
  * quotes then ends the record, which is malformed (unterminated quote). With `multiLine: true` quoted
  * fields may hold newlines and each file is read whole as one split (Spark's rule).
  */
-import { closeSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import type { RecordBatch } from 'apache-arrow';
-import { batchColumns, getValue, stringAt } from '../../engine/sql/columns.ts';
-import { columnBuilder, finishBatch, NumberBuilder, POW10, type ColumnBuilder } from '../../engine/sql/builders.ts';
-import { parseModeOption, type ParseMode } from '../../engine/sql/datasource.ts';
-import { SqlUserError } from '../../engine/sql/errors.ts';
-import { parseScalar } from '../../engine/sql/eval.ts';
-import { listInputFiles } from '../../engine/sql/files.ts';
-import { lineChunks, lineNumberAt, planLineSplits, type FileSplit } from '../../engine/sql/lines.ts';
-import { parseSchema, vectorSize, type SchemaLike, type SchemaSpec, type TypeName } from '../../engine/sql/types.ts';
-import type { InputSplit } from '../../engine/sources.ts';
+import {
+  batchColumns, getValue, parseModeOption, parseScalar, parseSchema, SqlUserError, stringAt, vectorSize,
+  type InputSplit, type ParseMode, type SchemaLike, type SchemaSpec, type TypeName,
+} from '../../engine/sql/datasource.ts';
+import { columnBuilder, finishBatch, NumberBuilder, POW10, type ColumnBuilder } from '../input/builders.ts';
+import { asFileSplit, expandInputPaths, lineChunks, lineNumberAt, planFileSplits, readFileHead, readWholeFile } from '../input/index.ts';
 
 /** CSV options (Spark's names). */
 export interface CsvOptions {
@@ -215,12 +212,12 @@ function isNull(f: Fields, k: number, nullBytes: Uint8Array): boolean {
 
 /** Planning: line-aligned byte ranges, or whole files in multiLine mode. */
 export async function planSplits(path: string | string[], minPartitions: number, options: Record<string, unknown>): Promise<InputSplit[]> {
-  return planLineSplits(path, minPartitions, options, !csvOptions(options).multiLine);
+  return planFileSplits(path, minPartitions, options, { format: 'csv', splittable: !csvOptions(options).multiLine });
 }
 
 /** Reads one split as RecordBatches of options.schema. */
 export function* readSplit(split: InputSplit, options: Record<string, unknown>): Generator<RecordBatch> {
-  const fs = split as FileSplit;
+  const fs = asFileSplit(split, 'csv');
   const o = csvOptions(options);
   const schema = parseSchema(options.schema as SchemaLike, 'csv schema');
   const corruptIdx = schema.findIndex(f => f.name === o.columnNameOfCorruptRecord);
@@ -249,7 +246,7 @@ export function* readSplit(split: InputSplit, options: Record<string, unknown>):
   };
 
   const chunks: Iterable<{ bytes: Uint8Array; offset: number }> = o.multiLine
-    ? [{ bytes: readFileSync(fs.path), offset: 0 }]
+    ? [{ bytes: readWholeFile(fs.path), offset: 0 }]
     : lineChunks(fs);
   for (const chunk of chunks) {
     const b = chunk.bytes;
@@ -285,7 +282,7 @@ export function* readSplit(split: InputSplit, options: Record<string, unknown>):
         while (recEnd > recStart && (b[recEnd - 1] === 10 || b[recEnd - 1] === 13)) recEnd--;
         const text = decoder.decode(b.subarray(recStart, recEnd));
         if (o.mode === 'FAILFAST') {
-          const line = lineNumberAt(fs.path, chunk.offset + recStart);
+          const line = lineNumberAt(fs, chunk.offset + recStart);
           throw new SqlUserError('MALFORMED_RECORD',
             `csv: malformed record at ${fs.path}:${line}: ${JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}...` : text)} (${describeProblem(count, dataCols.length, badQuote)}); fix the data, or read with mode PERMISSIVE or DROPMALFORMED`);
         }
@@ -311,22 +308,12 @@ function describeProblem(count: number, expected: number, badQuote: boolean): st
 /** Infers a schema from the first `samplingRows` records of the first file: int32, int64, float64, bool, timestamp, else utf8. */
 export async function inferSchema(path: string | string[], options: Record<string, unknown>): Promise<SchemaSpec> {
   const o = csvOptions(options);
-  const files = listInputFiles(path);
-  if (files.length === 0) throw new SqlUserError('PATH_NOT_FOUND', `csv: no input files at ${String(path)}`);
-  const fd = openSync(files[0].path, 'r');
-  let bytes: Uint8Array;
-  try {
-    const buf = Buffer.alloc(Math.min(files[0].size, 8 << 20));
-    const n = readSync(fd, buf, 0, buf.length, 0);
-    bytes = buf.subarray(0, n);
-  } finally {
-    closeSync(fd);
-  }
+  const [first] = expandInputPaths(path);
+  const { bytes, complete } = readFileHead(first.path, 8 << 20);
   const fields = new Fields();
   const rows: (string | null)[][] = [];
   let pos = 0;
   let names: string[] | null = null;
-  const complete = bytes.length === files[0].size;
   while (pos < bytes.length && rows.length < o.samplingRows) {
     if (isBlankLine(bytes, pos, bytes.length)) { pos += bytes[pos] === 10 ? 1 : 2; continue; }
     const { next, bad } = parseRecord(bytes, pos, bytes.length, o, fields);

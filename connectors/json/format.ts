@@ -5,14 +5,12 @@
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { RecordBatch } from 'apache-arrow';
-import { columnBuilder, finishBatch } from '../../engine/sql/builders.ts';
-import { batchColumns, getValue } from '../../engine/sql/columns.ts';
-import { parseModeOption, type ParseMode } from '../../engine/sql/datasource.ts';
-import { SqlUserError } from '../../engine/sql/errors.ts';
-import { listInputFiles } from '../../engine/sql/files.ts';
-import { lineChunks, lineNumberAt, planLineSplits, type FileSplit } from '../../engine/sql/lines.ts';
-import { parseSchema, type SchemaLike, type SchemaSpec, type TypeName } from '../../engine/sql/types.ts';
-import type { InputSplit } from '../../engine/sources.ts';
+import {
+  batchColumns, getValue, parseModeOption, parseSchema, SqlUserError,
+  type InputSplit, type ParseMode, type SchemaLike, type SchemaSpec, type TypeName,
+} from '../../engine/sql/datasource.ts';
+import { columnBuilder, finishBatch } from '../input/builders.ts';
+import { asFileSplit, expandInputPaths, lineChunks, lineNumberAt, planFileSplits, wholeFileSplit } from '../input/index.ts';
 
 const decoder = new TextDecoder();
 
@@ -25,8 +23,9 @@ function jsonOptions(o: Record<string, unknown>): { mode: ParseMode; corrupt: st
   };
 }
 
+/** Planning: line-aligned byte ranges (every line boundary is a record boundary). */
 export async function planSplits(path: string | string[], minPartitions: number, options: Record<string, unknown>): Promise<InputSplit[]> {
-  return planLineSplits(path, minPartitions, options, true);
+  return planFileSplits(path, minPartitions, options, { format: 'json' });
 }
 
 /** Converts a parsed JSON value for a column of `type`; undefined when it does not fit. */
@@ -38,7 +37,7 @@ function coerce(v: unknown, type: TypeName): unknown {
 
 /** Reads one split as RecordBatches of options.schema. */
 export function* readSplit(split: InputSplit, options: Record<string, unknown>): Generator<RecordBatch> {
-  const fs = split as FileSplit;
+  const fs = asFileSplit(split, 'json');
   const o = jsonOptions(options);
   const schema = parseSchema(options.schema as SchemaLike, 'json schema');
   const corruptIdx = schema.findIndex(f => f.name === o.corrupt);
@@ -84,7 +83,7 @@ export function* readSplit(split: InputSplit, options: Record<string, unknown>):
       }
       if (bad) {
         if (o.mode === 'FAILFAST') {
-          const line = lineNumberAt(fs.path, chunk.offset + lineStart);
+          const line = lineNumberAt(fs, chunk.offset + lineStart);
           throw new SqlUserError('MALFORMED_RECORD',
             `json: malformed record at ${fs.path}:${line}: ${JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}...` : text)} (${problem}); fix the data, or read with mode PERMISSIVE or DROPMALFORMED`);
         }
@@ -117,12 +116,12 @@ function mergeTypes(a: TypeName | null, b: TypeName | null): TypeName | null {
 /** Infers a schema from the first `samplingRows` objects of the first file: fields in order of first appearance; integers -> int64 (as Spark), other numbers (and integers beyond int64's range) -> float64, arrays of numbers of one length -> vector[N]. */
 export async function inferSchema(path: string | string[], options: Record<string, unknown>): Promise<SchemaSpec> {
   const o = jsonOptions(options);
-  const files = listInputFiles(path);
+  const files = expandInputPaths(path);
   const types = new Map<string, TypeName | null>();
   let seen = 0;
   let anyBad = false;
   for (const f of files) {
-    for (const chunk of lineChunks({ index: 0, path: f.path, start: 0, length: f.size, wholeFile: true }, 1 << 20)) {
+    for (const chunk of lineChunks(wholeFileSplit(f), 1 << 20)) {
       for (const line of decoder.decode(chunk.bytes).split('\n')) {
         if (line.trim() === '') continue;
         let obj: unknown;

@@ -2,13 +2,11 @@
 import { openAsBlob, writeFileSync } from 'node:fs';
 import { RecordBatch, RecordBatchReader } from 'apache-arrow';
 import * as pw from 'parquet-wasm/node';
-import { batchColumns, emptyBatch, makeBatch } from '../../engine/sql/columns.ts';
-import { byNameConformer } from '../../engine/sql/datasource.ts';
-import { SqlUserError } from '../../engine/sql/errors.ts';
-import { listInputFiles } from '../../engine/sql/files.ts';
-import { batchesToIPC } from '../../engine/sql/ipc.ts';
-import { parseSchema, schemaSpecOf, type SchemaLike, type SchemaSpec } from '../../engine/sql/types.ts';
-import type { InputSplit } from '../../engine/sources.ts';
+import {
+  batchColumns, batchesToIPC, byNameConformer, emptyBatch, makeBatch, parseSchema, schemaSpecOf, SqlUserError,
+  type InputSplit, type SchemaLike, type SchemaSpec,
+} from '../../engine/sql/datasource.ts';
+import { expandInputPaths } from '../input/index.ts';
 
 /** A split: some row groups of one file. */
 interface ParquetSplit extends InputSplit {
@@ -27,7 +25,7 @@ async function open(path: string): Promise<pw.ParquetFile> {
 
 /** One split per row group, merged so that there are about minPartitions splits. */
 export async function planSplits(path: string | string[], minPartitions: number, _options: Record<string, unknown>): Promise<InputSplit[]> {
-  const files = listInputFiles(path);
+  const files = expandInputPaths(path);
   const groups: { path: string; rg: number; bytes: number }[] = [];
   for (const f of files) {
     const pf = await open(f.path);
@@ -63,9 +61,8 @@ export async function* readSplit(split: InputSplit, options: Record<string, unkn
 
 /** The schema in the first file's footer. */
 export async function inferSchema(path: string | string[], _options: Record<string, unknown>): Promise<SchemaSpec> {
-  const files = listInputFiles(path);
-  if (files.length === 0) throw new SqlUserError('PATH_NOT_FOUND', `parquet: no files at ${String(path)}`);
-  const pf = await open(files[0].path);
+  const [first] = expandInputPaths(path);
+  const pf = await open(first.path);
   try {
     const t = await pf.read({ limit: 0 });
     const reader = RecordBatchReader.from(t.intoIPCStream());

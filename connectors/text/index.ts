@@ -4,5 +4,5 @@ import { moduleUrl } from '../../engine/moduleUrl.ts';
 
 registerFormat('text', moduleUrl('./text.ts', import.meta.url));
 
-export { expandInputPaths, type InputFile } from './paths.ts';
+export { expandInputPaths, type InputFile } from '../input/index.ts';
 export type { TextOptions, TextSplit, WholeFilesSplit } from './text.ts';

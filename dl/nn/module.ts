@@ -1,5 +1,5 @@
 /** nn.Module, nn.Parameter, nn.Sequential and the BuildContext that turns a module tree into an IR graph. */
-import { Graph, type DType, type Shape, type Tensor, BATCH } from '../../ops/ir.ts';
+import { Graph, type DType, type Shape, type Tensor, BATCH } from '../../ops/index.ts';
 import { OpsUserError, OpsErrorCode } from '../../ops/errors.ts';
 import { runPasses } from '../../ops/passes.ts';
 import { NnUserError, NnErrorCode, nnArg } from './errors.ts';

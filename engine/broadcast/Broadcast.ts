@@ -1,17 +1,28 @@
-/** Broadcast variables: a read-only value written once by the driver and fetched at most once per executor, which keeps it for later tasks and jobs. */
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+/**
+ * Broadcast variables: a read-only value written once by the driver and fetched at most once per
+ * executor, which keeps it for later tasks and jobs; and the pluggable broadcast factories (Spark's
+ * BroadcastFactory) by the short name `flint.broadcast.factory` selects.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { serialize } from 'node:v8';
 import { engineError } from '../catalogue.ts';
 import { SHIP, type EnvValue } from '../serde/closure.ts';
 
-/** How executors get a broadcast's bytes; `file` (the local factory) writes them where every local executor reads. */
+/**
+ * How a broadcast's bytes travel from the driver to executors. The driver publishes and removes;
+ * an executor fetches (once per broadcast: it keeps the value). `file` writes them where every local
+ * executor reads; the cluster adds a network implementation under its own name.
+ */
 export interface BroadcastFactory {
+  /** The short name `flint.broadcast.factory` selects it by. */
   readonly name: string;
-  /** Publishes the serialized value; returns where executors fetch it. */
+  /** Driver: publishes the serialized value; returns where executors fetch it (it travels in the task's env). */
   publish(id: number, bytes: Uint8Array): string;
-  /** Deletes the published value. */
+  /** Driver: deletes the published value. */
   remove(location: string): void;
+  /** Executor: the published bytes, or undefined when they are gone (destroyed, or the context stopped). */
+  fetch(id: number, location: string): Uint8Array | undefined;
 }
 
 /** The local broadcast factory: one file per broadcast under the application's local directory. */
@@ -29,6 +40,43 @@ export class FileBroadcastFactory implements BroadcastFactory {
   remove(location: string): void {
     if (existsSync(location)) rmSync(location, { force: true });
   }
+  fetch(_id: number, location: string): Uint8Array | undefined {
+    try {
+      return readFileSync(location);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+  }
+}
+
+/** Builds a factory for an application whose local directory is `localDir` (on the driver and on each executor). */
+export type BroadcastFactoryMaker = (localDir: string) => BroadcastFactory;
+
+/**
+ * The broadcast factories by name. Every executor thread and process loads this module, so a name in
+ * this table resolves the same everywhere; an implementation is added here (the cluster's network
+ * factory will be).
+ */
+export const BROADCAST_FACTORIES = new Map<string, BroadcastFactoryMaker>([['file', (localDir) => new FileBroadcastFactory(join(localDir, 'broadcast'))]]);
+
+/** The known names, sorted. */
+export function broadcastFactoryNames(): string[] {
+  return [...BROADCAST_FACTORIES.keys()].sort();
+}
+
+/** The maker of the factory named `name`; BAD_CONF naming the conf key and the known names otherwise. */
+export function checkBroadcastFactory(name: string): BroadcastFactoryMaker {
+  const make = BROADCAST_FACTORIES.get(name);
+  if (make === undefined) {
+    throw engineError('BAD_CONF', `conf 'flint.broadcast.factory' names no broadcast factory: '${name}'; use one of: ${broadcastFactoryNames().join(', ')}`);
+  }
+  return make;
+}
+
+/** The factory named `name`, for the application at `localDir`. */
+export function createBroadcastFactory(name: string, localDir: string): BroadcastFactory {
+  return checkBroadcastFactory(name)(localDir);
 }
 
 /**

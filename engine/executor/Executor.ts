@@ -1,23 +1,24 @@
 /** The executor runtime: runs tasks on one task slot and holds what outlives them (decoded plans, cached blocks, broadcast values, map statuses, the object cache). */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deserialize } from 'node:v8';
 import { engineError } from '../catalogue.ts';
 import { FlintError } from '../errors.ts';
 import type { MapStatus, ShuffleWriteSpec } from '../shuffle/api.ts';
-import { newWriteMetrics, writeShuffle, writeShuffleAsync } from '../shuffle/index.ts';
+import { newWriteMetrics, shuffleManager, type ShuffleManager } from '../shuffle/index.ts';
+import { createBroadcastFactory, type BroadcastFactory } from '../broadcast/Broadcast.ts';
 import { compareKeys } from '../serde/keys.ts';
-import { ShuffleFetchFailedError } from '../shuffle/errors.ts';
-import { decodePlan, type EncodedPlan } from '../serde/plan.ts';
+import { ShuffleFetchFailedError } from '../catalogue.ts';
+import { decodePlan } from '../serde/plan.ts';
 import type { ExecutorServices } from '../serde/rebuild.ts';
-import { BlockManager, type BlockUpdate } from '../storage/BlockManager.ts';
+import { BlockManager } from '../storage/BlockManager.ts';
 import { ExchangeArena, ExchangeEndpoint, type ExchangeLayout, type ExchangeRef, type ExchangeRoutes } from '../storage/exchange.ts';
 import { sendBlock } from '../storage/exchangeTransport.ts';
 import { isAsyncIter, type Iter } from '../rdd/iter.ts';
-import type { Partition, RDD } from '../rdd/RDD.ts';
 import { ObjectCache } from './ObjectCache.ts';
 import { RESULT_OPS } from './resultOps.ts';
-import { TaskContext, type AccUpdate, type ExecutorEnv, type TaskMetrics } from './TaskContext.ts';
+import { TaskContext, type ExecutorEnv } from './TaskContext.ts';
+import type { ControlMessage, PlanRoot, ShufflePlanDep, TaskError, TaskMessage, TaskResult } from '../scheduler/protocol.ts';
 import '../rdd/all.ts';
 
 /** Settings an executor starts with. */
@@ -30,6 +31,10 @@ export interface ExecutorConfig {
   coresPerTask: number;
   /** flint.task.cpuStats: measure each task's on-CPU and run-queue time (Linux schedstat). */
   cpuStats?: boolean;
+  /** flint.shuffle.manager: the shuffle implementation's name (default 'sort'). */
+  shuffleManager?: string;
+  /** flint.broadcast.factory: how broadcast values are fetched (default 'file'). */
+  broadcastFactory?: string;
 }
 
 /**
@@ -45,60 +50,6 @@ function threadSchedStat(): { cpuMs: number; waitMs: number } | undefined {
     return undefined;
   }
 }
-
-/** A task as the driver sends it. `plan` and `statuses` are sent only when this executor lacks them. */
-export interface TaskMessage {
-  kind: 'task';
-  taskId: number;
-  stageId: number;
-  stageAttempt: number;
-  partitionId: number;
-  attempt: number;
-  planId: string;
-  plan?: EncodedPlan;
-  statuses?: Record<number, { epoch: number; statuses: MapStatus[] }>;
-  split: Partition;
-  /** Plans of finished stages this executor can forget. */
-  dropPlans?: string[];
-}
-
-/** Executor housekeeping the driver asks for. */
-export interface ControlMessage {
-  kind: 'control';
-  op: 'removeRdd' | 'dropBroadcast' | 'clearObjects' | 'dropPlans' | 'stats' | 'dropShuffle' | 'preload' | 'exchangeAttach' | 'exchangeDetach';
-  arg?: unknown;
-}
-
-/** An error as it crosses threads. */
-export interface TaskError {
-  name: string;
-  message: string;
-  stack: string;
-  code?: string;
-  /** The first stack frame inside a user function, when the error came from one. */
-  userFrame?: string;
-  /** Set when a map output could not be read: the scheduler recomputes it instead of retrying blindly. */
-  fetchFailed?: { shuffleId: number; mapId: number };
-}
-
-export type TaskResult =
-  | { ok: true; value: unknown; accUpdates: [number, AccUpdate][]; blockUpdates: BlockUpdate[]; runMs: number; metrics: TaskMetrics; sched?: { cpuMs: number; waitMs: number } }
-  | { ok: false; error: TaskError; blockUpdates: BlockUpdate[]; missing?: 'plan' | 'statuses' };
-
-/** The shuffle side of a map stage's plan. */
-export interface ShufflePlanDep {
-  shuffleId: number;
-  partitioner: ShuffleWriteSpec<unknown, unknown, unknown>['partitioner'];
-  aggregator?: ShuffleWriteSpec<unknown, unknown, unknown>['aggregator'];
-  mapSideCombine: boolean;
-  keyOrdering?: (a: unknown, b: unknown) => number;
-  sorted: boolean;
-}
-
-/** What a stage plan's root decodes to. */
-export type PlanRoot =
-  | { rdd: RDD<unknown>; kind: 'result'; op: string; params: Record<string, unknown> }
-  | { rdd: RDD<unknown>; kind: 'shuffle'; dep: ShufflePlanDep };
 
 /** Serialises an error for the driver, keeping the user's stack and the code of Flint errors. */
 export function toTaskError(e: unknown): TaskError {
@@ -141,6 +92,8 @@ export class ExecutorRuntime implements ExecutorEnv, ExecutorServices {
   readonly shuffleDir: string;
   readonly spillDir: string;
   readonly shuffleMemoryBytes: number;
+  readonly shuffleManager: ShuffleManager;
+  private readonly broadcastFactory: BroadcastFactory;
   private readonly cpuStats: boolean;
   readonly coresPerTask: number;
   /** How many times this executor read a broadcast from its source (once per broadcast). */
@@ -161,6 +114,8 @@ export class ExecutorRuntime implements ExecutorEnv, ExecutorServices {
     mkdirSync(this.spillDir, { recursive: true });
     this.blockManager = new BlockManager(cfg.executorId, join(cfg.localDir, 'blocks', cfg.executorId), join(cfg.localDir, 'shared'), cfg.storageMemoryBytes);
     this.shuffleMemoryBytes = cfg.shuffleMemoryBytes;
+    this.shuffleManager = shuffleManager(cfg.shuffleManager ?? 'sort');
+    this.broadcastFactory = createBroadcastFactory(cfg.broadcastFactory ?? 'file', cfg.localDir);
     this.cpuStats = cfg.cpuStats === true;
     this.coresPerTask = cfg.coresPerTask;
   }
@@ -201,13 +156,14 @@ export class ExecutorRuntime implements ExecutorEnv, ExecutorServices {
     return new ExchangeEndpoint(a, a.routes === undefined ? undefined : sendBlock, ref.timeoutMs);
   }
 
-  /** A broadcast's value: read from its file the first time on this executor, then from memory. */
-  broadcastValue(id: number, path: string): unknown {
+  /** A broadcast's value: fetched through the broadcast factory the first time on this executor, then from memory. */
+  broadcastValue(id: number, location: string): unknown {
     if (this.broadcasts.has(id)) return this.broadcasts.get(id);
-    if (!existsSync(path)) {
+    const bytes = this.broadcastFactory.fetch(id, location);
+    if (bytes === undefined) {
       throw engineError('BROADCAST_DESTROYED', `broadcast ${id} was destroyed (or its context stopped) before this task read it; create a new broadcast`);
     }
-    const v = deserialize(readFileSync(path));
+    const v = deserialize(bytes);
     this.broadcastFetches++;
     this.broadcasts.set(id, v);
     return v;
@@ -276,8 +232,8 @@ export class ExecutorRuntime implements ExecutorEnv, ExecutorServices {
     } as ShuffleWriteSpec<unknown, unknown, unknown>;
     // An async chain (awaits in a map stage) streams into the writer in batches, spilling as a sync one does.
     const status = isAsyncIter(it)
-      ? await writeShuffleAsync(spec, it as AsyncIterator<[unknown, unknown]>, this.executorId, w)
-      : writeShuffle(spec, it as Iterator<[unknown, unknown]>, this.executorId, w);
+      ? await this.shuffleManager.writeAsync(spec, it as AsyncIterator<[unknown, unknown]>, this.executorId, w)
+      : this.shuffleManager.write(spec, it as Iterator<[unknown, unknown]>, this.executorId, w);
     tc.metrics.shuffleRecordsWritten += w.recordsWritten;
     tc.metrics.shuffleBytesWritten += w.bytesWritten;
     tc.metrics.spillCount += w.spillCount;

@@ -2,6 +2,7 @@
 import { engineError } from '../catalogue.ts';
 import { SHIP, type EnvValue } from '../serde/closure.ts';
 import type { MapStatus } from '../shuffle/api.ts';
+import type { ShuffleManager } from '../shuffle/manager.ts';
 import type { BlockManager } from '../storage/BlockManager.ts';
 import type { ExchangeEndpoint, ExchangeRef } from '../storage/exchange.ts';
 import type { ObjectCache } from './ObjectCache.ts';
@@ -16,6 +17,8 @@ export interface ExecutorEnv {
   /** Scratch directory for spills. */
   readonly spillDir: string;
   readonly shuffleMemoryBytes: number;
+  /** The shuffle implementation (flint.shuffle.manager) the shuffled RDDs read through. */
+  readonly shuffleManager: ShuffleManager;
   /** Number of cores this executor gives one task (ORT threads and the like). */
   readonly coresPerTask: number;
   /** Map outputs known to this executor, by shuffle id. */

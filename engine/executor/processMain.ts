@@ -2,7 +2,8 @@
 import { LocalBackend } from '../scheduler/backends/LocalBackend.ts';
 import type { ExchangeLayout, ExchangeRoutes } from '../storage/exchange.ts';
 import { BlockService } from '../storage/exchangeTransport.ts';
-import type { ControlMessage, ExecutorConfig, TaskMessage } from './Executor.ts';
+import type { ExecutorConfig } from './Executor.ts';
+import type { ControlMessage, TaskMessage } from '../scheduler/protocol.ts';
 import { toTaskError } from './Executor.ts';
 
 /** Messages between the driver and an executor process. */

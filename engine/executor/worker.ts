@@ -1,6 +1,7 @@
 /** The worker-thread entry of a local task slot (a piscina worker): one ExecutorRuntime per thread, fed tasks and control messages. */
 import { workerData } from 'piscina';
-import { ExecutorRuntime, type ControlMessage, type ExecutorConfig, type TaskMessage, type TaskResult } from './Executor.ts';
+import { ExecutorRuntime, type ExecutorConfig } from './Executor.ts';
+import type { ControlMessage, TaskMessage, TaskResult } from '../scheduler/protocol.ts';
 
 const runtime = new ExecutorRuntime(workerData as ExecutorConfig);
 

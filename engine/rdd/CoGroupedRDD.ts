@@ -1,7 +1,7 @@
 /** CoGroupedRDD: groups the values of several pair RDDs by key; parents already partitioned alike are read narrowly, the others through shuffles. */
 import type { TaskContext } from '../executor/TaskContext.ts';
 import type { Partitioner } from '../shuffle/api.ts';
-import { cogroupIterators, readShuffle } from '../shuffle/index.ts';
+import { cogroupIterators } from '../shuffle/index.ts';
 import { registerShippable } from '../serde/plan.ts';
 import type { FlintContext } from '../context.ts';
 import { Dependency, OneToOneDependency, ShuffleDependency } from './Dependency.ts';
@@ -64,7 +64,7 @@ export class CoGroupedRDD<K> extends RDD<[K, unknown[][]]> {
     const ex = tc.executor;
     const inputs: (Iterator<[K, unknown]> | Promise<Iterator<[K, unknown]>>)[] = this.narrow.map((rdd, i) => {
       if (rdd === null) {
-        return readShuffle<K, unknown, unknown>({
+        return ex.shuffleManager.read<K, unknown, unknown>({
           shuffleId: this.shuffleIds[i]!,
           reduceId: split.index,
           statuses: ex.mapStatuses(this.shuffleIds[i]!),

@@ -44,12 +44,14 @@ export class ListDependency extends NarrowDependency {
 /**
  * A stage boundary: the parent's records are partitioned by `partitioner` (optionally combined by
  * `aggregator` on the map side) and written as shuffle `shuffleId`, whose map outputs outlive the job.
+ * The partitioner may be given as a function: a sortByKey's RangePartitioner exists only once its
+ * sampling job has run, when the RDD is prepared, before any stage of the shuffle is submitted.
  */
 export class ShuffleDependency extends Dependency {
   constructor(
     rdd: RDD<any>,
     readonly shuffleId: number,
-    readonly partitioner: Partitioner,
+    private readonly _partitioner: Partitioner | (() => Partitioner),
     readonly aggregator: Aggregator<any, any> | undefined,
     readonly mapSideCombine: boolean,
     /** Shipped comparator for sorted shuffles; `compareKeys` when `sorted` and this is undefined. */
@@ -57,5 +59,10 @@ export class ShuffleDependency extends Dependency {
     readonly sorted: boolean,
   ) {
     super(rdd);
+  }
+
+  /** How the map side places records. */
+  get partitioner(): Partitioner {
+    return typeof this._partitioner === 'function' ? this._partitioner() : this._partitioner;
   }
 }

@@ -1,9 +1,10 @@
-/** Partitioners: HashPartitioner (keys by value hash) and RangePartitioner (sorted key ranges, bounds sampled by a job). */
+/** Partitioners: HashPartitioner (keys by value hash) and RangePartitioner (sorted key ranges, its bounds given when it is built). */
 import type { Partitioner } from '../shuffle/api.ts';
 import { compareKeys, hashKey } from '../serde/keys.ts';
 import { registerShippable } from '../serde/plan.ts';
 import type { ShippedFn } from '../serde/closure.ts';
 import { engineError } from '../catalogue.ts';
+import type { RDD } from './RDD.ts';
 
 export type { Partitioner } from '../shuffle/api.ts';
 
@@ -25,29 +26,28 @@ export class HashPartitioner implements Partitioner {
 
 /**
  * Places keys by sorted ranges: partition i holds keys k with bounds[i-1] < k <= bounds[i]
- * (reversed when descending). Bounds are set once, by the sampling job sortByKey runs before its
- * shuffle; until then `numPartitions` is the requested count.
+ * (reversed when descending), so there are bounds.length + 1 partitions. Immutable: sortByKey
+ * builds one from the bounds its sampling job found (Spark's RangePartitioner samples in its
+ * constructor; Flint's sampling is an async job, so the ShuffledRDD runs it when it is prepared).
  */
 export class RangePartitioner implements Partitioner {
-  bounds: unknown[] | undefined;
+  readonly bounds: readonly unknown[];
   constructor(
-    private readonly requested: number,
+    bounds: readonly unknown[],
     readonly ascending: boolean,
     /** A custom comparator (live on executors, shipped in plans), or undefined for compareKeys. */
     readonly ordering: ShippedFn | undefined,
-  ) {}
-
-  get numPartitions(): number {
-    return this.bounds === undefined ? this.requested : this.bounds.length + 1;
+  ) {
+    if (!Array.isArray(bounds)) throw engineError('BAD_ARGUMENT', `RangePartitioner needs an array of bounds; got ${typeof bounds}`);
+    this.bounds = [...bounds];
   }
 
-  get requestedPartitions(): number {
-    return this.requested;
+  get numPartitions(): number {
+    return this.bounds.length + 1;
   }
 
   getPartition(key: unknown): number {
     const bounds = this.bounds;
-    if (bounds === undefined) throw engineError('INTERNAL', 'RangePartitioner used before its bounds were sampled');
     const cmp = (this.ordering as unknown as ((a: unknown, b: unknown) => number) | undefined) ?? compareKeys;
     let lo = 0, hi = bounds.length;
     while (lo < hi) {
@@ -60,10 +60,19 @@ export class RangePartitioner implements Partitioner {
 
   equals(other: unknown): boolean {
     if (other === this) return true;
-    if (!(other instanceof RangePartitioner) || this.bounds === undefined || other.bounds === undefined) return false;
+    if (!(other instanceof RangePartitioner)) return false;
     if (other.ascending !== this.ascending || other.ordering !== this.ordering || other.bounds.length !== this.bounds.length) return false;
-    return this.bounds.every((b, i) => compareKeys(b, other.bounds![i]) === 0);
+    return this.bounds.every((b, i) => compareKeys(b, other.bounds[i]) === 0);
   }
+}
+
+/**
+ * A range partitioning still to be sampled (sortByKey): when the RDD is prepared, a job samples the
+ * keys of `sampleFrom` and the RangePartitioner is built from the bounds it picks, at most
+ * `numPartitions` partitions (fewer when the keys have fewer distinct values).
+ */
+export class RangeSampling {
+  constructor(readonly numPartitions: number, readonly sampleFrom: RDD<[unknown, unknown]>) {}
 }
 
 /** Keys are partition ids already (repartition's round-robin positions): key k goes to partition k mod n. */

@@ -1,14 +1,19 @@
-/** The RDD base class: an immutable, partitioned, lazily computed collection, with every transformation and action Flint offers. */
+/**
+ * The RDD base class: an immutable, partitioned, lazily computed collection, its transformations and
+ * actions. As in Spark, the operations of pair RDDs live in PairRDDFunctions.ts and those of numeric
+ * RDDs in DoubleRDDFunctions.ts; both are installed on RDD.prototype, so `rdd.reduceByKey(...)` and
+ * `rdd.mean()` are called on the RDD itself, typed by `this` (RDD<[K, V]>, RDD<number>).
+ */
 import { engineError } from '../catalogue.ts';
 import { shipFunction, shipInternal, moduleRef, callSite, type ShippedFn } from '../serde/closure.ts';
-import { compareKeys, keyEquals, KeyMap, KeySet } from '../serde/keys.ts';
+import { compareKeys, KeyMap, KeySet } from '../serde/keys.ts';
 import { StorageLevel } from '../storage/StorageLevel.ts';
 import type { Partitioner } from '../shuffle/api.ts';
 import type { TaskContext } from '../executor/TaskContext.ts';
 import type { FlintContext } from '../context.ts';
 import { Dependency, OneToOneDependency } from './Dependency.ts';
-import { HashPartitioner, PartitionIdPassthrough, RangePartitioner } from './Partitioner.ts';
-import { StatCounter } from './StatCounter.ts';
+import { checkOptions, isOptionsObject, type GroupByOptions, type MapPartitionsOptions, type SortOptions } from './options.ts';
+import { HashPartitioner, PartitionIdPassthrough } from './Partitioner.ts';
 import { seededRandom } from './random.ts';
 import { rddKinds } from './kinds.ts';
 import { BlockCache } from './blockCache.ts';
@@ -31,28 +36,21 @@ export type Env = Record<string, unknown>;
 export type Comparator<T> = (a: T, b: T) => number;
 
 /** Key and value types of a pair RDD. */
-type K_<T> = T extends readonly [infer K, unknown] ? K : never;
-type V_<T> = T extends readonly [unknown, infer V] ? V : never;
+export type KeyOf<T> = T extends readonly [infer K, unknown] ? K : never;
+export type ValueOf<T> = T extends readonly [unknown, infer V] ? V : never;
+type K_<T> = KeyOf<T>;
+type V_<T> = ValueOf<T>;
 
-const KEYS_URL = moduleUrl('../serde/keys.ts', import.meta.url);
+export const KEYS_URL = moduleUrl('../serde/keys.ts', import.meta.url);
 const RANDOM_URL = moduleUrl('./random.ts', import.meta.url);
 
-/** Reads a trailing (partitions-or-partitioner?, env?) argument pair. */
-function partArgs(a: unknown, b: unknown): { part?: number | Partitioner; env?: Env } {
-  if (typeof a === 'number' || isPartitioner(a)) return { part: a as number | Partitioner, env: b as Env | undefined };
-  if (a === undefined) return { env: b as Env | undefined };
-  return { env: a as Env };
-}
-
-function isPartitioner(x: unknown): x is Partitioner {
-  return typeof x === 'object' && x !== null && typeof (x as Partitioner).getPartition === 'function' && typeof (x as Partitioner).numPartitions === 'number';
-}
-
-function cloneZero<T>(zero: T): T {
+/** A fresh copy of an aggregation's zero value (objects are cloned: each partition folds into its own). */
+export function cloneZero<T>(zero: T): T {
   return typeof zero === 'object' && zero !== null ? structuredClone(zero) : zero;
 }
 
-function checkPositiveInt(what: string, n: unknown): number {
+/** `n`, or BAD_ARGUMENT naming `what` when it is not a positive integer. */
+export function checkPositiveInt(what: string, n: unknown): number {
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) {
     throw engineError('BAD_ARGUMENT', `${what} must be a positive integer; got ${String(n)}`);
   }
@@ -166,10 +164,16 @@ export abstract class RDD<T> {
     return this._checkpoint?.rdd;
   }
 
-  // ---- shipping helpers ----
+  // ---- shipping helpers (engine-internal: PairRDDFunctions and DoubleRDDFunctions use them too) ----
 
-  protected ship(f: unknown, env: Env | undefined, op: string): ShippedFn {
+  /** A user function checked and encoded for executors (fails at the call site naming outside variables missing from `env`). */
+  ship(f: unknown, env: Env | undefined, op: string): ShippedFn {
     return shipFunction(f, env, op);
+  }
+
+  /** A child built from an engine function (not checked as user code) over this RDD's partitions. */
+  internal<U>(mode: 'map' | 'flatMap' | 'filter' | 'partitions' | 'withIndex', f: Function, env: Env, op: string, preserves = false): RDD<U> {
+    return new rddKinds.MapPartitionsRDD<U, T>(this, mode, shipInternal(f, env, op), preserves, true);
   }
 
   // ---- persistence ----
@@ -250,22 +254,22 @@ export abstract class RDD<T> {
    * or a Promise of an iterable. Its input is a sync iterator while the chain above it is sync.
    * Over an async parent a function declared `async` gets a streaming async iterable (`for await`),
    * and any other function gets the partition as an array (drained first), so sync loops work too
-   * (see runPartitionFn in iter.ts).
+   * (see runPartitionFn in iter.ts). Forms: `(f, env?, { preservesPartitioning }?)`, and PySpark's
+   * `(f, preservesPartitioning)`.
    */
-  mapPartitions<U>(f: (it: Iterator<T> & Iterable<T>, tc: TaskContext) => Iterable<U> | AsyncIterable<U> | Promise<Iterable<U>>, env?: Env | boolean, preservesPartitioning: boolean | Env = false): RDD<U> {
-    // Spark's order (f, preservesPartitioning) works too: the env argument is the object one.
-    if (typeof env === 'boolean') [env, preservesPartitioning] = [typeof preservesPartitioning === 'object' ? preservesPartitioning : undefined, env];
-    return new rddKinds.MapPartitionsRDD<U, T>(this, 'partitions', this.ship(f, env, 'mapPartitions'), preservesPartitioning === true);
+  mapPartitions<U>(f: PartitionFn<T, U>, preservesPartitioning: boolean): RDD<U>;
+  mapPartitions<U>(f: PartitionFn<T, U>, env?: Env, options?: MapPartitionsOptions): RDD<U>;
+  mapPartitions<U>(f: PartitionFn<T, U>, envOrPreserves?: Env | boolean, options?: MapPartitionsOptions): RDD<U> {
+    const a = readMapPartitionsArgs('mapPartitions', envOrPreserves, options);
+    return new rddKinds.MapPartitionsRDD<U, T>(this, 'partitions', this.ship(f, a.env, 'mapPartitions'), a.preserves);
   }
 
-  /** mapPartitions with the partition index first: `f(index, it, tc)`. */
-  mapPartitionsWithIndex<U>(f: (index: number, it: Iterator<T> & Iterable<T>, tc: TaskContext) => Iterable<U> | AsyncIterable<U> | Promise<Iterable<U>>, env?: Env | boolean, preservesPartitioning: boolean | Env = false): RDD<U> {
-    if (typeof env === 'boolean') [env, preservesPartitioning] = [typeof preservesPartitioning === 'object' ? preservesPartitioning : undefined, env];
-    return new rddKinds.MapPartitionsRDD<U, T>(this, 'withIndex', this.ship(f, env, 'mapPartitionsWithIndex'), preservesPartitioning === true);
-  }
-
-  private internal<U>(mode: 'map' | 'flatMap' | 'filter' | 'partitions' | 'withIndex', f: Function, env: Env, op: string, preserves = false): RDD<U> {
-    return new rddKinds.MapPartitionsRDD<U, T>(this, mode, shipInternal(f, env, op), preserves, true);
+  /** mapPartitions with the partition index first: `f(index, it, tc)`; the same forms as mapPartitions. */
+  mapPartitionsWithIndex<U>(f: IndexedPartitionFn<T, U>, preservesPartitioning: boolean): RDD<U>;
+  mapPartitionsWithIndex<U>(f: IndexedPartitionFn<T, U>, env?: Env, options?: MapPartitionsOptions): RDD<U>;
+  mapPartitionsWithIndex<U>(f: IndexedPartitionFn<T, U>, envOrPreserves?: Env | boolean, options?: MapPartitionsOptions): RDD<U> {
+    const a = readMapPartitionsArgs('mapPartitionsWithIndex', envOrPreserves, options);
+    return new rddKinds.MapPartitionsRDD<U, T>(this, 'withIndex', this.ship(f, a.env, 'mapPartitionsWithIndex'), a.preserves);
   }
 
   /** Each partition as one array. */
@@ -383,12 +387,19 @@ export abstract class RDD<T> {
     return this.coalesce(numPartitions, true);
   }
 
-  /** Sorted by `f(x)` (range-partitioned: partition i holds smaller keys than partition i + 1). */
-  sortBy<K>(f: (x: T) => K, ascending: boolean | Env = true, numPartitions?: number | Env, env?: Env): RDD<T> {
-    // The env argument may come early: sortBy(f, { k }) or sortBy(f, false, { k }).
-    if (typeof ascending === 'object') return this.sortBy(f, true, undefined, ascending);
-    if (typeof numPartitions === 'object') return this.sortBy(f, ascending, undefined, numPartitions);
-    return this.keyBy(f, env).sortByKey(ascending, numPartitions).values() as unknown as RDD<T>;
+  /**
+   * Sorted by `f(x)` (range-partitioned: partition i holds smaller keys than partition i + 1).
+   * Forms: PySpark's `(f, ascending?, numPartitions?, env?)`, or `(f, { ascending, numPartitions, env })`.
+   */
+  sortBy<K>(f: (x: T) => K, options: Omit<SortOptions, 'compare'>): RDD<T>;
+  sortBy<K>(f: (x: T) => K, ascending?: boolean, numPartitions?: number, env?: Env): RDD<T>;
+  sortBy<K>(f: (x: T) => K, ascendingOrOptions?: boolean | Omit<SortOptions, 'compare'>, numPartitions?: number, env?: Env): RDD<T> {
+    let ascending = ascendingOrOptions as boolean | undefined;
+    if (isOptionsObject(ascendingOrOptions)) {
+      if (numPartitions !== undefined || env !== undefined) throw engineError('BAD_ARGUMENT', 'sortBy: with an options object, give numPartitions and env in it');
+      ({ ascending, numPartitions, env } = checkOptions<SortOptions>('sortBy', ascendingOrOptions, ['ascending', 'numPartitions', 'env']));
+    }
+    return this.keyBy(f, env).sortByKey(ascending ?? true, numPartitions).values() as unknown as RDD<T>;
   }
 
   /** Pairs [f(x), x]. */
@@ -397,194 +408,21 @@ export abstract class RDD<T> {
     return this.internal<[K, T]>('map', (x: unknown) => [keyFn(x), x], { keyFn: fn }, 'keyBy');
   }
 
-  /** Groups elements by f(x): [key, elements[]]. */
-  groupBy<K>(f: (x: T) => K, numPartitions?: number | Env, env?: Env): RDD<[K, T[]]> {
-    const a = partArgs(numPartitions, env);
-    return this.keyBy(f, a.env).groupByKey(a.part as number | undefined);
+  /** Groups elements by f(x): [key, elements[]]. Forms: `(f, numPartitions?, env?)`, or `(f, { numPartitions, env })`. */
+  groupBy<K>(f: (x: T) => K, options: GroupByOptions): RDD<[K, T[]]>;
+  groupBy<K>(f: (x: T) => K, numPartitions?: number, env?: Env): RDD<[K, T[]]>;
+  groupBy<K>(f: (x: T) => K, numPartitionsOrOptions?: number | GroupByOptions, env?: Env): RDD<[K, T[]]> {
+    let numPartitions = numPartitionsOrOptions as number | undefined;
+    if (isOptionsObject(numPartitionsOrOptions)) {
+      if (env !== undefined) throw engineError('BAD_ARGUMENT', 'groupBy: env was given both in the options and as the next argument; give it once, in the options');
+      ({ numPartitions, env } = checkOptions<GroupByOptions>('groupBy', numPartitionsOrOptions, ['numPartitions', 'env']));
+    }
+    return this.keyBy(f, env).groupByKey(numPartitions);
   }
-
-  // ---- pair RDD transformations (T = [K, V]) ----
 
   /** Types this RDD as a pair RDD (a no-op at runtime). */
   asPair<K = K_<T>, V = V_<T>>(): RDD<[K, V]> {
     return this as unknown as RDD<[K, V]>;
-  }
-
-  /**
-   * Spark's combineByKeyWithClassTag: per key, `createCombiner` on the first value, `mergeValue` on
-   * the next ones, `mergeCombiners` across partitions. No shuffle when already partitioned by `part`.
-   */
-  combineByKey<C>(
-    this: RDD<[any, any]>,
-    createCombiner: (v: V_<T>) => C,
-    mergeValue: (c: C, v: V_<T>) => C,
-    mergeCombiners: (a: C, b: C) => C,
-    numPartitionsOrPartitioner?: number | Partitioner | Env,
-    env?: Env,
-    mapSideCombine = true,
-  ): RDD<[K_<T>, C]> {
-    const a = partArgs(numPartitionsOrPartitioner, env);
-    const agg = {
-      createCombiner: this.ship(createCombiner, a.env, 'combineByKey'),
-      mergeValue: this.ship(mergeValue, a.env, 'combineByKey'),
-      mergeCombiners: this.ship(mergeCombiners, a.env, 'combineByKey'),
-    };
-    return this.combineShipped<C>(agg, this.resolvePartitioner(a.part), mapSideCombine) as RDD<[K_<T>, C]>;
-  }
-
-  private combineShipped<C>(this: RDD<[any, any]>, agg: { createCombiner: ShippedFn; mergeValue: ShippedFn; mergeCombiners: ShippedFn }, p: Partitioner, mapSideCombine: boolean): RDD<[unknown, C]> {
-    if (this.partitioner !== undefined && this.partitioner.equals(p)) {
-      return this.internal<[unknown, C]>('partitions', function* (it: Iterable<[unknown, unknown]>) {
-        const m = new KeyMap();
-        for (const [k, v] of it) {
-          if (m.has(k)) m.set(k, mergeValue(m.get(k), v));
-          else m.set(k, createCombiner(v));
-        }
-        yield* m.entries();
-      }, { KeyMap: moduleRef(KEYS_URL, 'KeyMap'), createCombiner: agg.createCombiner, mergeValue: agg.mergeValue }, 'combineByKey', true);
-    }
-    return new rddKinds.ShuffledRDD<unknown, unknown, C>(this, p, agg, mapSideCombine);
-  }
-
-  /** Merges the values of each key with an associative `f`; combines on the map side; no shuffle when already partitioned that way. */
-  reduceByKey(this: RDD<[any, any]>, f: (a: V_<T>, b: V_<T>) => V_<T>, numPartitionsOrPartitioner?: number | Partitioner | Env, env?: Env): RDD<[K_<T>, V_<T>]> {
-    const a = partArgs(numPartitionsOrPartitioner, env);
-    const fn = this.ship(f, a.env, 'reduceByKey');
-    const agg = { createCombiner: shipInternal((v: unknown) => v, {}, 'reduceByKey'), mergeValue: fn, mergeCombiners: fn };
-    return this.combineShipped(agg, this.resolvePartitioner(a.part), true) as RDD<[K_<T>, V_<T>]>;
-  }
-
-  /** All values of each key as an array (no map-side combine, as Spark). */
-  groupByKey(this: RDD<[any, any]>, numPartitionsOrPartitioner?: number | Partitioner): RDD<[K_<T>, V_<T>[]]> {
-    const agg = {
-      createCombiner: shipInternal((v: unknown) => [v], {}, 'groupByKey'),
-      mergeValue: shipInternal((c: unknown[], v: unknown) => { c.push(v); return c; }, {}, 'groupByKey'),
-      mergeCombiners: shipInternal((a: unknown[], b: unknown[]) => { for (const x of b) a.push(x); return a; }, {}, 'groupByKey'),
-    };
-    return this.combineShipped(agg, this.resolvePartitioner(numPartitionsOrPartitioner), false) as RDD<[K_<T>, V_<T>[]]>;
-  }
-
-  /** Per key: fold values into a copy of `zero` with `seqOp`, merge partials with `combOp`. */
-  aggregateByKey<U>(this: RDD<[any, any]>, zero: U, seqOp: (acc: U, v: V_<T>) => U, combOp: (a: U, b: U) => U, numPartitionsOrPartitioner?: number | Partitioner | Env, env?: Env): RDD<[K_<T>, U]> {
-    const a = partArgs(numPartitionsOrPartitioner, env);
-    const seq = this.ship(seqOp, a.env, 'aggregateByKey');
-    const agg = {
-      createCombiner: shipInternal((v: unknown) => seqFn(typeof zero === 'object' && zero !== null ? structuredClone(zero) : zero, v), { seqFn: seq, zero }, 'aggregateByKey'),
-      mergeValue: seq,
-      mergeCombiners: this.ship(combOp, a.env, 'aggregateByKey'),
-    };
-    return this.combineShipped<U>(agg, this.resolvePartitioner(a.part), true) as RDD<[K_<T>, U]>;
-  }
-
-  /** Per key: fold values into a copy of `zero` with `f`. */
-  foldByKey(this: RDD<[any, any]>, zero: V_<T>, f: (a: V_<T>, b: V_<T>) => V_<T>, numPartitionsOrPartitioner?: number | Partitioner | Env, env?: Env): RDD<[K_<T>, V_<T>]> {
-    const a = partArgs(numPartitionsOrPartitioner, env);
-    return this.aggregateByKey(zero, f, f, a.part, a.env) as RDD<[K_<T>, V_<T>]>;
-  }
-
-  /** [k, f(v)], keeping the partitioner. */
-  mapValues<U>(this: RDD<[any, any]>, f: (v: V_<T>) => U, env?: Env): RDD<[K_<T>, U]> {
-    const fn = this.ship(f, env, 'mapValues');
-    return this.internal<[K_<T>, U]>('map', (kv: [unknown, unknown]) => [kv[0], userFn(kv[1])], { userFn: fn }, 'mapValues', true);
-  }
-
-  /** [k, u] for each u of f(v), keeping the partitioner. */
-  flatMapValues<U>(this: RDD<[any, any]>, f: (v: V_<T>) => Iterable<U>, env?: Env): RDD<[K_<T>, U]> {
-    const fn = this.ship(f, env, 'flatMapValues');
-    return this.internal<[K_<T>, U]>('flatMap', (kv: [unknown, unknown]) => {
-      const out: unknown[] = [];
-      for (const u of userFn(kv[1])) out.push([kv[0], u]);
-      return out;
-    }, { userFn: fn }, 'flatMapValues', true);
-  }
-
-  keys(this: RDD<[any, any]>): RDD<K_<T>> {
-    return this.internal<K_<T>>('map', (kv: [unknown, unknown]) => kv[0], {}, 'keys');
-  }
-
-  values(this: RDD<[any, any]>): RDD<V_<T>> {
-    return this.internal<V_<T>>('map', (kv: [unknown, unknown]) => kv[1], {}, 'values');
-  }
-
-  /**
-   * For each key in any input: [key, [values in this, values in other1, ...]]. The last argument may
-   * be a partition count or a Partitioner.
-   */
-  cogroup(this: RDD<[any, any]>, ...others: (RDD<[any, any]> | number | Partitioner)[]): RDD<[K_<T>, any[][]]> {
-    let part: number | Partitioner | undefined;
-    const last = others[others.length - 1];
-    if (typeof last === 'number' || isPartitioner(last)) {
-      part = last;
-      others = others.slice(0, -1);
-    }
-    const rdds = [this, ...(others as RDD<[any, any]>[])];
-    for (const r of rdds) this.sameContext(r);
-    const p = part === undefined ? defaultPartitioner(this._ctx, rdds) : this.resolvePartitioner(part);
-    return new rddKinds.CoGroupedRDD<K_<T>>(this._ctx, rdds, p);
-  }
-
-  /** Inner join by key: [k, [v, w]] for every pair of matching values. */
-  join<W>(this: RDD<[any, any]>, other: RDD<[K_<T>, W]>, numPartitionsOrPartitioner?: number | Partitioner): RDD<[K_<T>, [V_<T>, W]]> {
-    return this.joinWith(other, numPartitionsOrPartitioner, 'inner', 'join') as RDD<[K_<T>, [V_<T>, W]]>;
-  }
-
-  /** [k, [v, w | null]]: every key of this RDD. */
-  leftOuterJoin<W>(this: RDD<[any, any]>, other: RDD<[K_<T>, W]>, numPartitionsOrPartitioner?: number | Partitioner): RDD<[K_<T>, [V_<T>, W | null]]> {
-    return this.joinWith(other, numPartitionsOrPartitioner, 'left', 'leftOuterJoin') as RDD<[K_<T>, [V_<T>, W | null]]>;
-  }
-
-  /** [k, [v | null, w]]: every key of `other`. */
-  rightOuterJoin<W>(this: RDD<[any, any]>, other: RDD<[K_<T>, W]>, numPartitionsOrPartitioner?: number | Partitioner): RDD<[K_<T>, [V_<T> | null, W]]> {
-    return this.joinWith(other, numPartitionsOrPartitioner, 'right', 'rightOuterJoin') as RDD<[K_<T>, [V_<T> | null, W]]>;
-  }
-
-  /** [k, [v | null, w | null]]: every key of either. */
-  fullOuterJoin<W>(this: RDD<[any, any]>, other: RDD<[K_<T>, W]>, numPartitionsOrPartitioner?: number | Partitioner): RDD<[K_<T>, [V_<T> | null, W | null]]> {
-    return this.joinWith(other, numPartitionsOrPartitioner, 'full', 'fullOuterJoin') as RDD<[K_<T>, [V_<T> | null, W | null]]>;
-  }
-
-  private joinWith(this: RDD<[any, any]>, other: RDD<[any, any]>, part: number | Partitioner | undefined, how: string, op: string): RDD<unknown> {
-    const cg = part === undefined ? this.cogroup(other) : this.cogroup(other, part);
-    return cg.internal('flatMap', (kv: [unknown, [unknown[], unknown[]]]) => {
-      const [k, [vs, ws]] = kv;
-      const out: unknown[] = [];
-      if (vs.length > 0 && ws.length > 0) { for (const v of vs) for (const w of ws) out.push([k, [v, w]]); }
-      else if (vs.length > 0 && (how === 'left' || how === 'full')) { for (const v of vs) out.push([k, [v, null]]); }
-      else if (ws.length > 0 && (how === 'right' || how === 'full')) { for (const w of ws) out.push([k, [null, w]]); }
-      return out;
-    }, { how }, op, true);
-  }
-
-  /** Pairs of this RDD whose key is not in `other`. */
-  subtractByKey<W>(this: RDD<[any, any]>, other: RDD<[K_<T>, W]>, numPartitionsOrPartitioner?: number | Partitioner): RDD<[K_<T>, V_<T>]> {
-    const cg = numPartitionsOrPartitioner === undefined ? this.cogroup(other) : this.cogroup(other, numPartitionsOrPartitioner);
-    return cg.internal('flatMap', (kv: [unknown, [unknown[], unknown[]]]) => {
-      const [k, [vs, ws]] = kv;
-      return ws.length > 0 ? [] : vs.map((v) => [k, v]);
-    }, {}, 'subtractByKey', true);
-  }
-
-  /** Sorted by key (range-partitioned after a sampling job; `compare` defaults to value order of keys). */
-  sortByKey(this: RDD<[any, any]>, ascending = true, numPartitions?: number, compare?: Comparator<K_<T>>, env?: Env): RDD<[K_<T>, V_<T>]> {
-    const n = numPartitions ?? this.defaultPartitionCount();
-    checkPositiveInt('sortByKey numPartitions', n);
-    const ordering = compare === undefined ? undefined : this.ship(compare, env, 'sortByKey');
-    const p = new RangePartitioner(n, ascending, ordering);
-    return new rddKinds.ShuffledRDD<K_<T>, V_<T>, V_<T>>(this, p, undefined, false, { ordering, ascending, sampleFrom: this, live: compare });
-  }
-
-  /** Repartitioned by `partitioner`; the same RDD when it already is. */
-  partitionBy(this: RDD<[any, any]>, partitioner: Partitioner | number): RDD<T> {
-    const p = this.resolvePartitioner(partitioner);
-    if (this.partitioner !== undefined && this.partitioner.equals(p)) return this as unknown as RDD<T>;
-    return new rddKinds.ShuffledRDD<unknown, unknown, unknown>(this, p, undefined, false) as unknown as RDD<T>;
-  }
-
-  /** Repartitions by `partitioner` and sorts each partition by key within the shuffle. */
-  repartitionAndSortWithinPartitions(this: RDD<[any, any]>, partitioner: Partitioner | number, compare?: Comparator<K_<T>>, env?: Env): RDD<T> {
-    const p = this.resolvePartitioner(partitioner);
-    const ordering = compare === undefined ? undefined : this.ship(compare, env, 'repartitionAndSortWithinPartitions');
-    return new rddKinds.ShuffledRDD<unknown, unknown, unknown>(this, p, undefined, false, { ordering, ascending: true }) as unknown as RDD<T>;
   }
 
   // ---- actions ----
@@ -733,27 +571,6 @@ export abstract class RDD<T> {
     return m;
   }
 
-  /** Count of values per key. */
-  async countByKey(this: RDD<[any, any]>): Promise<KeyMap<K_<T>, number>> {
-    const pairs = await this.internal<[unknown, number]>('map', (kv: [unknown, unknown]) => [kv[0], 1], {}, 'countByKey')
-      .asPair().reduceByKey((a: number, b: number) => a + b).collect();
-    return new KeyMap(pairs as [K_<T>, number][]);
-  }
-
-  /** The pairs as a value-keyed map (a later pair wins for a repeated key). */
-  async collectAsMap(this: RDD<[any, any]>): Promise<KeyMap<K_<T>, V_<T>>> {
-    return new KeyMap((await this.collect()) as [K_<T>, V_<T>][]);
-  }
-
-  /** Values of `key`; reads one partition when the partitioner is known. */
-  async lookup(this: RDD<[any, any]>, key: K_<T>): Promise<V_<T>[]> {
-    const p = this.partitioner;
-    const matching = this.internal<unknown>('flatMap', (kv: [unknown, unknown]) => (keyEquals(kv[0], key) ? [kv[1]] : []), { key, keyEquals: moduleRef(KEYS_URL, 'keyEquals') }, 'lookup');
-    if (p === undefined) return (await matching.collect()) as V_<T>[];
-    const parts = await this._ctx.runJob<unknown[]>(matching, 'collect', {}, [p.getPartition(key)]);
-    return parts.flat(1) as V_<T>[];
-  }
-
   async isEmpty(): Promise<boolean> {
     await this.prepare();
     return this.partitions.length === 0 || (await this.take(1)).length === 0;
@@ -786,46 +603,6 @@ export abstract class RDD<T> {
     return best as T;
   }
 
-  /** Sum of a numeric RDD (0 when empty). */
-  async sum(this: RDD<number>): Promise<number> {
-    return (await this.stats()).sum;
-  }
-
-  /** Mean of a numeric RDD; throws EMPTY_COLLECTION when empty. */
-  async mean(this: RDD<number>): Promise<number> {
-    const s = await this.stats();
-    if (s.count === 0) throw engineError('EMPTY_COLLECTION', `mean() on ${this}: the RDD is empty`);
-    return s.mean;
-  }
-
-  /** Population variance of a numeric RDD. */
-  async variance(this: RDD<number>): Promise<number> {
-    return (await this.stats()).variance;
-  }
-
-  /** Population standard deviation of a numeric RDD. */
-  async stdev(this: RDD<number>): Promise<number> {
-    return (await this.stats()).stdev;
-  }
-
-  /** Sample variance (n - 1 in the denominator). */
-  async sampleVariance(this: RDD<number>): Promise<number> {
-    return (await this.stats()).sampleVariance;
-  }
-
-  /** Sample standard deviation (n - 1 in the denominator). */
-  async sampleStdev(this: RDD<number>): Promise<number> {
-    return (await this.stats()).sampleStdev;
-  }
-
-  /** Count, mean, variance, min, max and sum in one pass. */
-  async stats(this: RDD<number>): Promise<StatCounter> {
-    const parts = await this._ctx.runJob<ReturnType<StatCounter['toJSON']>>(this, 'stats', {});
-    const s = new StatCounter();
-    for (const p of parts) s.merge(StatCounter.fromJSON(p));
-    return s;
-  }
-
   /**
    * Writes each partition as `part-NNNNN` (one line per element, String(x)) plus `_SUCCESS` into
    * the directory `path`, through a temporary directory renamed into place only when every task
@@ -854,17 +631,48 @@ export abstract class RDD<T> {
     return this.knownNumPartitions() ?? this.partitioner?.numPartitions ?? this._ctx.defaultParallelism;
   }
 
-  private resolvePartitioner(part: number | Partitioner | undefined): Partitioner {
+  /** The partitioner a shuffle uses: `part` as a HashPartitioner count or a Partitioner, else defaultPartitioner. */
+  resolvePartitioner(part: number | Partitioner | undefined): Partitioner {
     if (part === undefined) return defaultPartitioner(this._ctx, [this]);
     if (typeof part === 'number') return new HashPartitioner(checkPositiveInt('numPartitions', part));
-    if (!isPartitioner(part)) throw engineError('BAD_ARGUMENT', `expected a partition count or a Partitioner; got ${typeof part}`);
+    if (typeof (part as Partitioner)?.getPartition !== 'function') throw engineError('BAD_ARGUMENT', `expected a partition count or a Partitioner; got ${typeof part}`);
     return part;
   }
 
-  protected sameContext(other: RDD<any>): void {
+  /** Checks that `other` is an RDD of this RDD's context. */
+  sameContext(other: RDD<any>): void {
     if (!(other instanceof RDD)) throw engineError('BAD_ARGUMENT', `expected an RDD; got ${other === null ? 'null' : typeof other}`);
     if (other._ctx !== this._ctx) throw engineError('FOREIGN_RDD', `${other} belongs to another FlintContext than ${this}; RDDs of different contexts cannot be combined`);
   }
+}
+
+/**
+ * Installs the methods of `functions` (a class of RDD operations such as PairRDDFunctions) on
+ * RDD.prototype; a name RDD already has throws. The class's type is merged into RDD's by the
+ * installing module (`declare module './RDD.ts' { interface RDD<T> extends PairRDDFunctions<T> {} }`).
+ */
+export function installRDDFunctions(functions: { prototype: object }): void {
+  for (const name of Object.getOwnPropertyNames(functions.prototype)) {
+    if (name === 'constructor') continue;
+    if (Object.prototype.hasOwnProperty.call(RDD.prototype, name)) throw engineError('INTERNAL', `RDD already has a method '${name}'`);
+    Object.defineProperty(RDD.prototype, name, Object.getOwnPropertyDescriptor(functions.prototype, name)!);
+  }
+}
+
+/** A mapPartitions function. */
+export type PartitionFn<T, U> = (it: Iterator<T> & Iterable<T>, tc: TaskContext) => Iterable<U> | AsyncIterable<U> | Promise<Iterable<U>>;
+/** A mapPartitionsWithIndex function. */
+export type IndexedPartitionFn<T, U> = (index: number, it: Iterator<T> & Iterable<T>, tc: TaskContext) => Iterable<U> | AsyncIterable<U> | Promise<Iterable<U>>;
+
+function readMapPartitionsArgs(op: string, envOrPreserves: Env | boolean | undefined, options: MapPartitionsOptions | undefined): { env?: Env; preserves: boolean } {
+  if (typeof envOrPreserves === 'boolean') {
+    if (options !== undefined) throw engineError('BAD_ARGUMENT', `${op}(f, preservesPartitioning) takes no third argument; write ${op}(f, env, { preservesPartitioning })`);
+    return { preserves: envOrPreserves };
+  }
+  if (options === undefined) return { env: envOrPreserves, preserves: false };
+  if (!isOptionsObject(options)) throw engineError('BAD_ARGUMENT', `${op}: the third argument is an options object, { preservesPartitioning: true }; got ${typeof options}`);
+  const o = checkOptions<MapPartitionsOptions>(op, options, ['preservesPartitioning']);
+  return { env: envOrPreserves, preserves: o.preservesPartitioning === true };
 }
 
 /** Spark's defaultPartitioner: an existing partitioner of the inputs (the one with most partitions), else a HashPartitioner. */
@@ -880,12 +688,9 @@ export function defaultPartitioner(ctx: FlintContext, rdds: RDD<any>[]): Partiti
 }
 
 // Names that internal functions above read from their env on executors (declared for the type checker only).
-declare const mergeValue: (c: unknown, v: unknown) => unknown;
-declare const createCombiner: (v: unknown) => unknown;
 declare const keyFn: (x: unknown) => unknown;
 declare const lb: number;
 declare const ub: number;
 declare const last: boolean;
 declare const n: number;
 declare const seqFn: (acc: any, x: unknown) => any;
-declare const userFn: (v: unknown) => any;

@@ -1,14 +1,14 @@
 /** ShuffledRDD: the reduce side of a shuffle; its parent's records are partitioned (and optionally combined, sorted) by a ShuffleDependency. */
 import type { TaskContext } from '../executor/TaskContext.ts';
 import type { Aggregator, Partitioner } from '../shuffle/api.ts';
-import { readShuffle } from '../shuffle/index.ts';
 import { moduleRef, shipInternal, type ShippedFn } from '../serde/closure.ts';
 import { compareKeys } from '../serde/keys.ts';
 import { registerShippable } from '../serde/plan.ts';
 import { Dependency, ShuffleDependency } from './Dependency.ts';
 import type { Iter } from './iter.ts';
 import { rddKinds } from './kinds.ts';
-import { RangePartitioner } from './Partitioner.ts';
+import { RangePartitioner, RangeSampling } from './Partitioner.ts';
+import { engineError } from '../catalogue.ts';
 import { RDD, type Partition } from './RDD.ts';
 import { moduleUrl } from '../moduleUrl.ts';
 
@@ -21,11 +21,10 @@ export interface ShippedAggregator {
   mergeCombiners: ShippedFn;
 }
 
-/** Sorting of a shuffle: by `ordering` (default compareKeys), descending when !ascending; `sampleFrom` asks for range bounds sampled from that RDD. */
+/** Sorting of a shuffle: by `ordering` (default compareKeys), descending when !ascending. */
 export interface ShuffleSort {
   ordering: ShippedFn | undefined;
   ascending: boolean;
-  sampleFrom?: RDD<[unknown, unknown]>;
   /** The user's comparator itself, for sorting samples on the driver. */
   live?: (a: any, b: any) => number;
 }
@@ -42,10 +41,14 @@ export class ShuffledRDD<K, V, C> extends RDD<[K, C]> {
   readonly keyOrdering: ShippedFn | undefined;
   readonly sorted: boolean;
   private readonly _dep: ShuffleDependency;
+  /** The partitioner; undefined until a range sampling has run. */
+  private _part: Partitioner | undefined;
+  private readonly _sampling: { numPartitions: number; sampleFrom: RDD<[unknown, unknown]>; sort: ShuffleSort } | undefined;
 
+  /** `partitioner` places the records, or with a sort, `{ numPartitions, sampleFrom }` asks for a sampled RangePartitioner. */
   constructor(
     prev: RDD<[K, V]>,
-    private readonly _part: Partitioner,
+    partitioner: Partitioner | RangeSampling,
     readonly aggregator: ShippedAggregator | undefined,
     readonly mapSideCombine: boolean,
     private readonly _sort?: ShuffleSort,
@@ -61,17 +64,28 @@ export class ShuffledRDD<K, V, C> extends RDD<[K, C]> {
         : shipInternal((a: unknown, b: unknown) => cmp(b, a), { cmp: ordering }, 'sortByKey');
     }
     this.keyOrdering = ordering;
-    this._dep = new ShuffleDependency(prev, this.shuffleId, _part, aggregator as unknown as Aggregator<unknown, unknown> | undefined,
+    if (partitioner instanceof RangeSampling) {
+      if (_sort === undefined) throw engineError('INTERNAL', 'a range sampling needs a sort');
+      this._sampling = { numPartitions: partitioner.numPartitions, sampleFrom: partitioner.sampleFrom, sort: _sort };
+    } else {
+      this._part = partitioner;
+    }
+    this._dep = new ShuffleDependency(prev, this.shuffleId, () => this.requirePartitioner(), aggregator as unknown as Aggregator<unknown, unknown> | undefined,
       mapSideCombine && aggregator !== undefined, ordering, this.sorted);
   }
 
-  override get partitioner(): Partitioner {
+  /** The partitioner (a sortByKey's RangePartitioner exists once the RDD is prepared: undefined before). */
+  override get partitioner(): Partitioner | undefined {
+    return this._part;
+  }
+
+  private requirePartitioner(): Partitioner {
+    if (this._part === undefined) throw engineError('INTERNAL', `${this} was used before its range bounds were sampled (prepare() runs first)`);
     return this._part;
   }
 
   override knownNumPartitions(): number | undefined {
-    if (this._part instanceof RangePartitioner && this._part.bounds === undefined) return this._part.requestedPartitions;
-    return this._part.numPartitions;
+    return this._part?.numPartitions ?? this._sampling?.numPartitions;
   }
 
   /** The shuffle dependency (driver only). */
@@ -84,19 +98,19 @@ export class ShuffledRDD<K, V, C> extends RDD<[K, C]> {
   }
 
   protected getPartitions(): Partition[] {
-    return Array.from({ length: this._part.numPartitions }, (_, index) => ({ index }));
+    return Array.from({ length: this.requirePartitioner().numPartitions }, (_, index) => ({ index }));
   }
 
   protected override async doPrepare(): Promise<void> {
-    const p = this._part;
-    const from = this._sort?.sampleFrom;
-    if (!(p instanceof RangePartitioner) || p.bounds !== undefined || from === undefined) return;
+    const s = this._sampling;
+    if (s === undefined || this._part !== undefined) return;
+    this._part = new RangePartitioner(await this.sampleBounds(s.sampleFrom, s.numPartitions, s.sort), s.sort.ascending, s.sort.ordering);
+  }
+
+  /** Range bounds from a sample of the keys of `from`: at most `want` - 1, increasing by the sort's order. */
+  private async sampleBounds(from: RDD<[unknown, unknown]>, want: number, sort: ShuffleSort): Promise<unknown[]> {
     const parentParts = from.partitions.length;
-    const want = p.requestedPartitions;
-    if (want <= 1 || parentParts === 0) {
-      p.bounds = [];
-      return;
-    }
+    if (want <= 1 || parentParts === 0) return [];
     const perPartition = Math.ceil((SAMPLES_PER_PARTITION * want) / parentParts);
     const samples = await this._ctx.runJob<{ count: number; keys: unknown[] }>(from, 'sampleKeys', { size: perPartition, seed: this.id });
     const weighted: [unknown, number][] = [];
@@ -105,7 +119,7 @@ export class ShuffledRDD<K, V, C> extends RDD<[K, C]> {
       const w = s.count / s.keys.length;
       for (const k of s.keys) weighted.push([k, w]);
     }
-    const live: (a: unknown, b: unknown) => number = this._sort?.live ?? compareKeys;
+    const live: (a: unknown, b: unknown) => number = sort.live ?? compareKeys;
     weighted.sort((a, b) => live(a[0], b[0]));
     const total = weighted.reduce((acc, [, w]) => acc + w, 0);
     const step = total / want;
@@ -119,13 +133,13 @@ export class ShuffledRDD<K, V, C> extends RDD<[K, C]> {
         target += step;
       }
     }
-    p.bounds = bounds;
+    return bounds;
   }
 
   compute(split: Partition, tc: TaskContext): Iter<[K, C]> {
     const ex = tc.executor;
     const keyOrdering = this.keyOrdering as unknown as ((a: K, b: K) => number) | undefined;
-    return readShuffle<K, V, C>({
+    return ex.shuffleManager.read<K, V, C>({
       shuffleId: this.shuffleId,
       reduceId: split.index,
       statuses: ex.mapStatuses(this.shuffleId),

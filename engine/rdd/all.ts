@@ -14,3 +14,5 @@ import './SourceRDD.ts';
 import './CheckpointRDD.ts';
 import './Partitioner.ts';
 import '../storage/StorageLevel.ts';
+import './PairRDDFunctions.ts';
+import './DoubleRDDFunctions.ts';

@@ -17,7 +17,7 @@ import { NarrowDependency, ShuffleDependency } from '../rdd/Dependency.ts';
 import type { RDD } from '../rdd/RDD.ts';
 import { rddBlockId, type BlockUpdate } from '../storage/BlockManager.ts';
 import type { AccUpdate } from '../executor/TaskContext.ts';
-import type { TaskError } from '../executor/Executor.ts';
+import type { TaskError } from './protocol.ts';
 import type { MapOutputTracker } from './MapOutputTracker.ts';
 import { TaskSetManager, TaskScheduler, driverError, type TaskSpec } from './TaskScheduler.ts';
 import { ResultStage, ShuffleMapStage, Stage, type ActiveJob, type JobOptions } from './stages.ts';

@@ -1,5 +1,5 @@
 /** TaskScheduler: runs the task sets the DAGScheduler submits on the backend's slots, with locality preference, retries up to maxFailures, and per-slot plan caching. */
-import type { TaskError, TaskMessage, TaskResult } from '../executor/Executor.ts';
+import type { TaskError, TaskMessage, TaskResult } from './protocol.ts';
 import type { EncodedPlan } from '../serde/plan.ts';
 import type { MapOutputTracker } from './MapOutputTracker.ts';
 import type { SchedulerBackend } from './backends/SchedulerBackend.ts';

@@ -1,5 +1,5 @@
 /** The typed events of the DAGScheduler's event loop. */
-import type { TaskError } from '../executor/Executor.ts';
+import type { TaskError } from './protocol.ts';
 import type { AccUpdate, TaskMetrics } from '../executor/TaskContext.ts';
 import type { BlockUpdate } from '../storage/BlockManager.ts';
 import type { ActiveJob } from './stages.ts';

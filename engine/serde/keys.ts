@@ -5,12 +5,6 @@ import { engineError } from '../catalogue.ts';
 // by their sorted own keys and values, -0 equals 0 and NaN equals NaN. Hashes are pure functions of the
 // value (no per-process seed), so every thread and process places a key in the same partition.
 
-/** Stable codes of key errors (both user errors). */
-export const KEY_ERRORS = {
-  UNSUPPORTED_KEY: { kind: 'user', doc: 'a function, symbol, Map, Set or Promise was used as a key' },
-  KEY_TOO_DEEP: { kind: 'user', doc: 'a key nests deeper than 64 levels or refers to itself' },
-} as const;
-
 const MAX_DEPTH = 64;
 
 const SEED_STRING = 0x9e3779b1 | 0;

@@ -1,6 +1,6 @@
 /** Record encoding of shuffle and spill files: frames of record batches, hand-packed for string/number pairs, v8-serialized otherwise. */
 import v8 from 'node:v8';
-import { corrupt } from './errors.ts';
+import { shuffleCorrupt } from '../catalogue.ts';
 
 /** Where encoders write: a buffer with room reserved ahead (a file's write buffer, or memory). */
 export interface FrameSink {
@@ -269,9 +269,9 @@ export function decodeRecordArray(bytes: Uint8Array): unknown[] {
   const src = new MemorySource(bytes);
   const mark = src.buf[0];
   if (mark === MARK_V8) return deserializeOwned(src.buf.subarray(1)) as unknown[];
-  if (mark !== MARK_PAIRS) throw corrupt('(encoded record array)', 0, `unknown mark ${mark}`);
+  if (mark !== MARK_PAIRS) throw shuffleCorrupt('(encoded record array)', 0, `unknown mark ${mark}`);
   src.skip(1);
-  const where = (detail: string): Error => corrupt('(encoded record array)', src.offset, detail);
+  const where = (detail: string): Error => shuffleCorrupt('(encoded record array)', src.offset, detail);
   let out: unknown[] | undefined;
   for (let batch = readBatch(src, where); batch !== undefined; batch = readBatch(src, where)) {
     if (out === undefined) out = batch;

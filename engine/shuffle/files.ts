@@ -1,4 +1,4 @@
-/** Buffered synchronous file output and chunked segment input for shuffle data and spill files. */
+/** Buffered synchronous file output and chunked segment input for shuffle data and spill files, and deleting a shuffle's files. */
 import fs from 'node:fs';
 import { threadId } from 'node:worker_threads';
 
@@ -175,3 +175,21 @@ export function tempPath(dir: string, stem: string, suffix: string): string {
   return `${dir}/${stem}.${unique}.${suffix}`;
 }
 
+/** Deletes every file of shuffle `shuffleId` under `dir` (map outputs, spills, temporaries); returns how many. */
+export function removeShuffleFiles(shuffleId: number, dir: string): number {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw e;
+  }
+  const prefix = `shuffle_${shuffleId}_`;
+  let removed = 0;
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    fs.rmSync(`${dir}/${name}`, { force: true });
+    removed++;
+  }
+  return removed;
+}

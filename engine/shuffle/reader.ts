@@ -6,7 +6,7 @@ import { mergeChunk } from './files.ts';
 import { mergeSorted } from './merge.ts';
 import { ExternalAppendOnlyMap, type SpillMetrics } from './appendOnlyMap.ts';
 import { externalSort } from './externalSort.ts';
-import { ShuffleFetchFailedError, badSpec, unsortedSegment } from './errors.ts';
+import { ShuffleFetchFailedError, shuffleBadSpec, shuffleUnsortedSegment } from '../catalogue.ts';
 
 /** What a reduce task's shuffle read did (Spark's ShuffleReadMetrics plus the reader's own spills); counters only grow. */
 export interface ShuffleReadMetrics extends SpillMetrics {
@@ -77,14 +77,14 @@ class ConcatRecords implements IterableIterator<Pair> {
 }
 
 function validateReadSpec(spec: ShuffleReadSpec<any, any, any>): void {
-  if (!Array.isArray(spec.statuses)) throw badSpec('statuses must be an array of MapStatus');
+  if (!Array.isArray(spec.statuses)) throw shuffleBadSpec('statuses must be an array of MapStatus');
   for (const s of spec.statuses) {
-    if (s === undefined || s === null) throw badSpec(`shuffle ${spec.shuffleId} is missing a map status (a map output was lost)`);
+    if (s === undefined || s === null) throw shuffleBadSpec(`shuffle ${spec.shuffleId} is missing a map status (a map output was lost)`);
     if (!(spec.reduceId >= 0 && spec.reduceId + 1 < s.offsets.length)) {
-      throw badSpec(`reduceId ${spec.reduceId} is out of range for map ${s.mapId} of shuffle ${spec.shuffleId} (${s.offsets.length - 1} partitions)`);
+      throw shuffleBadSpec(`reduceId ${spec.reduceId} is out of range for map ${s.mapId} of shuffle ${spec.shuffleId} (${s.offsets.length - 1} partitions)`);
     }
   }
-  if (spec.mapSideCombine && spec.aggregator === undefined) throw badSpec(`shuffle ${spec.shuffleId} says mapSideCombine without an aggregator`);
+  if (spec.mapSideCombine && spec.aggregator === undefined) throw shuffleBadSpec(`shuffle ${spec.shuffleId} says mapSideCombine without an aggregator`);
 }
 
 /** Segments of map outputs fetched from other executors, by mapId (see readShuffle). */
@@ -127,7 +127,7 @@ function mergeSegments<K>(
   const live = liveStatuses(spec);
   const chunk = mergeChunk(spec.memoryBytes, live.length);
   const sources = live.map((s) => segment(spec, s, metrics, fetched, chunk));
-  return mergeSorted(sources, (a, b) => ord(a[0] as K, b[0] as K), (rank) => unsortedSegment(live[rank].dataFile));
+  return mergeSorted(sources, (a, b) => ord(a[0] as K, b[0] as K), (rank) => shuffleUnsortedSegment(live[rank].dataFile));
 }
 
 /** Reads with an aggregator: combine in a spilling map, then sort when asked. */

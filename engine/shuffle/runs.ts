@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import { MemorySource, encodeRecords, readBatch, type Pair } from './codec.ts';
 import { BlockWriter, RangeReader } from './files.ts';
-import { corrupt } from './errors.ts';
+import { shuffleCorrupt } from '../catalogue.ts';
 
 /** A file of `buckets.length` consecutive segments; segment i spans [offsets[i], offsets[i+1]). */
 export interface RunFile {
@@ -73,7 +73,7 @@ export class RangeRecords implements IterableIterator<Pair> {
       if (this.reader === undefined) this.open();
       let batch: Pair[] | undefined;
       try {
-        batch = readBatch(this.reader!, (detail) => corrupt(this.path, this.reader!.offset, detail));
+        batch = readBatch(this.reader!, (detail) => shuffleCorrupt(this.path, this.reader!.offset, detail));
       } catch (e) {
         this.close();
         if ((e as { code?: string }).code === 'SHUFFLE_CORRUPT') throw e;
@@ -136,7 +136,7 @@ export class BytesRecords implements IterableIterator<Pair> {
 
   next(): IteratorResult<Pair, undefined> {
     while (this.i >= this.batch.length) {
-      const batch = readBatch(this.src, (detail) => corrupt(this.what, this.src.offset, detail));
+      const batch = readBatch(this.src, (detail) => shuffleCorrupt(this.what, this.src.offset, detail));
       if (batch === undefined) return DONE;
       this.batch = batch;
       this.i = 0;

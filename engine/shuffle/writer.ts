@@ -7,7 +7,24 @@ import { BlockWriter, copyRange, mergeChunk, tempPath } from './files.ts';
 import { readRange, writeRun, type RunFile } from './runs.ts';
 import { mergeSorted } from './merge.ts';
 import { ListSizer, MapSizer } from './sizing.ts';
-import { badPartition, badSpec, notData, recordNotData, recordNotPair } from './errors.ts';
+import { shuffleBadPartition, shuffleBadSpec, shuffleRecordNotData, shuffleRecordNotPair } from '../catalogue.ts';
+
+/**
+ * What is wrong with `v` as a shuffled key or value, or undefined when it is data that survives
+ * serialization: primitives, plain objects, arrays, typed arrays, Buffers, Dates, RegExps, Maps,
+ * Sets, Errors. Class instances would arrive as plain objects without their methods (records cross
+ * a shuffle through v8 serialization) and functions cannot travel at all. Checked on the key and
+ * value of each record (not nested fields), which costs one `typeof` for primitives.
+ */
+export function notData(v: unknown): string | undefined {
+  if (typeof v === 'function') return `a function (${(v as Function).name || 'anonymous'})`;
+  if (typeof v !== 'object' || v === null) return undefined;
+  const proto = Object.getPrototypeOf(v);
+  if (proto === Object.prototype || proto === null || proto === Array.prototype || ArrayBuffer.isView(v)) return undefined;
+  if (v instanceof Date || v instanceof Map || v instanceof Set || v instanceof RegExp || v instanceof ArrayBuffer || v instanceof Error) return undefined;
+  if (v instanceof Boolean || v instanceof Number || v instanceof String || v instanceof BigInt) return undefined;
+  return `an instance of class ${(proto as { constructor?: { name?: string } }).constructor?.name || '(anonymous)'}`;
+}
 
 /** How often (in records) the in-memory estimate is compared with the budget. */
 const CHECK_EVERY = 64;
@@ -88,10 +105,10 @@ export async function writeShuffleAsync<K, V, C>(
 
 function validateWriteSpec(spec: ShuffleWriteSpec<any, any, any>): void {
   const n = spec.partitioner?.numPartitions;
-  if (!Number.isInteger(n) || n < 1) throw badSpec(`partitioner.numPartitions must be a positive integer, got ${n}`);
-  if (spec.mapSideCombine && spec.aggregator === undefined) throw badSpec(`shuffle ${spec.shuffleId} asks for mapSideCombine without an aggregator`);
-  if (!(spec.memoryBytes > 0)) throw badSpec(`memoryBytes must be positive, got ${spec.memoryBytes}`);
-  if (typeof spec.dir !== 'string' || spec.dir === '') throw badSpec('dir must name the shuffle directory');
+  if (!Number.isInteger(n) || n < 1) throw shuffleBadSpec(`partitioner.numPartitions must be a positive integer, got ${n}`);
+  if (spec.mapSideCombine && spec.aggregator === undefined) throw shuffleBadSpec(`shuffle ${spec.shuffleId} asks for mapSideCombine without an aggregator`);
+  if (!(spec.memoryBytes > 0)) throw shuffleBadSpec(`memoryBytes must be positive, got ${spec.memoryBytes}`);
+  if (typeof spec.dir !== 'string' || spec.dir === '') throw shuffleBadSpec('dir must name the shuffle directory');
 }
 
 class MapOutputSorter<K, V, C> {
@@ -120,15 +137,15 @@ class MapOutputSorter<K, V, C> {
 
   private checkData(r: Pair): void {
     const badKey = notData(r[0]);
-    if (badKey !== undefined) throw recordNotData(this.spec.shuffleId, this.spec.mapId, 'key', badKey);
+    if (badKey !== undefined) throw shuffleRecordNotData(this.spec.shuffleId, this.spec.mapId, 'key', badKey);
     const badValue = notData(r[1]);
-    if (badValue !== undefined) throw recordNotData(this.spec.shuffleId, this.spec.mapId, 'value', badValue);
+    if (badValue !== undefined) throw shuffleRecordNotData(this.spec.shuffleId, this.spec.mapId, 'value', badValue);
   }
 
   private partitionOf(k: unknown): number {
     if (this.numPartitions === 1) return 0;
     const p = this.partitioner.getPartition(k);
-    if ((p >>> 0) !== p || p >= this.numPartitions) throw badPartition(this.spec.shuffleId, p, this.numPartitions, k);
+    if ((p >>> 0) !== p || p >= this.numPartitions) throw shuffleBadPartition(this.spec.shuffleId, p, this.numPartitions, k);
     return p;
   }
 
@@ -136,7 +153,7 @@ class MapOutputSorter<K, V, C> {
     let n = 0;
     for (let it = records.next(); !it.done; it = records.next()) {
       const r = it.value as unknown as Pair;
-      if (!Array.isArray(r)) throw recordNotPair(this.spec.shuffleId, this.spec.mapId, r);
+      if (!Array.isArray(r)) throw shuffleRecordNotPair(this.spec.shuffleId, this.spec.mapId, r);
       if (typeof r[0] === 'object' || typeof r[1] === 'object' || typeof r[0] === 'function' || typeof r[1] === 'function') this.checkData(r);
       this.buckets[this.partitionOf(r[0])].push(r);
       this.listSizer.add(r);
@@ -157,7 +174,7 @@ class MapOutputSorter<K, V, C> {
     let pending = 0;
     for (let it = records.next(); !it.done; it = records.next()) {
       const r = it.value;
-      if (!Array.isArray(r)) throw recordNotPair(this.spec.shuffleId, this.spec.mapId, r);
+      if (!Array.isArray(r)) throw shuffleRecordNotPair(this.spec.shuffleId, this.spec.mapId, r);
       if (typeof r[0] === 'object' || typeof r[1] === 'object' || typeof r[0] === 'function' || typeof r[1] === 'function') this.checkData(r as unknown as Pair);
       const k = r[0];
       const c = map.get(k);

@@ -1,9 +1,22 @@
-/** What the columnar formats export beyond the engine's SourceModule (schema inference, a part-file writer), and what their readers share. */
+/**
+ * The public contract of a DataFrame format module: what a connector implements (`SqlSourceModule`) and
+ * the engine/sql pieces it may use to build and read batches. Connectors import engine/sql through this
+ * file only, so the expression compiler, plan and operators stay free to change behind it.
+ */
 import type { RecordBatch, Schema } from 'apache-arrow';
 import type { SourceModule } from '../sources.ts';
 import { makeBatch, normalize, type Col } from './columns.ts';
 import { SqlUserError } from './errors.ts';
 import { schemaSpecOf, type SchemaSpec } from './types.ts';
+
+export type { InputSplit, SourceModule } from '../sources.ts';
+export { SqlUserError } from './errors.ts';
+export { parseSchema, schemaSpecOf, toArrowSchema, vectorSize, type SchemaLike, type SchemaSpec, type TypeName } from './types.ts';
+export {
+  batchColumns, buildColumn, emptyBatch, fixedColumn, getValue, makeBatch, stringAt, stringsColumn, utf8Column, type Col,
+} from './columns.ts';
+export { batchesToIPC } from './ipc.ts';
+export { DECIMAL_RE, parseScalar } from './scalars.ts';
 
 /**
  * A DataFrame format module (registered with registerFormat like any source). `readSplit` yields

@@ -11,7 +11,6 @@ export const SQL_ERROR_CODES = {
   UNSUPPORTED_TYPE: 'an Arrow type outside the supported set',
   MALFORMED_RECORD: 'FAILFAST mode met a record it could not parse',
   PATH_EXISTS: 'a write in mode error found its output path already there',
-  PATH_NOT_FOUND: 'a read found no file at the path',
   WRITE_FAILED: 'a write failed; nothing was committed',
   NOT_IMPLEMENTED: 'valid but not implemented yet',
   INTERNAL: 'a broken invariant inside engine/sql',

@@ -4,6 +4,7 @@ import {
 } from './columns.ts';
 import { exprName, type BinaryOp, type Expr } from './column.ts';
 import { SqlInternalError, SqlUserError, unresolvedColumn } from './errors.ts';
+import { parseScalar } from './scalars.ts';
 import { isNumeric, widen, type SchemaSpec, type TypeName } from './types.ts';
 
 /** A compiled scalar expression: its output type and name, and the kernel computing it over one batch's columns. */
@@ -383,10 +384,6 @@ function mergeByPick(type: TypeName, pick: Int32Array, srcs: Col[], other: Col |
   return buildColumn(type, vals);
 }
 
-const INT_RE = /^\s*[+-]?\d+\s*$/;
-/** A decimal number as Spark reads one (no hex, octal or binary prefixes, which JS's Number() would accept). */
-export const DECIMAL_RE = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;
-
 /** Converts a column between types; values that do not convert become null (Spark's non-ANSI cast). */
 export function castKernel(c: Col, from: TypeName, to: TypeName, n: number): Col {
   if (from === to) return c;
@@ -436,40 +433,6 @@ export function castKernel(c: Col, from: TypeName, to: TypeName, n: number): Col
   throw new SqlUserError('TYPE_MISMATCH', `cannot cast ${from} to ${to}`);
 }
 
-/** Parses text as a value of `to`, or null when it does not parse (used by cast and the CSV reader). */
-export function parseScalar(s: string, to: TypeName): unknown {
-  switch (to) {
-    case 'int32': {
-      if (!INT_RE.test(s)) return null;
-      const v = Number(s);
-      return v >= -2147483648 && v <= 2147483647 ? v : null;
-    }
-    case 'int64': {
-      if (!INT_RE.test(s)) return null;
-      const v = BigInt(s.trim());
-      return BigInt.asIntN(64, v) === v ? v : null;
-    }
-    case 'float32': case 'float64': {
-      if (s === '') return null;
-      const t = s.toLowerCase();
-      if (t === 'nan') return NaN;
-      if (t === 'inf' || t === 'infinity' || t === '+infinity') return Infinity;
-      if (t === '-inf' || t === '-infinity') return -Infinity;
-      return DECIMAL_RE.test(s) ? Number(s) : null;
-    }
-    case 'bool': {
-      const t = s.toLowerCase();
-      return t === 'true' ? true : t === 'false' ? false : null;
-    }
-    case 'timestamp': {
-      if (s === '') return null;
-      const v = Date.parse(s);
-      return Number.isNaN(v) ? null : v;
-    }
-    case 'utf8': return s;
-  }
-  return null;
-}
 
 function compileFn(e: Extract<Expr, { op: 'fn' }>, schema: SchemaSpec, where: string): Node {
   const args = e.args.map(a => compile(a, schema, where, null));

@@ -1,6 +1,7 @@
 /** Cast: converts element type; float-to-float casts pass the gradient back (cast to the input dtype), others have none. */
 import { registerOp } from '../registry.ts';
-import { isFloat, type DType } from '../ir.ts';
+import { isFloat } from '../shape.ts';
+import type { DType } from '../ir.ts';
 import * as F from '../api.ts';
 
 registerOp({

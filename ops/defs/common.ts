@@ -1,5 +1,6 @@
 /** Helpers shared by operator definitions: elementwise shape rules, unbroadcasting of gradients, and the unary-op template. */
-import { broadcastShapes, isFloat, type Tensor, type TensorType, type Shape, type Node } from '../ir.ts';
+import { broadcastShapes, isFloat } from '../shape.ts';
+import type { Tensor, TensorType, Shape, Node } from '../ir.ts';
 import type { GradRule, OpDef } from '../registry.ts';
 import { shapeError } from '../errors.ts';
 import * as F from '../api.ts';

@@ -1,6 +1,6 @@
 /** Concat along one axis; gradient slices the incoming gradient back into the inputs' extents (static along the axis). */
 import { registerOp } from '../registry.ts';
-import { normAxis } from '../ir.ts';
+import { normAxis } from '../shape.ts';
 import { shapeError } from '../errors.ts';
 import * as F from '../api.ts';
 

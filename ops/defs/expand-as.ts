@@ -1,6 +1,6 @@
 /** ExpandAs: broadcasts x to the run-time shape of `like`; gradient sums over the broadcast axes. */
 import { registerOp } from '../registry.ts';
-import { broadcastShapes } from '../ir.ts';
+import { broadcastShapes } from '../shape.ts';
 import { unbroadcast } from './common.ts';
 
 registerOp({

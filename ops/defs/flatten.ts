@@ -1,6 +1,7 @@
 /** Flatten: collapses dims before `axis` into one and the rest into another (ONNX Flatten); gradient reshapes back. */
 import { registerOp } from '../registry.ts';
-import { normAxis, type Dim } from '../ir.ts';
+import { normAxis } from '../shape.ts';
+import type { Dim } from '../ir.ts';
 
 function prod(ds: Dim[]): Dim {
   const syms = ds.filter(d => typeof d !== 'number') as string[];

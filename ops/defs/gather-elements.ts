@@ -1,6 +1,6 @@
 /** GatherElements: picks x's elements along `axis` at int64 indices of x's rank; gradient scatter-adds g back. */
 import { registerOp } from '../registry.ts';
-import { normAxis } from '../ir.ts';
+import { normAxis } from '../shape.ts';
 import { shapeError } from '../errors.ts';
 import * as F from '../api.ts';
 

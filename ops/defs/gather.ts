@@ -1,6 +1,6 @@
 /** Gather: slices of x along `axis` at int64 indices (Embedding's lookup); gradient scatter-adds g into zeros (axis 0). */
 import { registerOp } from '../registry.ts';
-import { normAxis } from '../ir.ts';
+import { normAxis } from '../shape.ts';
 import { shapeError, OpsNotImplementedError, OpsErrorCode } from '../errors.ts';
 import * as F from '../api.ts';
 

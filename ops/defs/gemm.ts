@@ -1,6 +1,6 @@
 /** Gemm: op(A)·op(B) + C for 2-D A, B (op = optional transpose), C broadcast; gradients are Gemms again. */
 import { registerOp } from '../registry.ts';
-import { broadcastShapes, shapeStr } from '../ir.ts';
+import { broadcastShapes, shapeStr } from '../shape.ts';
 import { shapeError } from '../errors.ts';
 import { unbroadcast } from './common.ts';
 import * as F from '../api.ts';

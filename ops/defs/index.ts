@@ -1,4 +1,5 @@
-/** Loads every built-in operator definition into the registry (one file per operator). */
+/** Loads every built-in operator definition into the registry (one file per operator); imported by the ops entry point, ops/index.ts. */
+import { markBuiltinOpsLoaded } from '../registry.ts';
 import './abs.ts';
 import './add.ts';
 import './average-pool.ts';
@@ -55,3 +56,5 @@ import './transpose.ts';
 import './unsqueeze.ts';
 import './where.ts';
 import './zeros-like.ts';
+
+markBuiltinOpsLoaded();

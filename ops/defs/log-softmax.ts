@@ -1,6 +1,6 @@
 /** LogSoftmax along one axis; gradient g - softmax(x)·Σ g. */
 import { registerOp } from '../registry.ts';
-import { normAxis } from '../ir.ts';
+import { normAxis } from '../shape.ts';
 import { floatUnaryShape } from './common.ts';
 import * as F from '../api.ts';
 

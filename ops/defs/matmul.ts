@@ -1,6 +1,6 @@
 /** MatMul: batched matrix product (rank >= 2, batch dims broadcast); gradient (g·bᵀ, aᵀ·g) summed over broadcast batch dims. */
 import { registerOp } from '../registry.ts';
-import { broadcastShapes, shapeStr } from '../ir.ts';
+import { broadcastShapes, shapeStr } from '../shape.ts';
 import { shapeError } from '../errors.ts';
 import { unbroadcast } from './common.ts';
 import * as F from '../api.ts';

@@ -1,5 +1,6 @@
 /** Shared pieces of the reduction operators: output shape and the broadcast of a reduced gradient back to the input. */
-import { normAxis, type Node, type Tensor, type TensorType } from '../ir.ts';
+import { normAxis } from '../shape.ts';
+import type { Node, Tensor, TensorType } from '../ir.ts';
 import * as F from '../api.ts';
 
 export function reduceShape(op: string): (inputs: Tensor[], attrs: Record<string, unknown>) => TensorType[] {

@@ -1,6 +1,6 @@
 /** ReduceMean over static axes; gradient broadcasts g back scaled by 1/count (count resolved at run time for symbolic dims). */
 import { registerOp } from '../registry.ts';
-import { staticSize } from '../ir.ts';
+import { staticSize } from '../shape.ts';
 import { reduceShape, expandBack, normAxes } from './reduce-common.ts';
 import * as F from '../api.ts';
 

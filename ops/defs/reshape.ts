@@ -1,7 +1,8 @@
 /** Reshape with ONNX semantics (0 copies the input dim, -1 is inferred); symbolic dims carry through; gradient reshapes back. */
 import { registerOp } from '../registry.ts';
 import { shapeError } from '../errors.ts';
-import { shapeStr, type Dim, type Shape } from '../ir.ts';
+import { shapeStr } from '../shape.ts';
+import type { Dim, Shape } from '../ir.ts';
 import * as F from '../api.ts';
 
 /** Output shape of reshaping `input` to `target` (ONNX 0/-1 rules), keeping symbolic dims symbolic. */

@@ -1,6 +1,6 @@
 /** ScatterElementsAdd: data with updates added at indices along `axis` (ONNX ScatterElements, reduction add); gradient (g, -, gather(g)). */
 import { registerOp } from '../registry.ts';
-import { normAxis } from '../ir.ts';
+import { normAxis } from '../shape.ts';
 import { shapeError } from '../errors.ts';
 import * as F from '../api.ts';
 

@@ -1,6 +1,7 @@
 /** Slice (ONNX semantics, static starts/ends/steps per axis); gradient pads the slice back with zeros (steps of 1). */
 import { registerOp } from '../registry.ts';
-import { normAxis, type Dim } from '../ir.ts';
+import { normAxis } from '../shape.ts';
+import type { Dim } from '../ir.ts';
 import { shapeError } from '../errors.ts';
 import { OpsNotImplementedError, OpsErrorCode } from '../errors.ts';
 

@@ -1,6 +1,6 @@
 /** Softmax along one axis; gradient y·(g - Σ g·y). */
 import { registerOp } from '../registry.ts';
-import { normAxis } from '../ir.ts';
+import { normAxis } from '../shape.ts';
 import { floatUnaryShape } from './common.ts';
 import * as F from '../api.ts';
 

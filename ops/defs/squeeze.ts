@@ -1,6 +1,6 @@
 /** Squeeze: removes the given size-1 axes; gradient reshapes back. */
 import { registerOp } from '../registry.ts';
-import { normAxis } from '../ir.ts';
+import { normAxis } from '../shape.ts';
 import { shapeError } from '../errors.ts';
 
 registerOp({

@@ -1,6 +1,7 @@
 /** Unsqueeze: inserts size-1 axes at the given output positions; gradient reshapes back. */
 import { registerOp } from '../registry.ts';
-import { normAxis, type Dim } from '../ir.ts';
+import { normAxis } from '../shape.ts';
+import type { Dim } from '../ir.ts';
 
 registerOp({
   name: 'Unsqueeze',

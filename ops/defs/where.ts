@@ -1,6 +1,6 @@
 /** Where: elementwise select cond ? a : b with broadcasting; gradient routes g to the chosen side. */
 import { registerOp } from '../registry.ts';
-import { broadcastShapes } from '../ir.ts';
+import { broadcastShapes } from '../shape.ts';
 import { shapeError } from '../errors.ts';
 import { unbroadcast } from './common.ts';
 import * as F from '../api.ts';

@@ -1,7 +1,7 @@
 /** Reverse-mode autodiff: accumulation across uses, pruning, zero gradients, and the missing-rule error. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Graph } from '../../ops/ir.ts';
+import { Graph } from '../../ops/index.ts';
 import { gradients } from '../../ops/autodiff.ts';
 import { registerOp } from '../../ops/registry.ts';
 import { evalGraph } from '../../ops/eval.ts';

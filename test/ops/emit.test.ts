@@ -1,7 +1,7 @@
 /** The ONNX emitter: a valid ModelProto with opset 17, the standard domain only, initializers for exported weights. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Graph } from '../../ops/ir.ts';
+import { Graph } from '../../ops/index.ts';
 import { emitModel, OPSET } from '../../ops/onnx/emit.ts';
 import { loadModel, ort, cachedSessionCount } from '../../ops/runtime.ts';
 import * as F from '../../ops/api.ts';

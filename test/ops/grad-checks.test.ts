@@ -1,7 +1,7 @@
 /** Gradient checks of every differentiable operator in float64 against finite differences, and a coverage test over the registry. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkGrads, type GradCheckInput, type GradCheckOptions } from '../../ops/check-grads.ts';
+import { checkGrads, type GradCheckInput, type GradCheckOptions } from '../../ops/index.ts';
 import { listOps, getOp } from '../../ops/registry.ts';
 import type { Tensor } from '../../ops/ir.ts';
 import * as F from '../../ops/api.ts';

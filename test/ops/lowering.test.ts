@@ -1,7 +1,7 @@
 /** The float32 lowerings (native Conv, ConvTranspose, AveragePool) agree with the float64 im2col lowerings that the gradient checks verify. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Graph, type DType, type Tensor } from '../../ops/ir.ts';
+import { Graph, type DType, type Tensor } from '../../ops/index.ts';
 import { gradients } from '../../ops/autodiff.ts';
 import { evalGraph } from '../../ops/eval.ts';
 import * as F from '../../ops/api.ts';

@@ -1,7 +1,7 @@
 /** Hand-computed forward values and gradients of the operators, run through the float32 ONNX lowering on onnxruntime. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Graph, type Tensor } from '../../ops/ir.ts';
+import { Graph, type Tensor } from '../../ops/index.ts';
 import { evalGraph } from '../../ops/eval.ts';
 import { gradients } from '../../ops/autodiff.ts';
 import * as F from '../../ops/api.ts';

@@ -1,8 +1,10 @@
 /** The operator registry: user operators, duplicate names, unknown names, shape-rule errors. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { registerOp, getOp, listOps } from '../../ops/registry.ts';
-import { Graph } from '../../ops/ir.ts';
+import { Graph } from '../../ops/index.ts';
 import { evalGraph } from '../../ops/eval.ts';
 import { checkGrads } from '../../ops/check-grads.ts';
 import * as F from '../../ops/api.ts';
@@ -63,4 +65,33 @@ test('symbolic batch dims flow through shape rules', () => {
   assert.deepEqual(F.flatten(y).shape, ['N', 864]);
   assert.deepEqual(F.reshape(y, [-1, 864]).shape, ['N', 864]);
   assert.deepEqual(F.reduceMean(y, [0, 2, 3], true).shape, [1, 6, 1, 1]);
+});
+
+const OPS_DIR = new URL('../../ops/', import.meta.url);
+
+/** Runs `code` as an ES module in a fresh node (with tsx) from the repository root; returns its stdout. */
+function freshNode(code: string): string {
+  return execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code],
+    { cwd: new URL('../../', import.meta.url), encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+test('the built-in operators load from the ops entry point, and no definition imports a value from the IR', () => {
+  const ir = readFileSync(new URL('ir.ts', OPS_DIR), 'utf8');
+  assert.doesNotMatch(ir, /^import [^;]*defs\//m, 'ops/ir.ts does not load ops/defs');
+  assert.match(readFileSync(new URL('index.ts', OPS_DIR), 'utf8'), /import '\.\/defs\/index\.ts';/);
+  for (const f of readdirSync(new URL('defs/', OPS_DIR))) {
+    const text = readFileSync(new URL(`defs/${f}`, OPS_DIR), 'utf8');
+    for (const m of text.matchAll(/^import (?!type )[^;]*from '\.\.\/ir\.ts'/gm)) assert.fail(`ops/defs/${f} imports a value from ops/ir.ts: ${m[0]}`);
+  }
+});
+
+test('a Graph made without the ops entry point fails naming the fix; importing nn or the compiler alone registers the ops', () => {
+  const out = freshNode(`
+    const { Graph } = await import('./ops/ir.ts');
+    try { new Graph(); console.log('built'); } catch (e) { console.log(e.code, e.message); }`);
+  assert.match(out, /OPS_INTERNAL .*import ops\/index\.ts/);
+  for (const mod of ['./dl/nn/module.ts', './dl/compile.ts', './ops/index.ts']) {
+    const n = Number(freshNode(`await import('${mod}'); const { listOps } = await import('./ops/registry.ts'); console.log(listOps().length);`));
+    assert.ok(n > 40, `${mod} alone registers the built-in operators (got ${n})`);
+  }
 });

@@ -1,7 +1,8 @@
 /** The `local` backend: N task slots, each a single-thread piscina pool, so a slot is one executor whose heap keeps its cached blocks (locality by slot). */
 import { Piscina } from 'piscina';
 import { engineError } from '../../catalogue.ts';
-import type { ControlMessage, ExecutorConfig, TaskMessage, TaskResult } from '../../executor/Executor.ts';
+import type { ExecutorConfig } from '../../executor/Executor.ts';
+import type { ControlMessage, TaskMessage, TaskResult } from '../protocol.ts';
 import type { SchedulerBackend } from './SchedulerBackend.ts';
 import { ExchangeArena, type ExchangeLayout, type ExchangeRoutes } from '../../storage/exchange.ts';
 

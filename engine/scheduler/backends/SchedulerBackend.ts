@@ -1,5 +1,5 @@
 /** The scheduler backend contract: where task slots live (`local`: worker threads in this process; `cluster`: executor processes). */
-import type { ControlMessage, TaskMessage, TaskResult } from '../../executor/Executor.ts';
+import type { ControlMessage, TaskMessage, TaskResult } from '../protocol.ts';
 import type { ExchangeLayout } from '../../storage/exchange.ts';
 
 /** A pluggable set of executors, each with one or more task slots. */

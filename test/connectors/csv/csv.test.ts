@@ -119,7 +119,7 @@ test('a failing write leaves nothing behind and says so', async () => {
   await assert.rejects(df.write.csv(out), /cannot be written as CSV/);
   assert.equal(existsSync(out), false);
   assert.deepEqual(readdirSync(dir).filter(n => n.includes('flint-tmp')), []);
-  await assert.rejects(s.read.csv(join(dir, 'missing.csv')), (e: Error & { code?: string }) => e.code === 'PATH_NOT_FOUND');
+  await assert.rejects(s.read.csv(join(dir, 'missing.csv')), (e: Error & { code?: string }) => e.code === 'INPUT_NOT_FOUND');
 });
 
 test('filters over a CSV scan read only matching rows', async () => {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { nn } from '../../../dl/index.ts';
 import type { Tensor } from '../../../ops/ir.ts';
 import { evalGraph } from '../../../ops/eval.ts';
-import { checkGrads, type GradCheckInput, type GradCheckOptions } from '../../../ops/check-grads.ts';
+import { checkGrads, type GradCheckInput, type GradCheckOptions } from '../../../ops/index.ts';
 
 /** Runs a module's forward in float32 on x (per-sample shape `shape`), returning the output and the new buffer values. */
 async function forward(m: nn.Module, shape: number[], x: number[], training = false, rng = 0) {

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { nn } from '../../../dl/index.ts';
-import { Graph } from '../../../ops/ir.ts';
+import { Graph } from '../../../ops/index.ts';
 import { evalGraph } from '../../../ops/eval.ts';
 import { checkGrads, type GradCheckInput } from '../../../ops/check-grads.ts';
 import { lossFromSpec, lossSpec } from '../../../dl/nn/loss.ts';

@@ -6,7 +6,7 @@ import { nn, optim, compilePredictor, compileTrainStep, exportOnnx } from '../..
 import * as ort from 'onnxruntime-node';
 import { decodeModel } from '../../../ops/onnx/decode.ts';
 import { emitModel } from '../../../ops/onnx/emit.ts';
-import { Graph } from '../../../ops/ir.ts';
+import { Graph } from '../../../ops/index.ts';
 import * as F from '../../../ops/api.ts';
 
 const bytes = readFileSync(new URL('../../fixtures/torch/small-cnn.onnx', import.meta.url));

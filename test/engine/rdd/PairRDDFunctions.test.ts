@@ -160,8 +160,11 @@ describe('partitioning (PartitioningSuite)', () => {
     assert.deepEqual(sortPairs(await d.collect()), [[1, 1], [1, 2], [2, 3]]);
     const kept = a.mapPartitions((it) => it, true);
     assert.ok(kept.partitioner?.equals(new HashPartitioner(2)), 'mapPartitions(f, true) keeps the partitioner (Spark\'s argument order)');
-    const keptEnv = a.mapPartitions((it) => [...it].map(([k, v]) => [k, v + bump] as [number, number]), { bump: 1 }, true);
+    const keptEnv = a.mapPartitions((it) => [...it].map(([k, v]) => [k, v + bump] as [number, number]), { bump: 1 }, { preservesPartitioning: true });
     assert.ok(keptEnv.partitioner !== undefined);
+    assert.deepEqual(sortPairs(await keptEnv.collect()), [[1, 2], [1, 3], [2, 4]]);
+    assert.throws(() => (a as unknown as { mapPartitions: (...args: unknown[]) => unknown }).mapPartitions((it: unknown) => it, true, { preservesPartitioning: true }), /takes no third argument/);
+    assert.throws(() => a.mapPartitions((it) => it, {}, { preserve: true } as never), /unknown option 'preserve'/);
     assert.equal(a.mapPartitions((it) => it).partitioner, undefined);
     const mv = a.mapValues((v) => v * 2);
     assert.ok(mv.partitioner?.equals(new HashPartitioner(2)), 'mapValues keeps the partitioner');
@@ -245,5 +248,62 @@ describe('shuffles larger than memory', () => {
     } finally {
       await small.stop();
     }
+  });
+});
+
+describe('argument forms (PySpark positional, or one options object)', () => {
+  const pairs = () => ctx.parallelize([['a', 1], ['b', 2], ['a', 3], ['c', 4]] as [string, number][], 2);
+  const byKey = (xs: [string, unknown][]) => [...xs].sort((x, y) => (x[0] < y[0] ? -1 : 1));
+
+  test('the pair operations live in PairRDDFunctions and the numeric ones in DoubleRDDFunctions, installed on RDD', async () => {
+    const { RDD } = await import('../../../engine/rdd/RDD.ts');
+    const { PairRDDFunctions } = await import('../../../engine/rdd/PairRDDFunctions.ts');
+    const { DoubleRDDFunctions } = await import('../../../engine/rdd/DoubleRDDFunctions.ts');
+    for (const name of ['reduceByKey', 'join', 'sortByKey', 'countByKey', 'lookup']) {
+      assert.equal((RDD.prototype as unknown as Record<string, unknown>)[name], (PairRDDFunctions.prototype as unknown as Record<string, unknown>)[name], name);
+    }
+    for (const name of ['sum', 'mean', 'stats', 'sampleStdev']) {
+      assert.equal((RDD.prototype as unknown as Record<string, unknown>)[name], (DoubleRDDFunctions.prototype as unknown as Record<string, unknown>)[name], name);
+    }
+    assert.equal(await ctx.parallelize([1, 2, 3, 4], 2).mean(), 2.5);
+  });
+
+  test('reduceByKey takes a count or a Partitioner, then the env; or an options object holding them', async () => {
+    const k = 10;
+    const want = [['a', 40], ['b', 20], ['c', 40]];
+    assert.deepEqual(byKey(await pairs().mapValues((v) => v * k, { k }).reduceByKey((x, y) => x + y, 3).collect()), want);
+    const viaEnv = pairs().reduceByKey((x, y) => (x + y) * k / k, 3, { k });
+    assert.equal(await viaEnv.getNumPartitions(), 3);
+    assert.deepEqual(byKey(await viaEnv.collect()), [['a', 4], ['b', 2], ['c', 4]]);
+    const viaOptions = pairs().reduceByKey((x, y) => (x + y) * k / k, { partitioner: new HashPartitioner(4), env: { k } });
+    assert.equal(await viaOptions.getNumPartitions(), 4);
+    assert.deepEqual(byKey(await viaOptions.collect()), [['a', 4], ['b', 2], ['c', 4]]);
+    assert.equal(await pairs().reduceByKey((x, y) => x + y, { numPartitions: 5 }).getNumPartitions(), 5);
+  });
+
+  test('an env where options go, two partitionings, or env given twice fail naming the fix', () => {
+    const k = 1;
+    assert.throws(() => pairs().reduceByKey((x, y) => x + y + k, { k } as never),
+      (e: unknown) => (e as { code?: string }).code === 'BAD_ARGUMENT' && /unknown option 'k'.*\{ env: \{ k \} \}/.test((e as Error).message));
+    assert.throws(() => pairs().reduceByKey((x, y) => x + y, { numPartitions: 2, partitioner: new HashPartitioner(2) }), /not both/);
+    assert.throws(() => pairs().reduceByKey((x, y) => x + y + k, { env: { k } }, { k }), /env was given both/);
+    assert.throws(() => pairs().groupBy(([w]) => w, { k } as never), /groupBy options: unknown option 'k'/);
+  });
+
+  test('combineByKey, aggregateByKey, foldByKey, sortByKey and groupBy take their options objects', async () => {
+    const base = 100;
+    const comb = pairs().combineByKey((v) => [v + base], (c: number[], v) => [...c, v + base], (a, b) => [...a, ...b],
+      { numPartitions: 2, env: { base }, mapSideCombine: false });
+    assert.deepEqual(byKey(await comb.mapValues((vs) => vs.sort()).collect()), [['a', [101, 103]], ['b', [102]], ['c', [104]]]);
+    const agg = pairs().aggregateByKey(0, (acc, v) => acc + v * base, (a, b) => a + b, { numPartitions: 2, env: { base } });
+    assert.deepEqual(byKey(await agg.collect()), [['a', 400], ['b', 200], ['c', 400]]);
+    assert.deepEqual(byKey(await pairs().foldByKey(0, (a, b) => a + b, { numPartitions: 3 }).collect()), [['a', 4], ['b', 2], ['c', 4]]);
+    const len = (s: string) => s.length;
+    const sorted = pairs().map(([w, v]) => [w.repeat(v), v] as [string, number])
+      .sortByKey({ ascending: false, numPartitions: 2, compare: (x, y) => len(x) - len(y), env: { len } });
+    assert.deepEqual(await sorted.values().collect(), [4, 3, 2, 1]);
+    assert.deepEqual(await pairs().sortByKey(false, 2).keys().collect(), ['c', 'b', 'a', 'a']);
+    const g = await pairs().groupBy(([w]) => w.toUpperCase(), { numPartitions: 2 }).collect();
+    assert.deepEqual(byKey(g).map(([w, xs]) => [w, (xs as unknown[]).length]), [['A', 2], ['B', 1], ['C', 1]]);
   });
 });

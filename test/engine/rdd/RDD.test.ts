@@ -174,7 +174,10 @@ describe('basic operations (RDDSuite "basic operations")', () => {
     assert.deepEqual(await words.sortBy((w) => w.length, true, 2).collect(), ['fig', 'pear', 'kiwi', 'apple', 'banana']);
     assert.deepEqual(await words.sortBy((w) => w, false).collect(), ['pear', 'kiwi', 'fig', 'banana', 'apple']);
     const weight = { apple: 3, banana: 1 } as Record<string, number>;
-    assert.deepEqual((await words.sortBy((w) => weight[w] ?? 0, { weight }).collect()).slice(-2), ['banana', 'apple']);
+    assert.deepEqual((await words.sortBy((w) => weight[w] ?? 0, { env: { weight } }).collect()).slice(-2), ['banana', 'apple']);
+    assert.deepEqual((await words.sortBy((w) => weight[w] ?? 0, false, 2, { weight }).collect()).slice(0, 2), ['apple', 'banana']);
+    assert.deepEqual(await words.sortBy((w) => w, { ascending: false, numPartitions: 2 }).collect(), ['pear', 'kiwi', 'fig', 'banana', 'apple']);
+    assert.throws(() => words.sortBy((w) => weight[w] ?? 0, { weight } as never), /sortBy options: unknown option 'weight'.*\{ env: \{ weight \} \}/);
     const g = new Map((await words.groupBy((w) => w.length).collect()).map(([k, v]) => [k, v.sort()]));
     assert.deepEqual(g.get(4), ['kiwi', 'pear']);
     assert.deepEqual(g.get(3), ['fig']);

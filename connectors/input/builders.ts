@@ -1,8 +1,8 @@
-/** Growable column builders that parse values straight from UTF-8 bytes (the CSV hot path: no per-field strings for numbers). */
+/** Growable column builders of the text formats (CSV, JSON lines) that parse values straight from UTF-8 bytes (the CSV hot path: no per-field strings for numbers). */
 import type { RecordBatch } from 'apache-arrow';
-import { buildColumn, fixedColumn, makeBatch, stringsColumn, utf8Column, type Col } from './columns.ts';
-import { DECIMAL_RE, parseScalar } from './eval.ts';
-import type { SchemaSpec, TypeName } from './types.ts';
+import {
+  buildColumn, DECIMAL_RE, fixedColumn, makeBatch, parseScalar, stringsColumn, utf8Column, type Col, type SchemaSpec, type TypeName,
+} from '../../engine/sql/datasource.ts';
 
 const decoder = new TextDecoder();
 

@@ -1,4 +1,4 @@
-/** Input path expansion shared by file formats: lists of paths, comma-separated paths, directories and globs (*, ?, [..], {a,b}, **). */
+/** Input path expansion, the one every file format uses: lists of paths, comma-separated paths, file: URLs, directories and globs (*, ?, [..], {a,b}, **). */
 import fs from 'node:fs';
 import path from 'node:path';
 import { inputNotFound } from './errors.ts';
