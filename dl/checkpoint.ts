@@ -123,7 +123,7 @@ export function loadCheckpoint(path: string): CheckpointState {
   return {
     iteration: h.iteration, epoch: h.epoch, position: h.position, rngState: h.rngState,
     loss: h.loss ?? NaN, score: h.score ?? undefined, scheduleState: h.scheduleState ?? undefined,
-    numSamples: h.numSamples, featureLength: h.featureLength, optimLayout: h.optimLayout === 'flat' ? 'flat' : 'parameters',
+    numSamples: h.numSamples, featureLength: h.featureLength, ...(h.optimLayout === 'flat' ? { optimLayout: 'flat' as const } : {}),
     weights: arrays[0], optimState: arrays.slice(1, 1 + h.optimState.length), buffers: arrays.slice(1 + h.optimState.length),
   };
 }

@@ -35,9 +35,14 @@ export function weightBlock(N: number, j: number, version: number): number {
   return (version % 2) * N + j;
 }
 
-/** Exchange block of partition i's contribution to slice j (gradient or local weights, then count and loss sum). */
-export function contribBlock(N: number, i: number, j: number): number {
-  return 2 * N + i * N + j;
+/**
+ * Exchange block of partition i's contribution to slice j (gradient or local weights, then count and
+ * loss sum) at `version`. `copies` buffers rotate by version: 1 suffices when forward-backward reads the
+ * latest weights (it can write iteration t + 1 only after every sync of t read iteration t); reading
+ * weights s iterations stale needs 1 + s.
+ */
+export function contribBlock(N: number, i: number, j: number, version: number, copies: number): number {
+  return 2 * N + ((version % copies) * N + i) * N + j;
 }
 
 /** Samples of minibatch k (of K) in an epoch of n samples with batch B. */

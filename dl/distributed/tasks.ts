@@ -363,7 +363,7 @@ async function putContributions(ex: ExchangeEndpoint, st: SlotState, spec: Phase
     else c.set(values.subarray(a, b));
     c[b - a] = count;
     c[b - a + 1] = lossSum;
-    await ex.put(contribBlock(N, p, j), spec.t, c);
+    await ex.put(contribBlock(N, p, j, spec.t, 1 + spec.staleness), spec.t, c);
   }
 }
 
@@ -381,7 +381,7 @@ async function gatherSlice(ex: ExchangeEndpoint, spec: PhaseSpec, j: number, int
   let count = 0, lossSum = 0;
   // A fixed order (partition 0, 1, ...) keeps the sums, and so the run, deterministic.
   for (let i = 0; i < N; i++) {
-    await ex.get(contribBlock(N, i, j), spec.t, buf);
+    await ex.get(contribBlock(N, i, j, spec.t, 1 + spec.staleness), spec.t, buf);
     const c = buf[len];
     count += c;
     lossSum += buf[len + 1];

@@ -200,7 +200,10 @@ export class DistributedTraining implements TrainingMode {
     this.init = this.ctx.broadcast<InitState>({ weights: this.weights, slices: this.sliceState, buffers: this.buffers, replicas: this.replicas });
     const blocks: { length: number; consumers: readonly string[] }[] = [];
     for (let v = 0; v < 2; v++) for (let j = 0; j < N; j++) blocks[weightBlock(N, j, v)] = { length: len(P, N, j), consumers: this.sliceSlots };
-    for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) blocks[contribBlock(N, i, j)] = { length: len(P, N, j) + 2, consumers: [this.sliceSlots[j]] };
+    const copies = 1 + this.cfg.staleness;
+    for (let v = 0; v < copies; v++) {
+      for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) blocks[contribBlock(N, i, j, v, copies)] = { length: len(P, N, j) + 2, consumers: [this.sliceSlots[j]] };
+    }
     this.exchange = await this.ctx.createExchange({ blocks, dtype: this.cfg.compress === 'fp16' ? 'float16' : 'float32' });
     this.segmentStart = this.finished;
     this.runSeq++;

@@ -155,7 +155,7 @@ export class DAGScheduler {
   }
 
   /** The shuffle dependencies reachable from `rdd` through narrow dependencies (this stage's inputs). */
-  private shuffleDepsOf(rdd: RDD<unknown>): ShuffleDependency[] {
+  private shuffleDepsOf(rdd: RDD<unknown>, beneathCached = false): ShuffleDependency[] {
     const out: ShuffleDependency[] = [];
     const seen = new Set<RDD<unknown>>();
     const stack = [rdd];
@@ -163,7 +163,7 @@ export class DAGScheduler {
       const r = stack.pop()!;
       if (seen.has(r)) continue;
       seen.add(r);
-      if (this.fullyCached(r)) continue;
+      if (!beneathCached && this.fullyCached(r)) continue;
       for (const d of r.dependencies) {
         if (d instanceof ShuffleDependency) out.push(d);
         else stack.push(d.rdd);
@@ -291,7 +291,9 @@ export class DAGScheduler {
     if (stage instanceof ShuffleMapStage) this.metrics.mapStagesSubmitted++;
     else this.metrics.resultStagesSubmitted++;
     this.metrics.tasksSubmitted += tasks.length;
-    const readsShuffles = this.shuffleDepsOf(stage.rdd).map((d) => d.shuffleId);
+    // Shuffles beneath cached RDDs too: a task that finds a cached block lost (its executor was
+    // replaced) recomputes it from lineage and needs those map outputs' locations.
+    const readsShuffles = this.shuffleDepsOf(stage.rdd, true).map((d) => d.shuffleId);
     const opts = stage instanceof ResultStage ? stage.job!.opts : {};
     const ts = new TaskSetManager(stage.id, stage.latestAttempt, `${stage.id}.${stage.latestAttempt}`, plan, readsShuffles, tasks,
       opts.maxFailures ?? this.maxFailures(), opts.queueAhead === true && opts.pinned !== undefined);

@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as F from '../../ops/api.ts';
+import '../../ops/index.ts'; // registers the built-in operators
 import { Graph, type Tensor } from '../../ops/ir.ts';
 import { gradients } from '../../ops/autodiff.ts';
 import { evalGraph } from '../../ops/eval.ts';
