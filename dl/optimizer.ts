@@ -162,7 +162,7 @@ export class Optimizer<M = Module, C extends Criterion = NnLoss, O = OptimMethod
       const dist = await DistributedTraining.create(data.context, data, o.model as Module, o.criterion as NnLoss, o.optimMethod as OptimMethod, {
         mode, groupSize: o.groupSize ?? 'auto', compress: o.compress ?? 'none', tau: o.tau ?? 1,
         shuffleWindowBytes: o.shuffleWindowBytes ?? 128 << 20, staleness: o.staleWeights ?? 0,
-        threads: threads ?? 1, seed: o.seed ?? 0, shuffle: o.shuffle !== false, batchSize: o.batchSize,
+        threads: threads ?? 0, seed: o.seed ?? 0, shuffle: o.shuffle !== false, batchSize: o.batchSize,
         classes: numClasses ?? 0, log: o.log ?? (() => {}),
       });
       training = dist;

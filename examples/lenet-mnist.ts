@@ -45,7 +45,7 @@ model.inputShape = [1, 28, 28];
 const optimizer = new Optimizer({
   model, data: trainRdd, criterion: new nn.CrossEntropyLoss(), batchSize: 128,
   optimMethod: new optim.SGD({ lr: 0.05, momentum: 0.9 }),
-  endWhen: Trigger.maxEpoch(epochs), seed: 42, threads: 2,
+  endWhen: Trigger.maxEpoch(epochs), seed: 42, logEvery: 100,
   validation: { trigger: Trigger.everyEpoch(), data: testRdd, metrics: [new Top1Accuracy(), new Loss()] },
   log: (line) => console.log(`  ${line}`),
 });

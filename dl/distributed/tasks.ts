@@ -405,7 +405,7 @@ export async function* runPhase(
   const ex = tc.exchange(spec.exchange);
   const report: PhaseReport = { t: spec.t, phase: spec.phase, partition: p, slot: tc.executorId, getMs: 0, computeMs: 0, putMs: 0, runMs: 0 };
   const { P, N, K } = spec.shape;
-  const threads = spec.threads;
+  const threads = spec.threads > 0 ? spec.threads : (tc.executor.coresPerTask ?? 1);
 
   if (spec.phase === 'fb' || spec.phase === 'local') {
     const g0 = spec.phase === 'fb' ? spec.t - 1 : (spec.t - 1) * spec.tau;

@@ -8,11 +8,10 @@ import { ExchangeArena, type ExchangeLayout, type ExchangeRoutes } from '../../s
 
 const WORKER_URL = new URL('../../executor/bootstrap.mjs', import.meta.url).href;
 
-/** One slot's FIFO of messages waiting for its thread. */
+/** One slot's FIFO of messages not yet handed to its pool. */
 interface SlotQueue {
   pool: Piscina;
   waiting: { msg: TaskMessage | ControlMessage; resolve: (v: unknown) => void; reject: (e: unknown) => void }[];
-  busy: boolean;
 }
 
 /**
@@ -20,9 +19,11 @@ interface SlotQueue {
  * plans live in one thread's heap, so the scheduler must choose the thread. A single-thread pool per
  * slot gives it that choice; piscina still owns thread start-up, error isolation and restarts.
  *
- * Each slot runs its messages strictly in arrival order, one at a time, from a queue kept here:
- * piscina's own queue does not dequeue in FIFO order, and queued-ahead job groups (Drizzle) rely on
- * a slot running its tasks in submission order.
+ * Each slot runs its messages strictly in arrival order, one at a time: the worker chains them
+ * (worker.ts), and the pool takes any number at once, so a slot given tasks ahead (Drizzle's
+ * queued-ahead job groups) runs them back to back. Piscina's own queue, used while the thread is not
+ * ready (starting or restarting), does not dequeue in FIFO order, so messages wait here while it
+ * holds one.
  */
 export class LocalBackend implements SchedulerBackend {
   readonly name = 'local';
@@ -40,7 +41,8 @@ export class LocalBackend implements SchedulerBackend {
         filename: WORKER_URL,
         minThreads: 1,
         maxThreads: 1,
-        concurrentTasksPerWorker: 1,
+        // the worker serializes messages itself (worker.ts): the pool need not hold them back
+        concurrentTasksPerWorker: 1 << 20,
         idleTimeout: Number.MAX_SAFE_INTEGER,
         // The bootstrap registers the TypeScript loader itself (see bootstrap.mjs).
         execArgv: [],
@@ -51,7 +53,7 @@ export class LocalBackend implements SchedulerBackend {
       pool.on('error', (e: Error) => {
         if (!this.stopping) process.emitWarning(`flint executor ${id}: ${e.message}`, 'FlintExecutorWarning');
       });
-      this.pools.set(id, { pool, waiting: [], busy: false });
+      this.pools.set(id, { pool, waiting: [] });
     }
   }
 
@@ -66,14 +68,11 @@ export class LocalBackend implements SchedulerBackend {
   }
 
   private pump(q: SlotQueue): void {
-    if (q.busy) return;
-    const next = q.waiting.shift();
-    if (next === undefined) return;
-    q.busy = true;
-    q.pool.run(next.msg).then(next.resolve, next.reject).finally(() => {
-      q.busy = false;
-      this.pump(q);
-    });
+    // With at most one message in piscina's queue its order cannot change.
+    while (q.waiting.length > 0 && q.pool.queueSize === 0) {
+      const next = q.waiting.shift()!;
+      q.pool.run(next.msg).then(next.resolve, next.reject).finally(() => this.pump(q));
+    }
   }
 
   launch(executorId: string, msg: TaskMessage): Promise<TaskResult> {
