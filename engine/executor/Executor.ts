@@ -112,7 +112,7 @@ export class ExecutorRuntime implements ExecutorEnv, ExecutorServices {
     this.spillDir = join(cfg.localDir, 'spill', cfg.executorId);
     mkdirSync(this.shuffleDir, { recursive: true });
     mkdirSync(this.spillDir, { recursive: true });
-    this.blockManager = new BlockManager(cfg.executorId, join(cfg.localDir, 'blocks', cfg.executorId), join(cfg.localDir, 'shared'), cfg.storageMemoryBytes);
+    this.blockManager = new BlockManager(cfg.executorId, join(cfg.localDir, 'blocks', cfg.executorId), cfg.storageMemoryBytes);
     this.shuffleMemoryBytes = cfg.shuffleMemoryBytes;
     this.shuffleManager = shuffleManager(cfg.shuffleManager ?? 'sort');
     this.broadcastFactory = createBroadcastFactory(cfg.broadcastFactory ?? 'file', cfg.localDir);

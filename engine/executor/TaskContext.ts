@@ -103,7 +103,7 @@ export class TaskContext {
     return this.executor.objectCache;
   }
 
-  /** The executor's block manager (cached partitions; shared blocks via putShared/getShared). */
+  /** The executor's block manager (cached partitions). */
   get blocks(): BlockManager {
     return this.executor.blockManager;
   }

@@ -1,5 +1,5 @@
 /** The executor's BlockManager: a memory store with a byte budget and LRU eviction over a disk store, for cached RDD partitions and named blocks. */
-import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync, writeSync, existsSync, readdirSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync, writeSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { serialize, deserialize } from 'node:v8';
 import { engineError } from '../catalogue.ts';
@@ -30,7 +30,8 @@ export function rddBlockId(rddId: number, index: number): string {
 /**
  * Holds blocks for one executor. Invariants: `memoryUsed` is the sum of sizes in the memory store and
  * stays <= `memoryBytes`; a block is in memory, on disk, both, or absent; every change is appended to
- * `updates` for the driver. Shared blocks live in a directory every executor on the host can read.
+ * `updates` for the driver. Blocks that tasks hand to each other (DL weight and gradient slices) are
+ * not kept here but in a block exchange (exchange.ts), in memory.
  */
 export class BlockManager {
   private readonly memory = new Map<string, MemEntry>();
@@ -42,11 +43,9 @@ export class BlockManager {
   constructor(
     readonly executorId: string,
     private readonly diskDir: string,
-    private readonly sharedDir: string,
     readonly memoryBytes: number,
   ) {
     mkdirSync(diskDir, { recursive: true });
-    mkdirSync(sharedDir, { recursive: true });
   }
 
   get memoryUsedBytes(): number {
@@ -124,46 +123,6 @@ export class BlockManager {
   /** Block ids held (memory or disk). */
   blockIds(): string[] {
     return [...new Set([...this.memory.keys(), ...this.onDisk])];
-  }
-
-  /** Writes a block every executor on this host can read (`getShared`); shared blocks are write-once by convention (put a new id per version). */
-  putShared(id: string, value: unknown): void {
-    const file = join(this.sharedDir, encodeURIComponent(id));
-    const tmp = `${file}.${this.executorId}.tmp`;
-    writeFileSync(tmp, serialize(value));
-    renameSync(tmp, file);
-  }
-
-  /** Reads a shared block by id, or undefined when no executor has put it. */
-  getShared(id: string): unknown | undefined {
-    const file = join(this.sharedDir, encodeURIComponent(id));
-    if (!existsSync(file)) return undefined;
-    return deserialize(readFileSync(file));
-  }
-
-  /**
-   * Waits until some executor has put shared block `id`, then reads it (Drizzle-style group
-   * scheduling: a task of iteration t + 1 waits for a block of iteration t). Polls with a backoff up
-   * to 20 ms; fails after `timeoutMs` naming the block.
-   */
-  async waitForShared(id: string, timeoutMs = 60_000): Promise<unknown> {
-    const deadline = performance.now() + timeoutMs;
-    let delay = 1;
-    for (;;) {
-      const v = this.getShared(id);
-      if (v !== undefined) return v;
-      if (performance.now() > deadline) {
-        throw engineError('BLOCK_MISSING', `executor ${this.executorId} waited ${timeoutMs} ms for shared block '${id}', which no task has put`);
-      }
-      await new Promise((r) => setTimeout(r, delay));
-      delay = Math.min(delay * 2, 20);
-    }
-  }
-
-  /** Removes shared blocks whose ids start with `prefix`. */
-  removeShared(prefix: string): void {
-    const enc = encodeURIComponent(prefix);
-    for (const name of readdirSync(this.sharedDir)) if (name.startsWith(enc)) rmSync(join(this.sharedDir, name), { force: true });
   }
 
   /** Takes the pending updates for the driver. */

@@ -104,13 +104,17 @@ describe('groups of jobs (Drizzle-style)', () => {
     const slots = await FlintContext.create({ master: 'local[2]', conf: { 'flint.ui.showProgress': false } });
     try {
       const parts = slots.parallelize([0, 1], 2);
+      // blocks by partition and iteration parity: a block is rewritten only after its readers ran
+      const x = await slots.createExchange({ dtype: 'float32', blocks: [0, 1, 2, 3].map(() => ({ length: 1, consumers: slots.slots })) });
+      const ref = x.ref;
       const iteration = (t: number) => parts.mapPartitions(async (it, tc) => {
         const i = tc.partitionId;
-        const prev = t === 0 ? 0 : (await tc.blocks.waitForShared(`demo/it${t - 1}/p${1 - i}`, 10_000)) as number;
+        const ex = tc.exchange(ref);
+        const prev = t === 0 ? 0 : (await ex.get(2 * (1 - i) + ((t - 1) % 2), t, new Float32Array(1)))[0];
         const mine = prev + i + 1;
-        tc.blocks.putShared(`demo/it${t}/p${i}`, mine);
+        await ex.put(2 * i + (t % 2), t + 1, Float32Array.of(mine));
         return [[t, i, mine]];
-      }, { t }).collect();
+      }, { t, ref }).collect();
       const results = await Promise.all([0, 1, 2, 3].map(iteration));
       assert.deepEqual(results, [
         [[0, 0, 1], [0, 1, 2]],
@@ -118,6 +122,7 @@ describe('groups of jobs (Drizzle-style)', () => {
         [[2, 0, 4], [2, 1, 5]],
         [[3, 0, 6], [3, 1, 6]],
       ]);
+      await x.destroy();
       slots.dagScheduler.assertDataStructuresEmpty();
     } finally {
       await slots.stop();

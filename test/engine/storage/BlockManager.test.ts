@@ -11,7 +11,7 @@ const dir = mkdtempSync(join(tmpdir(), 'flint-bm-test-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 test('memory stays within the budget by evicting least recently used blocks', () => {
-  const bm = new BlockManager('e1', join(dir, 'e1'), join(dir, 'shared'), 1000);
+  const bm = new BlockManager('e1', join(dir, 'e1'), 1000);
   assert.ok(bm.put('a', [1], StorageLevel.MEMORY_ONLY, 400));
   assert.ok(bm.put('b', [2], StorageLevel.MEMORY_ONLY, 400));
   assert.deepEqual(bm.get('a'), [1]);
@@ -25,7 +25,7 @@ test('memory stays within the budget by evicting least recently used blocks', ()
 });
 
 test('MEMORY_AND_DISK blocks evicted from memory go to disk and read back', () => {
-  const bm = new BlockManager('e2', join(dir, 'e2'), join(dir, 'shared'), 1000);
+  const bm = new BlockManager('e2', join(dir, 'e2'), 1000);
   bm.put('x', ['x-values'], StorageLevel.MEMORY_AND_DISK, 600);
   bm.put('y', ['y-values'], StorageLevel.MEMORY_AND_DISK, 600);
   assert.deepEqual(bm.get('x'), ['x-values'], 'read back from disk');
@@ -38,26 +38,12 @@ test('MEMORY_AND_DISK blocks evicted from memory go to disk and read back', () =
   assert.equal(bm.memoryUsedBytes <= 1000, true);
 });
 
-test('removeRdd drops every block of an RDD; shared blocks are visible to other executors', () => {
-  const a = new BlockManager('a', join(dir, 'a'), join(dir, 'shared'), 10000);
-  const b = new BlockManager('b', join(dir, 'b'), join(dir, 'shared'), 10000);
+test('removeRdd drops every block of an RDD', () => {
+  const a = new BlockManager('a', join(dir, 'a'), 10000);
   a.put('rdd_7_0', [1], StorageLevel.MEMORY_ONLY);
   a.put('rdd_7_1', [2], StorageLevel.DISK_ONLY);
   a.put('rdd_8_0', [3], StorageLevel.MEMORY_ONLY);
   assert.equal(a.removeRdd(7), 2);
   assert.deepEqual(a.blockIds(), ['rdd_8_0']);
-  a.putShared('weights/iter-1/slice-0', new Float32Array([1, 2]));
-  assert.deepEqual(b.getShared('weights/iter-1/slice-0'), new Float32Array([1, 2]));
-  assert.equal(b.getShared('weights/iter-2/slice-0'), undefined);
-  b.removeShared('weights/iter-1');
-  assert.equal(a.getShared('weights/iter-1/slice-0'), undefined);
 });
 
-test('waitForShared resolves when another executor puts the block, and times out naming it', async () => {
-  const a = new BlockManager('wa', join(dir, 'wa'), join(dir, 'shared2'), 10000);
-  const b = new BlockManager('wb', join(dir, 'wb'), join(dir, 'shared2'), 10000);
-  const waiting = b.waitForShared('grad/iter-3/slice-1', 5000);
-  setTimeout(() => a.putShared('grad/iter-3/slice-1', [0.5, 0.25]), 30);
-  assert.deepEqual(await waiting, [0.5, 0.25]);
-  await assert.rejects(b.waitForShared('never', 50), /waited 50 ms for shared block 'never'/);
-});

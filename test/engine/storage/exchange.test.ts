@@ -1,7 +1,8 @@
 /** Block exchange and pinned, queued-ahead job groups: blocks move between tasks in memory (threads and processes), waits end on publication or abort, the transport authenticates. */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
+import { withUnwritable } from '../../fixtures/unwritable.ts';
 import { join } from 'node:path';
 import { FlintContext } from '../../../engine/index.ts';
 import { ExchangeArena, halfBits, halfValue, roundToHalf, type ExchangeLayout } from '../../../engine/storage/exchange.ts';
@@ -115,16 +116,11 @@ describe('block exchange between processes (local-cluster[2,1,512])', () => {
   after(async () => { await ctx.stop(); });
 
   test('blocks go from the producing thread to the consuming process over the block service, not through files', async () => {
-    // No exchange data may touch the application's local directory: make its shared-block directory unwritable.
-    const shared = join((ctx as unknown as { localDir: string }).localDir, 'shared');
-    mkdirSync(shared, { recursive: true });
-    chmodSync(shared, 0o500);
-    try {
-      const out = await ringRound(ctx, 5);
-      assert.deepEqual(out.map((r) => (r as unknown as number[][])[0]), expectSums(2, 5));
-    } finally {
-      chmodSync(shared, 0o700);
-    }
+    // No exchange data may touch the application's local directory or the executors' block stores.
+    const blocks = join(ctx.localDir, 'blocks');
+    const dirs = [ctx.localDir, blocks, ...readdirSync(blocks).map((d) => join(blocks, d))];
+    const out = await withUnwritable(dirs, () => ringRound(ctx, 5));
+    assert.deepEqual(out.map((r) => (r as unknown as number[][])[0]), expectSums(2, 5));
   });
 });
 
