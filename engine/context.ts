@@ -482,7 +482,7 @@ export class FlintContext {
   }
 
   /** Per-executor state (cached block ids, broadcast fetch counts, object cache keys): for tests and diagnostics. */
-  async executorStats(): Promise<{ executorId: string; broadcastFetches: number; blocks: string[]; memoryUsed: number; objects: string[]; plans: number }[]> {
+  async executorStats(): Promise<{ executorId: string; broadcastFetches: number; blocks: string[]; memoryUsed: number; storageMemoryBytes: number; shuffleMemoryBytes: number; objects: string[]; plans: number }[]> {
     return (await this.controlAll('stats')) as never;
   }
 
