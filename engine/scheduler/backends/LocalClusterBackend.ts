@@ -74,6 +74,8 @@ export class LocalClusterBackend implements SchedulerBackend {
   /** Requests in flight over all processes; the channels hold the event loop only while this is > 0. */
   private inflight = 0;
   private listener: ExecutorListener | undefined;
+  /** Replacements being started (with their retries), by process index; they never reject. */
+  private readonly replacing = new Map<number, Promise<void>>();
   private readonly heartbeatCheck: ReturnType<typeof setInterval>;
   /** The secret the executor processes' block services authenticate each other with (never on the wire). */
   private readonly secret = randomBytes(32).toString('hex');
@@ -181,7 +183,11 @@ export class LocalClusterBackend implements SchedulerBackend {
     // The listener first: the failures below must find the slots already out of the offer set.
     if (slots.length > 0) this.listener?.executorLost(slots, err.message, this.opts.restartAttempts > 0);
     this.failPending(proc, err);
-    if (proc.ready) void this.replace(proc.index, slots);
+    if (proc.ready) {
+      const r = this.replace(proc.index, slots);
+      this.replacing.set(proc.index, r);
+      void r.finally(() => { if (this.replacing.get(proc.index) === r) this.replacing.delete(proc.index); });
+    }
   }
 
   private failPending(proc: ExecutorProcess, err: Error): void {
@@ -278,9 +284,12 @@ export class LocalClusterBackend implements SchedulerBackend {
 
   /**
    * Every process allocates its arena; each learns where the others' block services listen, so a
-   * block goes from the producing thread straight to the consuming process.
+   * block goes from the producing thread straight to the consuming process. Replacements being
+   * started are waited for first (bounded by the restart policy): a group that failed because an
+   * executor was lost re-creates its exchange right away, and the replacement must hold its arena.
    */
   async createExchange(exchangeId: string, layout: ExchangeLayout): Promise<void> {
+    await Promise.all(this.replacing.values());
     const procs = this.liveProcs();
     const slotProcess: Record<string, number> = {};
     const ports: Record<number, number> = {};
