@@ -47,6 +47,7 @@ export const ENGINE_ERRORS = {
   BLOCK_MISSING: { kind: 'internal', doc: 'a block the driver knew of is gone from its executor' },
   EXCHANGE_ABORTED: { kind: 'user', doc: 'a block exchange was aborted (another task of the group failed) while a task waited on it' },
   EXCHANGE_TIMEOUT: { kind: 'user', doc: 'a task waited past flint.network.timeout for an exchange block no task published' },
+  EXECUTOR_LOST: { kind: 'user', doc: 'an executor process was lost (it exited, was killed, or missed heartbeats past flint.network.timeout); its tasks failed, or a task pinned to its slot had no executor to run on' },
   EXCHANGE_UNKNOWN: { kind: 'internal', doc: 'a task used an exchange its executor does not hold (destroyed, or the executor was replaced)' },
   INTERNAL: { kind: 'internal', doc: 'a broken engine invariant' },
   NOT_IMPLEMENTED: { kind: 'notImplemented', doc: 'a valid request the engine does not implement yet' },

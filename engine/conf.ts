@@ -17,6 +17,15 @@ export const ENGINE_CONF_DEFAULTS: Record<string, string | number | boolean> = {
   'flint.local.dir': '',
   'flint.executor.preloadFormats': 'text',
   'flint.network.timeout': 120_000,
+  'flint.executor.heartbeatInterval': 10_000,
+  'flint.executor.restartAttempts': 3,
+  'flint.speculation': false,
+  'flint.speculation.interval': 100,
+  'flint.speculation.quantile': 0.75,
+  'flint.speculation.multiplier': 1.5,
+  'flint.speculation.minTaskRuntime': 100,
+  'flint.env.broadcastThreshold': 1 << 20,
+  'flint.env.warnThreshold': 8 << 20,
 };
 
 /** A context's settings. Values are kept as given; getters convert and validate. */
@@ -64,7 +73,21 @@ export class FlintConf {
     this.getInt('flint.storage.memoryBytes', 0);
     const wait = this.getNumber('flint.locality.wait');
     if (wait < 0) throw engineError('BAD_CONF', `conf 'flint.locality.wait' must be a number of milliseconds >= 0; got ${wait}`);
-    this.getInt('flint.network.timeout', 1);
+    const timeout = this.getInt('flint.network.timeout', 1);
+    const beat = this.getInt('flint.executor.heartbeatInterval', 1);
+    if (beat >= timeout) {
+      throw engineError('BAD_CONF', `conf 'flint.executor.heartbeatInterval' (${beat} ms) must be less than 'flint.network.timeout' (${timeout} ms): an executor is declared lost after missing heartbeats for flint.network.timeout`);
+    }
+    this.getInt('flint.executor.restartAttempts', 0);
+    this.getBoolean('flint.speculation');
+    this.getInt('flint.speculation.interval', 1);
+    const q = this.getNumber('flint.speculation.quantile');
+    if (!(q > 0 && q <= 1)) throw engineError('BAD_CONF', `conf 'flint.speculation.quantile' must be a fraction in (0, 1]; got ${q}`);
+    const mult = this.getNumber('flint.speculation.multiplier');
+    if (!(mult >= 1)) throw engineError('BAD_CONF', `conf 'flint.speculation.multiplier' must be a number >= 1; got ${mult}`);
+    this.getInt('flint.speculation.minTaskRuntime', 0);
+    this.getInt('flint.env.broadcastThreshold', 1);
+    this.getInt('flint.env.warnThreshold', 1);
     this.getBoolean('flint.ui.showProgress');
     this.getBoolean('flint.task.cpuStats');
     for (const key of ['flint.local.dir', 'flint.executor.preloadFormats', 'flint.shuffle.manager', 'flint.broadcast.factory']) {

@@ -1,5 +1,5 @@
 /** FlintContext: the driver's entry point; parses the master, starts the executors, creates RDDs from sources, broadcasts and accumulators, and runs jobs. */
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { engineError } from './catalogue.ts';
@@ -7,7 +7,8 @@ import { FlintConf } from './conf.ts';
 import { Accumulator, CollectionAccumulator, DoubleAccumulator, LongAccumulator } from './Accumulator.ts';
 import { Broadcast, createBroadcastFactory, type BroadcastFactory } from './broadcast/Broadcast.ts';
 import type { AccUpdate } from './executor/TaskContext.ts';
-import { callSite } from './serde/closure.ts';
+import { callSite, type EnvValue, type ShippedFn } from './serde/closure.ts';
+import { estimateSize } from './serde/keys.ts';
 import { DAGScheduler } from './scheduler/DAGScheduler.ts';
 import { MapOutputTracker } from './scheduler/MapOutputTracker.ts';
 import { TaskScheduler, type TaskTimelineEntry } from './scheduler/TaskScheduler.ts';
@@ -96,6 +97,98 @@ export function parseMaster(master: string): MasterSpec {
 
 let nextAppId = 0;
 
+/**
+ * What `memMB` of local-cluster[N,cores,memMB] means: the memory one executor process may hold for
+ * the application. Each of its `cores` slot threads gets an equal share as its V8 heap limit, and the
+ * engine's own holdings are fractions of that share, as Spark's unified memory is of the heap: the
+ * block store (cached partitions) 30%, the shuffle writer/reader before spilling 20%, the rest for
+ * user code and the runtime. flint.storage.memoryBytes and flint.shuffle.memoryBytes still apply per
+ * slot where they are smaller. Typed arrays live outside V8's heap, so the budgets, which count them,
+ * are what keeps an executor's resident memory near memMB.
+ */
+export function executorMemory(memMB: number, cores: number, storageMemoryBytes: number, shuffleMemoryBytes: number): { slotHeapMB: number; storageMemoryBytes: number; shuffleMemoryBytes: number } {
+  const share = (memMB * 2 ** 20) / cores;
+  return {
+    slotHeapMB: Math.max(32, Math.floor(memMB / cores)),
+    storageMemoryBytes: Math.min(storageMemoryBytes, Math.floor(share * EXECUTOR_STORAGE_FRACTION)),
+    shuffleMemoryBytes: Math.max(1, Math.min(shuffleMemoryBytes, Math.floor(share * EXECUTOR_SHUFFLE_FRACTION))),
+  };
+}
+
+/** Shares of an executor slot's memory (memMB / cores) for the block store and for the shuffle. */
+const EXECUTOR_STORAGE_FRACTION = 0.3;
+const EXECUTOR_SHUFFLE_FRACTION = 0.2;
+
+/** Contexts not stopped yet: what the exit and signal hooks clean up. */
+const liveContexts = new Set<FlintContext>();
+let exitHooksInstalled = false;
+
+/**
+ * Process hooks (installed once): `beforeExit` (the program finished without `ctx.stop()`) stops
+ * every live context; `exit` (also after `process.exit()`) and SIGINT/SIGTERM/SIGHUP (when no other
+ * listener handles them) kill executor processes and delete local directories synchronously. A
+ * SIGKILLed driver cannot clean up: its executors exit when their IPC channel closes, and the next
+ * context on the host sweeps its directory (sweepStaleLocalDirs).
+ */
+function installExitHooks(): void {
+  if (exitHooksInstalled) return;
+  exitHooksInstalled = true;
+  process.on('beforeExit', () => {
+    for (const c of [...liveContexts]) void c.stop().catch(() => undefined);
+  });
+  process.on('exit', () => {
+    for (const c of [...liveContexts]) c.abandon();
+  });
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    const onSignal = (): void => {
+      // Another listener owns this signal's handling (it may stop contexts itself); 'exit' still cleans up.
+      if (process.listenerCount(sig) > 1) return;
+      for (const c of [...liveContexts]) c.abandon();
+      process.removeListener(sig, onSignal);
+      process.kill(process.pid, sig);
+    };
+    process.on(sig, onSignal);
+  }
+}
+
+/** Whether process `pid` exists (EPERM: it does, owned by someone else). */
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as { code?: string }).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes local directories under `parent` left by drivers that died without cleaning up (SIGKILL,
+ * a crash): their names carry the driver's pid (`flint-app-<pid>-...`), and a pid that no longer
+ * exists owns nothing. Returns the directories removed.
+ */
+export function sweepStaleLocalDirs(parent: string): string[] {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(parent);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const m = /^flint-app-(\d+)-/.exec(name);
+    if (m === null) continue;
+    const pid = Number(m[1]);
+    if (pid === process.pid || pidAlive(pid)) continue;
+    try {
+      rmSync(join(parent, name), { recursive: true, force: true });
+      removed.push(name);
+    } catch {
+      // Another process may be sweeping the same directory; whatever is left goes next time.
+    }
+  }
+  return removed;
+}
+
 /** How long stop() waits for executors to dispose their cached objects. */
 const STOP_DISPOSE_WAIT_MS = 2000;
 
@@ -134,6 +227,11 @@ export class FlintContext {
   private nextAccumulatorId = 0;
   private nextOutputId = 0;
   private stopped = false;
+  /** Jobs in flight; while any is, a timer holds the event loop (nothing else may: see stop()). */
+  private activeJobs = 0;
+  private keepAlive: ReturnType<typeof setInterval> | undefined;
+  /** Shipped functions with large env values, and their versions that carry those values as broadcasts. */
+  private readonly envBroadcasts = new WeakMap<ShippedFn, { fn: ShippedFn; keep: Broadcast<unknown>[] }>();
   private _checkpointDir: string | undefined;
   /**
    * The context cleaner (Spark's ContextCleaner): when a shuffled RDD or a persisted RDD is garbage
@@ -160,8 +258,15 @@ export class FlintContext {
     this.backend = backend;
     this.broadcastFactory = createBroadcastFactory(conf.getString('flint.broadcast.factory'), this.localDir);
     this.shuffleManager = shuffleManager(conf.getString('flint.shuffle.manager'));
-    this.taskScheduler = new TaskScheduler(this.backend, this.tracker, (e) => this.dagScheduler.post(e), this.conf.getNumber('flint.locality.wait'));
+    this.taskScheduler = new TaskScheduler(this.backend, this.tracker, (e) => this.dagScheduler.post(e), this.conf.getNumber('flint.locality.wait'), {
+      enabled: conf.getBoolean('flint.speculation'),
+      intervalMs: conf.getNumber('flint.speculation.interval'),
+      quantile: conf.getNumber('flint.speculation.quantile'),
+      multiplier: conf.getNumber('flint.speculation.multiplier'),
+      minTaskRuntimeMs: conf.getNumber('flint.speculation.minTaskRuntime'),
+    });
     this.dagScheduler = new DAGScheduler(this.tracker, this.taskScheduler, () => this.conf.getNumber('flint.task.maxFailures'), (u) => this.mergeAccumulators(u));
+    this.dagScheduler.planFunctionMapper = (f) => this.shipLargeEnv(f);
     if (process.stderr.isTTY && this.conf.getBoolean('flint.ui.showProgress')) {
       this.progressBar = new ConsoleProgressBar(() => this.dagScheduler.progress());
       this.progressBar.start();
@@ -178,6 +283,7 @@ export class FlintContext {
     const appId = `app-${process.pid}-${Date.now().toString(36)}-${nextAppId++}`;
     const parent = conf.getString('flint.local.dir') || tmpdir();
     mkdirSync(parent, { recursive: true });
+    sweepStaleLocalDirs(parent);
     const localDir = mkdtempSync(join(parent, `flint-${appId}-`));
     const base = {
       localDir,
@@ -188,16 +294,25 @@ export class FlintContext {
       shuffleManager: conf.getString('flint.shuffle.manager'),
       broadcastFactory: conf.getString('flint.broadcast.factory'),
     };
+    installExitHooks();
     let backend: SchedulerBackend;
     try {
-      backend = spec.kind === 'local'
-        ? new LocalBackend(spec.slots, base)
-        : await LocalClusterBackend.start(spec.executors, spec.cores, spec.memMB, base);
+      if (spec.kind === 'local') backend = new LocalBackend(spec.slots, base);
+      else {
+        const mem = executorMemory(spec.memMB, spec.cores, base.storageMemoryBytes, base.shuffleMemoryBytes);
+        backend = await LocalClusterBackend.start(spec.executors, spec.cores, { ...base, storageMemoryBytes: mem.storageMemoryBytes, shuffleMemoryBytes: mem.shuffleMemoryBytes }, {
+          heartbeatIntervalMs: conf.getNumber('flint.executor.heartbeatInterval'),
+          networkTimeoutMs: conf.getNumber('flint.network.timeout'),
+          restartAttempts: conf.getNumber('flint.executor.restartAttempts'),
+          slotHeapMB: mem.slotHeapMB,
+        });
+      }
     } catch (e) {
       rmSync(localDir, { recursive: true, force: true });
       throw e;
     }
     const ctx = new FlintContext(conf, master, opts.appName ?? 'flint', spec, appId, localDir, backend);
+    liveContexts.add(ctx);
     // Start every slot's thread, load the executor and the preloaded formats before the first job, as Spark starts executors.
     const formats = ctx.preloadFormatUrls();
     await Promise.all([ctx.controlAll('preload', formats), ...formats.map((u) => import(u).catch(() => undefined))]);
@@ -372,7 +487,7 @@ export class FlintContext {
   }
 
   /** Per-executor state (cached block ids, broadcast fetch counts, object cache keys): for tests and diagnostics. */
-  async executorStats(): Promise<{ executorId: string; broadcastFetches: number; blocks: string[]; memoryUsed: number; objects: string[]; plans: number }[]> {
+  async executorStats(): Promise<{ executorId: string; broadcastFetches: number; blocks: string[]; memoryUsed: number; storageMemoryBytes: number; shuffleMemoryBytes: number; objects: string[]; plans: number }[]> {
     return (await this.controlAll('stats')) as never;
   }
 
@@ -418,9 +533,70 @@ export class FlintContext {
     if (opts.pinned !== undefined && opts.pinned.length !== n) {
       throw engineError('BAD_ARGUMENT', `runJob: pinned names ${opts.pinned.length} slots for ${n} partitions of ${j.rdd}; give one slot per partition`);
     }
-    let results = await this.dagScheduler.submitJob<R>(j.rdd, j.op, j.params, parts, site, opts);
+    this.jobStarted();
+    let results: R[];
+    try {
+      results = await this.dagScheduler.submitJob<R>(j.rdd, j.op, j.params, parts, site, opts);
+    } finally {
+      this.jobEnded();
+    }
     if (FRAMED_OPS.has(j.op)) results = results.map(unframe) as R[];
     return results;
+  }
+
+  /**
+   * While a job runs the context holds the event loop with a timer (a task may wait for a replacement
+   * executor, with nothing else in flight); idle, it holds nothing, so a finished program exits
+   * (and `beforeExit` stops a context the program forgot to stop).
+   */
+  private jobStarted(): void {
+    if (this.activeJobs++ === 0) this.keepAlive = setInterval(() => undefined, 1 << 30);
+  }
+
+  private jobEnded(): void {
+    if (--this.activeJobs === 0 && this.keepAlive !== undefined) {
+      clearInterval(this.keepAlive);
+      this.keepAlive = undefined;
+    }
+  }
+
+  /**
+   * The version of a shipped function that its tasks receive: env values of at least
+   * flint.env.broadcastThreshold bytes (estimated) travel as broadcasts, so each executor reads them
+   * once and keeps them, instead of with the plan of every stage; past flint.env.warnThreshold a
+   * warning suggests ctx.broadcast (a new RDD with the same env value broadcasts it again). The
+   * broadcasts live as long as the function (the RDD holding it); then the context cleaner drops them.
+   */
+  private shipLargeEnv(fn: ShippedFn): ShippedFn {
+    const done = this.envBroadcasts.get(fn);
+    if (done !== undefined) return done.fn;
+    const threshold = this.conf.getNumber('flint.env.broadcastThreshold');
+    const warnAt = this.conf.getNumber('flint.env.warnThreshold');
+    const keep: Broadcast<unknown>[] = [];
+    let env: Record<string, EnvValue> | undefined;
+    for (const [name, v] of Object.entries(fn.env)) {
+      let nv: EnvValue = v;
+      if (v.t === 'fn') {
+        const inner = this.shipLargeEnv(v.fn);
+        if (inner !== v.fn) nv = { t: 'fn', fn: inner };
+      } else if (v.t === 'v' && typeof v.v === 'object' && v.v !== null) {
+        const size = estimateSize(v.v);
+        if (size >= threshold) {
+          if (size >= warnAt) {
+            process.emitWarning(`${fn.op} function${fn.site ? ` (at ${fn.site})` : ''} carries env value '${name}' of about ${(size / 2 ** 20).toFixed(1)} MiB; ` +
+              `Flint ships it once per executor as a broadcast, but every new RDD with it ships it again: create it once with ctx.broadcast(value), pass the handle in env and read .value`,
+              { type: 'FlintWarning', code: 'FLINT_LARGE_ENV' });
+          }
+          const b = this.broadcast(v.v);
+          keep.push(b);
+          nv = { t: 'bcv', id: b.id, path: b.location };
+        }
+      }
+      if (nv !== v) (env ??= { ...fn.env })[name] = nv;
+    }
+    const out: ShippedFn = env === undefined ? fn : { ...fn, env };
+    this.envBroadcasts.set(fn, { fn: out, keep });
+    return out;
   }
 
   /**
@@ -450,6 +626,21 @@ export class FlintContext {
   /** Task slots (executor ids) of this context, in order: what `JobOptions.pinned` names. */
   get slots(): readonly string[] {
     return this.backend.slots;
+  }
+
+  /**
+   * The slots whose executors are live now, in `slots` order. A slot whose executor was lost leaves
+   * this list until its replacement is ready (or for good, when replacements failed): a group of
+   * pinned jobs restarts once every slot it pins is back here.
+   */
+  get liveSlots(): readonly string[] {
+    const live = new Set(this.taskScheduler.executorIds);
+    return this.backend.slots.filter((s) => live.has(s));
+  }
+
+  /** Speculative task copies launched so far (flint.speculation). */
+  get speculativeTaskCount(): number {
+    return this.taskScheduler.speculativeLaunches;
   }
 
   private async writeCheckpoints(rdd: RDD<any>): Promise<void> {
@@ -495,9 +686,28 @@ export class FlintContext {
     this.dagScheduler.cancelAllJobs(reason);
   }
 
+  /**
+   * Synchronous last-resort cleanup for process exit and signals (nothing can be awaited there):
+   * kills the executor processes and deletes the local directory. `stop()` is the orderly way.
+   */
+  abandon(): void {
+    liveContexts.delete(this);
+    if (this.stopped) return;
+    this.stopped = true;
+    this.taskScheduler.stop();
+    this.progressBar?.stop();
+    this.backend.killNow?.();
+    try {
+      rmSync(this.localDir, { recursive: true, force: true });
+    } catch {
+      // Best effort at exit; the next context on this host sweeps what is left.
+    }
+  }
+
   /** Stops the executors, fails running jobs, deletes the local directory. Idempotent. */
   async stop(): Promise<void> {
     if (this.stopped) return;
+    liveContexts.delete(this);
     this.dagScheduler.stop(`FlintContext ${this.appId} was stopped`);
     this.taskScheduler.stop();
     // Dispose executors' cached objects (ORT sessions...) before their threads go; a slot still busy

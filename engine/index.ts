@@ -1,5 +1,5 @@
 /** Public surface of engine/: re-exported by index.ts. */
-export { FlintContext, parseMaster, type FlintContextOptions, type MasterSpec } from './context.ts';
+export { FlintContext, parseMaster, executorMemory, sweepStaleLocalDirs, type FlintContextOptions, type MasterSpec } from './context.ts';
 export type { TaskTimelineEntry } from './scheduler/TaskScheduler.ts';
 export { FlintConf, ENGINE_CONF_DEFAULTS } from './conf.ts';
 export { RDD, defaultPartitioner, type Partition, type Env, type Comparator, type PartitionFn, type IndexedPartitionFn } from './rdd/RDD.ts';

@@ -265,6 +265,8 @@ export class ExecutorRuntime implements ExecutorEnv, ExecutorServices {
         broadcastFetches: this.broadcastFetches,
         blocks: this.blockManager.blockIds(),
         memoryUsed: this.blockManager.memoryUsedBytes,
+        storageMemoryBytes: this.blockManager.memoryBytes,
+        shuffleMemoryBytes: this.shuffleMemoryBytes,
         objects: this.objectCache.keys(),
         plans: this.plans.size,
       };

@@ -8,7 +8,7 @@ import { toTaskError } from './Executor.ts';
 
 /** Messages between the driver and an executor process. */
 export type ToExecutorProcess =
-  | { type: 'init'; cores: number; prefix: string; base: Omit<ExecutorConfig, 'executorId'>; secret: string }
+  | { type: 'init'; cores: number; prefix: string; base: Omit<ExecutorConfig, 'executorId'>; secret: string; heartbeatIntervalMs: number; slotHeapMB: number }
   | { type: 'run'; id: number; executorId: string; msg: unknown }
   | { type: 'exchangeCreate'; id: number; exchangeId: string; layout: ExchangeLayout; routes: ExchangeRoutes }
   | { type: 'exchangeDestroy'; id: number; exchangeId: string }
@@ -17,6 +17,7 @@ export type ToExecutorProcess =
 
 export type FromExecutorProcess =
   | { type: 'ready'; slots: string[]; blockPort: number }
+  | { type: 'heartbeat' }
   | { type: 'result'; id: number; ok: true; value: unknown }
   | { type: 'result'; id: number; ok: false; error: ReturnType<typeof toTaskError> };
 
@@ -31,14 +32,18 @@ function reply(id: number, p: Promise<unknown>): void {
 }
 
 function send(m: FromExecutorProcess): void {
-  process.send!(m);
+  // After the driver disconnected (the process is about to exit) there is no one to tell.
+  if (process.connected) process.send!(m, undefined, undefined, () => undefined);
 }
 
 process.on('message', (m: ToExecutorProcess) => {
   switch (m.type) {
     case 'init': {
-      const b = new LocalBackend(m.cores, m.base, m.prefix);
+      const b = new LocalBackend(m.cores, m.base, m.prefix, { maxOldGenerationSizeMb: m.slotHeapMB });
       backend = b;
+      // Heartbeats come from this main thread, which only relays messages: tasks run on the slots'
+      // threads, so a long task never delays one, while a stopped or wedged process stops them all.
+      setInterval(() => send({ type: 'heartbeat' }), m.heartbeatIntervalMs).unref();
       // The block service receives exchange blocks other executor processes send (executor to executor).
       blocks = new BlockService(m.secret, (id) => b.arenas.get(id));
       void blocks.start().then((blockPort) => send({ type: 'ready', slots: b.slots, blockPort }));

@@ -13,6 +13,7 @@
  */
 import { engineError } from '../catalogue.ts';
 import { encodePlan } from '../serde/plan.ts';
+import type { ShippedFn } from '../serde/closure.ts';
 import { NarrowDependency, ShuffleDependency } from '../rdd/Dependency.ts';
 import type { RDD } from '../rdd/RDD.ts';
 import { rddBlockId, type BlockUpdate } from '../storage/BlockManager.ts';
@@ -51,6 +52,8 @@ export class DAGScheduler {
   /** Where cached blocks live: block id -> executor ids. */
   readonly blockLocations = new Map<string, Set<string>>();
   private resubmitTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Substitutes shipped functions as plans are encoded (the context turns large env values into broadcasts). */
+  planFunctionMapper: ((f: ShippedFn) => ShippedFn) | undefined;
   /** Set by stop(): jobs submitted after it fail at once. */
   private stopReason: string | undefined;
   /** Counters for tests and diagnostics: stage attempts submitted (map and result) and tasks in them. */
@@ -129,6 +132,7 @@ export class DAGScheduler {
       case 'FetchFailed': return this.handleFetchFailed(e.stageId, e.stageAttempt, e.shuffleId, e.mapId, e.error);
       case 'ResubmitFailedStages': return this.resubmitFailedStages();
       case 'BlockUpdates': return this.applyBlockUpdates(e.updates);
+      case 'ExecutorLost': return this.forgetExecutors(e.executorIds);
       case 'JobCancelled': {
         const job = this.jobs.get(e.jobId);
         if (job !== undefined) this.failJob(job, engineError('JOB_CANCELLED', `job ${e.jobId} cancelled: ${e.reason}`));
@@ -281,7 +285,7 @@ export class DAGScheduler {
     }
     let plan;
     try {
-      plan = encodePlan(root);
+      plan = encodePlan(root, this.planFunctionMapper);
     } catch (e) {
       this.abortStage(stage, e instanceof Error ? e : new Error(String(e)));
       return;
@@ -295,8 +299,11 @@ export class DAGScheduler {
     // replaced) recomputes it from lineage and needs those map outputs' locations.
     const readsShuffles = this.shuffleDepsOf(stage.rdd, true).map((d) => d.shuffleId);
     const opts = stage instanceof ResultStage ? stage.job!.opts : {};
+    // Speculation never applies to a job that pins its tasks or sets its own maxFailures (a training
+    // group's jobs): their tasks wait on each other's blocks, and a copy would publish twice.
+    const maySpeculate = opts.pinned === undefined && opts.maxFailures === undefined && opts.queueAhead !== true;
     const ts = new TaskSetManager(stage.id, stage.latestAttempt, `${stage.id}.${stage.latestAttempt}`, plan, readsShuffles, tasks,
-      opts.maxFailures ?? this.maxFailures(), opts.queueAhead === true && opts.pinned !== undefined);
+      opts.maxFailures ?? this.maxFailures(), opts.queueAhead === true && opts.pinned !== undefined, maySpeculate);
     this.taskSets.set(stage.id, ts);
     this.taskScheduler.submitTasks(ts);
   }
@@ -408,6 +415,17 @@ export class DAGScheduler {
         locs.delete(u.executorId);
         if (locs.size === 0) this.blockLocations.delete(u.blockId);
       }
+    }
+  }
+
+  /**
+   * A lost executor's cached blocks are gone (its replacement starts empty): forget them, so no task
+   * waits the locality delay for them. Map outputs are files on the host and survive.
+   */
+  private forgetExecutors(executorIds: string[]): void {
+    for (const [id, locs] of [...this.blockLocations]) {
+      for (const e of executorIds) locs.delete(e);
+      if (locs.size === 0) this.blockLocations.delete(id);
     }
   }
 

@@ -46,7 +46,19 @@ function launchError(e: unknown): TaskError {
       code: 'TASK_RESULT_NOT_CLONABLE',
     };
   }
-  return { name: err?.name ?? 'Error', message: `task could not run or return its result: ${message}`, stack: err?.stack ?? '' };
+  const code = (err as { code?: unknown }).code;
+  // An executor lost under the task keeps its own message and code (EXECUTOR_LOST).
+  if (code === 'EXECUTOR_LOST') return { name: err!.name, message, stack: err!.stack ?? '', code };
+  return { name: err?.name ?? 'Error', message: `task could not run or return its result: ${message}`, stack: err?.stack ?? '', code: typeof code === 'string' ? code : undefined };
+}
+
+/** Spark's speculation settings (flint.speculation*): a copy of a straggler runs on another slot. */
+export interface SpeculationConf {
+  enabled: boolean;
+  intervalMs: number;
+  quantile: number;
+  multiplier: number;
+  minTaskRuntimeMs: number;
 }
 
 /** One task of a task set. */
@@ -70,6 +82,14 @@ export class TaskSetManager {
   /** Times a task was resent because its executor had lost the plan or map statuses. */
   readonly resends: number[];
   numSucceeded = 0;
+  /** Driver-side run times (launch to result) of the successful tasks, for the speculation rule. */
+  readonly durations: number[] = [];
+  /** Running attempts of each task: where and since when (performance.now()). */
+  readonly attempts = new Map<number, { executorId: string; startMs: number }[]>();
+  /** Speculative copies launched per task (their attempt numbers come after the failures'). */
+  readonly copies: number[];
+  /** Tasks the speculation rule picked, waiting for a free slot other than the one running them. */
+  readonly speculatable = new Set<number>();
   /** Once true (finished, aborted or superseded) no task is launched and late results are ignored. */
   zombie = false;
   lastLaunch = performance.now();
@@ -85,7 +105,13 @@ export class TaskSetManager {
     readonly maxFailures: number,
     /** Every task is pinned and goes to its slot's queue at submission (JobOptions.queueAhead). */
     readonly queueAhead = false,
+    /**
+     * Whether stragglers may get speculative copies: never for a set with pinned tasks, queued-ahead
+     * tasks or a maxFailures of its own (a training group's jobs), whose tasks wait on each other.
+     */
+    readonly maySpeculate = true,
   ) {
+    this.copies = new Array(tasks.length).fill(0);
     for (let i = 0; i < tasks.length; i++) this.pending.push(i);
     this.successful = new Array(tasks.length).fill(false);
     this.failures = new Array(tasks.length).fill(0);
@@ -106,11 +132,19 @@ interface ExecutorKnows {
 }
 
 /**
+ * The state of a slot in the offer set. live: offered. replacing: its executor was lost and a
+ * replacement is starting; nothing is launched there, pinned tasks for it wait. gone: no executor
+ * will come; pinned tasks for it fail with EXECUTOR_LOST naming the slot.
+ */
+type SlotState = 'live' | 'replacing' | 'gone';
+
+/**
  * Review checklist: a slot runs one task at a time (queue-ahead tasks wait in the slot's own FIFO
  * queue, and a slot is free only when nothing is outstanding on it); a pinned task launches on its
  * slot only; every launched task ends in exactly one `TaskEnded` (success or final failure) or
  * `TaskSetFailed`, never both; a zombie set launches nothing; accumulators and results reach the
- * DAGScheduler only for successful attempts.
+ * DAGScheduler only for successful attempts; only live slots are in `free`, and nothing is launched
+ * on a slot that is not live; speculative copies never run for pinned or queued-ahead tasks.
  */
 export class TaskScheduler {
   private readonly sets: TaskSetManager[] = [];
@@ -118,7 +152,11 @@ export class TaskScheduler {
   /** Tasks sent to each slot and not yet answered (more than one only with queue-ahead sets). */
   private readonly outstanding = new Map<string, number>();
   private readonly knows = new Map<string, ExecutorKnows>();
+  private readonly slotState = new Map<string, SlotState>();
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly speculationTimer: ReturnType<typeof setInterval> | undefined;
+  /** Speculative copies launched (for tests and diagnostics). */
+  speculativeLaunches = 0;
   private nextTaskId = 0;
   private stopped = false;
   /** The last TIMELINE_MAX finished task attempts, oldest first. */
@@ -129,13 +167,76 @@ export class TaskScheduler {
     private readonly tracker: MapOutputTracker,
     private readonly post: (e: DAGEvent) => void,
     private readonly localityWaitMs: number,
+    private readonly speculation: SpeculationConf = { enabled: false, intervalMs: 100, quantile: 0.75, multiplier: 1.5, minTaskRuntimeMs: 100 },
   ) {
     this.free = [...backend.slots];
-    for (const id of new Set(backend.slots)) this.knows.set(id, { plans: new Set(), epochs: new Map(), drop: [] });
+    for (const id of new Set(backend.slots)) {
+      this.knows.set(id, { plans: new Set(), epochs: new Map(), drop: [] });
+      this.slotState.set(id, 'live');
+    }
+    backend.setListener?.({
+      executorLost: (slots, reason, replacing) => this.executorLost(slots, reason, replacing),
+      executorAdded: (slots) => this.executorAdded(slots),
+    });
+    if (speculation.enabled) {
+      this.speculationTimer = setInterval(() => this.checkSpeculatable(), speculation.intervalMs);
+      this.speculationTimer.unref();
+    }
   }
 
+  /** Executors that are live now (control messages go to these). */
   get executorIds(): string[] {
-    return [...this.knows.keys()];
+    return [...this.knows.keys()].filter((id) => this.slotState.get(id) === 'live');
+  }
+
+  /**
+   * Spark's executor-lost path: the slots leave the offer set at once (their in-flight tasks fail
+   * right after, through the backend, and are retried on live slots); with `replacing` pinned tasks
+   * for them wait for the replacement, otherwise those fail naming the slot.
+   */
+  executorLost(slots: readonly string[], reason: string, replacing: boolean): void {
+    for (const id of slots) {
+      if (!this.slotState.has(id)) continue;
+      this.slotState.set(id, replacing ? 'replacing' : 'gone');
+      const f = this.free.indexOf(id);
+      if (f !== -1) this.free.splice(f, 1);
+      // Whatever the lost executor held is gone; a replacement starts empty.
+      this.knows.set(id, { plans: new Set(), epochs: new Map(), drop: [] });
+    }
+    this.post({ type: 'ExecutorLost', executorIds: [...slots] });
+    if (!replacing) this.failPinnedToGone(reason);
+  }
+
+  /** A replacement for `slots` is ready: they rejoin the offer set and queued-ahead tasks waiting for them go out. */
+  executorAdded(slots: readonly string[]): void {
+    if (this.stopped) return;
+    for (const id of slots) {
+      if (this.slotState.get(id) === undefined) continue;
+      this.slotState.set(id, 'live');
+      if ((this.outstanding.get(id) ?? 0) === 0 && !this.free.includes(id)) this.free.push(id);
+    }
+    for (const ts of this.sets) if (!ts.zombie && ts.queueAhead) this.launchQueued(ts);
+    this.offer();
+  }
+
+  /** Fails every task set with a task pinned to a gone slot (pending: it can never run). */
+  private failPinnedToGone(reason: string): void {
+    for (const ts of this.sets) {
+      if (ts.zombie) continue;
+      const i = ts.pending.find((k) => ts.tasks[k].pinned !== undefined && this.slotState.get(ts.tasks[k].pinned!) === 'gone');
+      if (i === undefined) continue;
+      ts.zombie = true;
+      this.post({ type: 'TaskSetFailed', stageId: ts.stageId, stageAttempt: ts.stageAttempt, partitionId: ts.tasks[i].partitionId, failures: ts.failures[i], error: this.slotGoneError(ts.tasks[i], reason) });
+    }
+    this.prune();
+  }
+
+  private slotGoneError(t: TaskSpec, reason: string): TaskError {
+    return {
+      name: 'FlintUserError', code: 'EXECUTOR_LOST', stack: '',
+      message: `partition ${t.partitionId} is pinned to slot '${t.pinned}', whose executor is gone and will not be replaced (${reason}); ` +
+        `live slots: ${this.executorIds.join(', ') || 'none'}; pin to live slots (ctx.liveSlots) or create a new context`,
+    };
   }
 
   /** Task sets with work left (for the progress bar and assertDataStructuresEmpty). */
@@ -155,13 +256,28 @@ export class TaskScheduler {
       });
       return;
     }
+    const gone = ts.tasks.find((t) => t.pinned !== undefined && this.slotState.get(t.pinned) === 'gone');
+    if (gone !== undefined) {
+      ts.zombie = true;
+      this.prune();
+      this.post({ type: 'TaskSetFailed', stageId: ts.stageId, stageAttempt: ts.stageAttempt, partitionId: gone.partitionId, failures: 0, error: this.slotGoneError(gone, 'lost earlier') });
+      return;
+    }
     if (ts.queueAhead) this.launchQueued(ts);
     this.offer();
   }
 
-  /** Sends every pending task of a queue-ahead set to its pinned slot now, busy or not. */
+  /**
+   * Sends every pending task of a queue-ahead set to its pinned slot now, busy or not; tasks pinned
+   * to a slot being replaced stay pending until it is live again (executorAdded).
+   */
   private launchQueued(ts: TaskSetManager): void {
-    for (const i of ts.pending.splice(0)) this.launch(ts, i, ts.tasks[i].pinned!);
+    const waiting: number[] = [];
+    for (const i of ts.pending.splice(0)) {
+      if (this.slotState.get(ts.tasks[i].pinned!) === 'live') this.launch(ts, i, ts.tasks[i].pinned!);
+      else waiting.push(i);
+    }
+    ts.pending.push(...waiting);
   }
 
   /** Stops launching the tasks of stage `stageId` (running ones finish; their results are ignored). */
@@ -180,6 +296,7 @@ export class TaskScheduler {
   stop(): void {
     this.stopped = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.speculationTimer !== undefined) clearInterval(this.speculationTimer);
     for (const ts of this.sets) ts.zombie = true;
     this.sets.length = 0;
   }
@@ -207,12 +324,58 @@ export class TaskScheduler {
         launched = true;
         break;
       }
+      if (!launched) launched = this.launchSpeculative(executorId);
       if (!launched) s++;
     }
     if (deferred && this.timer === undefined) {
       this.timer = setTimeout(() => { this.timer = undefined; this.offer(); }, this.localityWaitMs);
       this.timer.unref?.();
     }
+  }
+
+  /**
+   * Spark's speculation rule, per task set: once `quantile` of its tasks succeeded, a task running
+   * (one attempt) longer than max(multiplier * median successful duration, minTaskRuntime) is marked
+   * for a speculative copy. The first attempt to succeed counts; the other's result is ignored.
+   */
+  private checkSpeculatable(): void {
+    if (this.stopped) return;
+    const { quantile, multiplier, minTaskRuntimeMs } = this.speculation;
+    const now = performance.now();
+    let found = false;
+    for (const ts of this.sets) {
+      if (ts.zombie || !ts.maySpeculate || ts.queueAhead) continue;
+      const n = ts.tasks.length;
+      if (ts.numSucceeded < Math.max(Math.floor(quantile * n), 1) || ts.durations.length === 0) continue;
+      const sorted = [...ts.durations].sort((a, b) => a - b);
+      const median = sorted[Math.min(Math.round(0.5 * sorted.length), sorted.length - 1)];
+      const threshold = Math.max(multiplier * median, minTaskRuntimeMs);
+      for (const [i, running] of ts.attempts) {
+        if (ts.successful[i] || running.length !== 1 || ts.speculatable.has(i) || ts.copies[i] > 0 || ts.tasks[i].pinned !== undefined) continue;
+        if (now - running[0].startMs > threshold) {
+          ts.speculatable.add(i);
+          found = true;
+        }
+      }
+    }
+    if (found) this.offer();
+  }
+
+  /** Launches one speculative copy on `executorId` (a free slot not already running that task); whether it did. */
+  private launchSpeculative(executorId: string): boolean {
+    for (const ts of this.sets) {
+      if (ts.zombie || ts.speculatable.size === 0) continue;
+      for (const i of ts.speculatable) {
+        if (ts.successful[i]) { ts.speculatable.delete(i); continue; }
+        if ((ts.attempts.get(i) ?? []).some((a) => a.executorId === executorId)) continue;
+        ts.speculatable.delete(i);
+        ts.copies[i]++;
+        this.speculativeLaunches++;
+        this.launch(ts, i, executorId);
+        return true;
+      }
+    }
+    return false;
   }
 
   private pickTask(ts: TaskSetManager, executorId: string): number {
@@ -233,9 +396,12 @@ export class TaskScheduler {
 
   private launch(ts: TaskSetManager, index: number, executorId: string): void {
     const task = ts.tasks[index];
-    const attempt = ts.failures[index];
+    const attempt = ts.failures[index] + ts.copies[index];
     ts.running.set(index, (ts.running.get(index) ?? 0) + 1);
     ts.lastLaunch = performance.now();
+    const copies = ts.attempts.get(index) ?? [];
+    copies.push({ executorId, startMs: ts.lastLaunch });
+    ts.attempts.set(index, copies);
     this.outstanding.set(executorId, (this.outstanding.get(executorId) ?? 0) + 1);
     const f = this.free.indexOf(executorId);
     if (f !== -1) this.free.splice(f, 1);
@@ -266,7 +432,7 @@ export class TaskScheduler {
         knows.epochs.set(shuffleId, cur.epoch);
       }
     }
-    const launchedMs = performance.now();
+    const launchedMs = ts.lastLaunch;
     this.backend.launch(executorId, msg).then(
       (r) => this.onResult(ts, index, executorId, r, launchedMs),
       (e) => this.onResult(ts, index, executorId, { ok: false, error: launchError(e), blockUpdates: [] }, launchedMs),
@@ -282,11 +448,16 @@ export class TaskScheduler {
     const n = (ts.running.get(index) ?? 1) - 1;
     if (n <= 0) ts.running.delete(index);
     else ts.running.set(index, n);
+    const copies = ts.attempts.get(index);
+    const mine = copies?.findIndex((a) => a.executorId === executorId && a.startMs === launchedMs) ?? -1;
+    if (copies !== undefined && mine !== -1) copies.splice(mine, 1);
+    if (copies !== undefined && copies.length === 0) ts.attempts.delete(index);
     const left = (this.outstanding.get(executorId) ?? 1) - 1;
     if (left > 0) this.outstanding.set(executorId, left);
     else {
       this.outstanding.delete(executorId);
-      this.free.push(executorId);
+      // A slot whose executor was lost is not offered again until its replacement is ready.
+      if (this.slotState.get(executorId) === 'live' && !this.free.includes(executorId)) this.free.push(executorId);
     }
     if (this.stopped) return;
     if (r.blockUpdates.length > 0) this.post({ type: 'BlockUpdates', updates: r.blockUpdates });
@@ -303,6 +474,8 @@ export class TaskScheduler {
     } else if (r.ok) {
       ts.successful[index] = true;
       ts.numSucceeded++;
+      ts.durations.push(performance.now() - launchedMs);
+      ts.speculatable.delete(index);
       if (ts.numSucceeded === ts.tasks.length) ts.zombie = true;
       this.post({ type: 'TaskEnded', stageId: ts.stageId, stageAttempt: ts.stageAttempt, partitionId: ts.tasks[index].partitionId, outputIndex: ts.tasks[index].outputIndex, executorId, value: r.value, accUpdates: r.accUpdates, metrics: r.metrics });
     } else if (r.error.fetchFailed !== undefined) {
@@ -313,7 +486,8 @@ export class TaskScheduler {
       if (ts.failures[index] >= ts.maxFailures) {
         ts.zombie = true;
         this.post({ type: 'TaskSetFailed', stageId: ts.stageId, stageAttempt: ts.stageAttempt, partitionId: ts.tasks[index].partitionId, failures: ts.failures[index], error: r.error });
-      } else {
+      } else if (!ts.running.has(index)) {
+        // Retried, unless another attempt of it (a speculative copy) is still running.
         ts.pending.push(index);
         if (ts.queueAhead) this.launchQueued(ts);
       }

@@ -11,4 +11,5 @@ export type DAGEvent =
   | { type: 'TaskSetFailed'; stageId: number; stageAttempt: number; partitionId: number; failures: number; error: TaskError }
   | { type: 'FetchFailed'; stageId: number; stageAttempt: number; shuffleId: number; mapId: number; error: TaskError }
   | { type: 'ResubmitFailedStages' }
-  | { type: 'BlockUpdates'; updates: BlockUpdate[] };
+  | { type: 'BlockUpdates'; updates: BlockUpdate[] }
+  | { type: 'ExecutorLost'; executorIds: string[] };

@@ -13,6 +13,8 @@ export type EnvValue =
   | { t: 'v'; v: unknown }
   | { t: 'fn'; fn: ShippedFn }
   | { t: 'bc'; id: number; path: string }
+  /** A large plain env value the driver turned into a broadcast: the function sees the value itself. */
+  | { t: 'bcv'; id: number; path: string }
   | { t: 'acc'; id: number; kind: 'long' | 'double' | 'collection' }
   | { t: 'mod'; url: string; exportName: string; label: string };
 

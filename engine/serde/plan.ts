@@ -1,6 +1,6 @@
 /** Stage plans: the RDD graph and operation a stage's tasks run, encoded on the driver as clonable data and rebuilt once per executor. */
 import { engineError } from '../catalogue.ts';
-import { isShipped } from './closure.ts';
+import { isShipped, type ShippedFn } from './closure.ts';
 import { rebuildFunction, type ExecutorServices } from './rebuild.ts';
 
 /**
@@ -45,8 +45,12 @@ export interface PlanSubstitute {
   planSubstitute?(): object;
 }
 
-/** Encodes `root`: registered class instances by fields (shared instances once), shipped functions and plain data as they are. */
-export function encodePlan(root: unknown): EncodedPlan {
+/**
+ * Encodes `root`: registered class instances by fields (shared instances once), shipped functions and
+ * plain data as they are. `mapShipped` may substitute a shipped function (the context ships large env
+ * values as broadcasts this way).
+ */
+export function encodePlan(root: unknown, mapShipped?: (f: ShippedFn) => ShippedFn): EncodedPlan {
   const objects: EncodedPlan['objects'] = [];
   const modules = new Set<string>();
   const index = new Map<object, number>();
@@ -59,7 +63,7 @@ export function encodePlan(root: unknown): EncodedPlan {
     if (sub !== undefined && sub !== v) return enc(sub);
     const known = index.get(v);
     if (known !== undefined) return { $ref: known };
-    if (isShipped(v)) return v;
+    if (isShipped(v)) return mapShipped === undefined ? v : mapShipped(v);
     if (Array.isArray(v)) return v.map(enc);
     const cls = byCtor.get(v.constructor);
     if (cls !== undefined) {

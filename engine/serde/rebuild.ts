@@ -24,6 +24,7 @@ async function envValue(v: EnvValue, svc: ExecutorServices): Promise<unknown> {
     case 'v': return v.v;
     case 'fn': return rebuildFunction(v.fn, svc);
     case 'bc': return svc.broadcastHandle(v.id, v.path);
+    case 'bcv': return (svc.broadcastHandle(v.id, v.path) as { value: unknown }).value;
     case 'acc': return svc.accumulatorHandle(v.id, v.kind);
     case 'mod': {
       let mod: Record<string, unknown>;

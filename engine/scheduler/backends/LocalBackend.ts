@@ -34,7 +34,8 @@ export class LocalBackend implements SchedulerBackend {
   readonly arenas = new Map<string, ExchangeArena>();
 
   /** `idPrefix` names the slots (`local-0`, ...; an executor process of local-cluster uses its own). */
-  constructor(numSlots: number, base: Omit<ExecutorConfig, 'executorId'>, idPrefix = 'local') {
+  /** `resourceLimits` bound each slot thread's heap (local-cluster gives each slot its share of memMB). */
+  constructor(numSlots: number, base: Omit<ExecutorConfig, 'executorId'>, idPrefix = 'local', resourceLimits?: { maxOldGenerationSizeMb: number }) {
     this.slots = Array.from({ length: numSlots }, (_, i) => `${idPrefix}-${i}`);
     for (const id of this.slots) {
       const pool = new Piscina({
@@ -46,6 +47,7 @@ export class LocalBackend implements SchedulerBackend {
         idleTimeout: Number.MAX_SAFE_INTEGER,
         // The bootstrap registers the TypeScript loader itself (see bootstrap.mjs).
         execArgv: [],
+        resourceLimits,
         workerData: { ...base, executorId: id } satisfies ExecutorConfig,
       });
       // Errors outside any task (a message racing a thread's shutdown) must not crash the driver;

@@ -61,6 +61,9 @@ test('a lost executor process is replaced; its running task is retried and the j
   }).collect();
   assert.deepEqual(out.sort(), [[0, 6], [1, 4]]);
   assert.equal((ctx.backend as unknown as { restarts: number }).restarts, 1);
+  for (const t0 = Date.now(); ctx.liveSlots.length < 2; await new Promise((r) => setTimeout(r, 20))) {
+    assert.ok(Date.now() - t0 < 20_000, 'the replacement became ready');
+  }
   const pids = await ctx.parallelize([1, 2, 3, 4], 4).mapPartitions(() => [process.pid]).collect();
   assert.equal(new Set(pids).size, 2, 'both executors serve tasks again');
   ctx.dagScheduler.assertDataStructuresEmpty();
