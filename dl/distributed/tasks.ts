@@ -316,20 +316,11 @@ interface SlotState {
   sliceWeights?: Float32Array;
   /** The full weight vector an fb task reads into. */
   w: Float32Array;
-  contrib: Float32Array[];
 }
 
 async function slotState(tc: TaskContext, spec: PhaseSpec, p: number): Promise<SlotState> {
   return tc.objectCache.getOrCreate<SlotState>(`dl.train.${spec.runId}.${p}`, () => {
-    const { P, N } = spec.shape;
-    return {
-      feed: new Feed(spec, p),
-      w: new Float32Array(P),
-      contrib: Array.from({ length: N }, (_, j) => {
-        const [a, b] = sliceBounds(P, N, j);
-        return new Float32Array(b - a + 2);
-      }),
-    };
+    return { feed: new Feed(spec, p), w: new Float32Array(spec.shape.P) };
   }, async (s) => {
     s.feed.dispose();
     await s.grad?.dispose();
@@ -353,17 +344,15 @@ async function readWeights(ex: ExchangeEndpoint, spec: PhaseSpec, v: number, ini
   }
 }
 
-/** Puts partition p's contribution to every slice: values[a..b) of each slice, then count and loss sum. */
-async function putContributions(ex: ExchangeEndpoint, st: SlotState, spec: PhaseSpec, p: number, values: Float32Array | undefined, count: number, lossSum: number): Promise<void> {
+/** Puts partition p's contribution to every slice: values[a..b) of each slice (straight from the step's output), then count and loss sum. */
+async function putContributions(ex: ExchangeEndpoint, spec: PhaseSpec, p: number, values: Float32Array | undefined, count: number, lossSum: number): Promise<void> {
   const { P, N } = spec.shape;
+  const tail = Float32Array.of(count, lossSum);
   for (let j = 0; j < N; j++) {
     const [a, b] = sliceBounds(P, N, j);
-    const c = st.contrib[j];
-    if (values === undefined) c.fill(0, 0, b - a);
-    else c.set(values.subarray(a, b));
-    c[b - a] = count;
-    c[b - a + 1] = lossSum;
-    await ex.put(contribBlock(N, p, j, spec.t, 1 + spec.staleness), spec.t, c);
+    // a partition with no samples this iteration contributes zeros with count 0
+    const part = values !== undefined ? values.subarray(a, b) : new Float32Array(b - a);
+    await ex.put(contribBlock(N, p, j, spec.t, 1 + spec.staleness), spec.t, [part, tail]);
   }
 }
 
@@ -376,12 +365,12 @@ async function gatherSlice(ex: ExchangeEndpoint, spec: PhaseSpec, j: number, int
   const { P, N } = spec.shape;
   const [a, b] = sliceBounds(P, N, j);
   const len = b - a;
-  const buf = new Float32Array(len + 2);
+  const scratch = new Float32Array(len + 2);
   into.fill(0);
   let count = 0, lossSum = 0;
   // A fixed order (partition 0, 1, ...) keeps the sums, and so the run, deterministic.
   for (let i = 0; i < N; i++) {
-    await ex.get(contribBlock(N, i, j, spec.t, 1 + spec.staleness), spec.t, buf);
+    const buf = await ex.read(contribBlock(N, i, j, spec.t, 1 + spec.staleness), spec.t, scratch);
     const c = buf[len];
     count += c;
     lossSum += buf[len + 1];
@@ -447,7 +436,7 @@ export async function* runPhase(
     }
     report.computeMs = performance.now() - t1;
     t1 = performance.now();
-    await putContributions(ex, st, spec, p, out, count, lossSum);
+    await putContributions(ex, spec, p, out, count, lossSum);
     report.putMs = performance.now() - t1;
     if (spec.phase === 'local') {
       report.count = count;

@@ -82,12 +82,16 @@ export class ExchangeArena {
     return new Uint8Array(this.sab, this.offsets[block], this.layout.blocks[block].length * this.bytesPerValue);
   }
 
-  /** Writes values (converted to the arena's dtype) without publishing. */
-  write(block: number, values: Float32Array): void {
-    const len = this.checkBlock(block, values.length);
-    const off = this.offsets[block];
-    if (this.layout.dtype === 'float32') new Float32Array(this.sab, off, len).set(values);
-    else toHalf(values, new Uint16Array(this.sab, off, len));
+  /** Writes values (converted to the arena's dtype) without publishing: one array, or parts laid end to end. */
+  write(block: number, values: Float32Array | readonly Float32Array[]): void {
+    const parts = values instanceof Float32Array ? [values] : values;
+    this.checkBlock(block, parts.reduce((a, p) => a + p.length, 0));
+    let off = this.offsets[block];
+    for (const p of parts) {
+      if (this.layout.dtype === 'float32') new Float32Array(this.sab, off, p.length).set(p);
+      else toHalf(p, new Uint16Array(this.sab, off, p.length));
+      off += p.length * this.bytesPerValue;
+    }
   }
 
   /** Writes raw bytes received from another process (already in the arena's dtype). */
@@ -118,12 +122,27 @@ export class ExchangeArena {
    * then copies it into `into`. A newer version than asked for means the protocol above broke.
    */
   async get(block: number, version: number, into: Float32Array, timeoutMs: number): Promise<Float32Array> {
+    await this.waitFor(block, version, timeoutMs);
+    return this.read(block, into);
+  }
+
+  /**
+   * Waits for `version` of a float32 block and returns a view of it in the arena (no copy): valid
+   * until a later version of the block is written, which the protocol above rules out while it is read.
+   */
+  async view(block: number, version: number, timeoutMs: number): Promise<Float32Array> {
+    if (this.layout.dtype !== 'float32') throw engineError('INTERNAL', `exchange ${this.id}: view() needs a float32 exchange`);
+    await this.waitFor(block, version, timeoutMs);
+    return new Float32Array(this.sab, this.offsets[block], this.layout.blocks[block].length);
+  }
+
+  private async waitFor(block: number, version: number, timeoutMs: number): Promise<void> {
     const idx = HEADER_INTS + this.checkBlockIndex(block);
     const deadline = performance.now() + timeoutMs;
     for (;;) {
       if (this.aborted) throw engineError('EXCHANGE_ABORTED', `exchange ${this.id} was aborted while a task waited for block ${block} version ${version} (another task of its group failed or the group was cancelled)`);
       const v = Atomics.load(this.header, idx);
-      if (v === version) return this.read(block, into);
+      if (v === version) return;
       if (v > version) throw engineError('INTERNAL', `exchange ${this.id}: block ${block} is at version ${v} but a task asked for ${version}, which was overwritten`);
       const left = deadline - performance.now();
       if (left <= 0) throw engineError('EXCHANGE_TIMEOUT', `exchange ${this.id}: waited ${timeoutMs} ms for block ${block} version ${version}, which no task published`);
@@ -241,8 +260,16 @@ export class ExchangeEndpoint {
     return this.arena.get(block, version, into, this.timeoutMs);
   }
 
-  /** Publishes `values` as `version` of a block, to local readers at once and to other processes' consumers. */
-  async put(block: number, version: number, values: Float32Array): Promise<void> {
+  /**
+   * Waits for `version` of a block and returns its values: a view into the arena for a float32 exchange
+   * (no copy; read it before the block's next version can be written), else decoded into `scratch`.
+   */
+  read(block: number, version: number, scratch: Float32Array): Promise<Float32Array> {
+    return this.arena.layout.dtype === 'float32' ? this.arena.view(block, version, this.timeoutMs) : this.arena.get(block, version, scratch, this.timeoutMs);
+  }
+
+  /** Publishes `values` (one array, or parts laid end to end) as `version` of a block, to local readers at once and to other processes' consumers. */
+  async put(block: number, version: number, values: Float32Array | readonly Float32Array[]): Promise<void> {
     if (this.arena.aborted) throw engineError('EXCHANGE_ABORTED', `exchange ${this.arena.id} was aborted before a task put block ${block} version ${version}`);
     this.arena.write(block, values);
     this.arena.publish(block, version);
