@@ -152,14 +152,13 @@ export class Optimizer<M = Module, C extends Criterion = NnLoss, O = OptimMethod
         return await this.drive(backend, training, layout.featureLength, validate);
       }
       const data = o.data as RDD<Sample>;
-      const first = (await data.take(1))[0];
-      if (first === undefined) throw new DlUserError('DL_EMPTY_DATA', 'training data has no samples; give at least one Sample');
-      const featureLength = singleFeatures(first, 0).length;
+      const scan = await DistributedTraining.scan(data);
+      const featureLength = singleFeatures(scan.first, 0).length;
       backend.ensureInputShape?.(o.model, featureLength);
       predictor = classification || o.validation ? await backend.compilePredictor(o.model, { threads }) : undefined;
       const numClasses = classification && predictor ? predictor.outputShape[predictor.outputShape.length - 1] : undefined;
       const validate = await this.validator(backend, predictor, featureLength, numClasses);
-      const dist = await DistributedTraining.create(data.context, data, o.model as Module, o.criterion as NnLoss, o.optimMethod as OptimMethod, {
+      const dist = await DistributedTraining.create(data.context, data, scan, o.model as Module, o.criterion as NnLoss, o.optimMethod as OptimMethod, {
         mode, groupSize: o.groupSize ?? 'auto', compress: o.compress ?? 'none', tau: o.tau ?? 1,
         shuffleWindowBytes: o.shuffleWindowBytes ?? 128 << 20, staleness: o.staleWeights ?? 0,
         threads: threads ?? 0, seed: o.seed ?? 0, shuffle: o.shuffle !== false, batchSize: o.batchSize,

@@ -34,65 +34,117 @@ export interface MinibatchRecord {
   y: Float32Array;
 }
 
+/** A piece of partition p's minibatch k from one input partition: `count` samples, row-major. */
+export interface SampleChunk {
+  count: number;
+  x: Float32Array;
+  y: Float32Array;
+}
+
+/** Buffered sample bytes of an input partition after which its open chunks are sent on. */
+const CHUNK_FLUSH_BYTES = 16 << 20;
+
 /**
- * Checks each sample of a partition and keys it by its place: key = p + N * q (partition p, position
- * q), so a passthrough partitioner sends it to p and sorting by key orders each partition by position.
- * `offset` is the global index of the partition's first sample (from a count job).
+ * Checks each sample of input partition m and packs it into the chunk of its place: partition p and
+ * minibatch k of position q = perm(j) (layout.ts). `offset` is the global index of the partition's
+ * first sample (from the count job). Chunks go out whenever CHUNK_FLUSH_BYTES are buffered, so memory
+ * stays bounded whatever the input partition's size; a shuffle record is a chunk, not a sample.
  */
-export function* keySamples(records: Iterable<unknown>, spec: PrepareSpec, offset: number): Generator<[number, [Float32Array, number | Float32Array]]> {
-  const { shape, featureLength, labelLength, numberLabels, classes } = spec;
+export function* chunkSamples(m: number, records: Iterable<unknown>, spec: PrepareSpec, offset: number, M: number): Generator<[number, SampleChunk]> {
+  const { shape, featureLength: F, labelLength: L, numberLabels, classes } = spec;
+  const { N, B } = shape;
+  // open chunks by k * N + p: samples (features, label) in arrival order
+  let open = new Map<number, { f: Float32Array[]; l: (number | Float32Array)[] }>();
+  let buffered = 0;
+  let seq = 0;
+  const flush = function* (): Generator<[number, SampleChunk]> {
+    if (seq >= 1024) throw new DlUserError('DL_BAD_ARGUMENT', `training data partition ${m} is too large to prepare in one piece (over 1024 x ${CHUNK_FLUSH_BYTES >> 20} MiB); repartition the training RDD into more partitions`);
+    const keys = [...open.keys()].sort((a, b) => a - b);
+    for (const g of keys) {
+      const c = open.get(g)!;
+      const k = Math.floor(g / N), p = g - k * N;
+      const x = new Float32Array(c.f.length * F), y = new Float32Array(c.f.length * L);
+      c.f.forEach((f, r) => x.set(f, r * F));
+      c.l.forEach((l, r) => (typeof l === 'number' ? (y[r] = l) : y.set(l, r * L)));
+      yield [((k * M + m) * 1024 + seq) * N + p, { count: c.f.length, x, y }];
+    }
+    open = new Map();
+    buffered = 0;
+    seq++;
+  };
   let j = offset;
   for (const s of records) {
     const where = `training data: sample ${j}`;
     const f = (s as { features?: unknown } | null)?.features;
     const feats = f instanceof Float32Array ? f : Array.isArray(f) && f.length === 1 && f[0] instanceof Float32Array ? f[0] : undefined;
     if (feats === undefined) throw new DlUserError('DL_BAD_SAMPLE', `${where} is ${describe(s)} with features ${describe(f)}, not a Sample with one Float32Array of features`);
-    if (feats.length !== featureLength) throw new DlUserError('DL_BAD_SAMPLE', `${where} has ${feats.length} features but sample 0 has ${featureLength}; every sample must have the model's input size`);
+    if (feats.length !== F) throw new DlUserError('DL_BAD_SAMPLE', `${where} has ${feats.length} features but sample 0 has ${F}; every sample must have the model's input size`);
     const l = (s as { label: unknown }).label;
     if (numberLabels) {
       if (typeof l !== 'number') throw new DlUserError('DL_BAD_SAMPLE', `${where} has label ${describe(l)} but sample 0 has a number label`);
       if (classes > 0 && !(Number.isInteger(l) && l >= 0 && l < classes)) throw labelOutOfRange(where, l, classes);
-    } else if (!(l instanceof Float32Array) || l.length !== labelLength) {
-      throw new DlUserError('DL_BAD_SAMPLE', `${where} has label ${describe(l)} but sample 0 has Float32Array(${labelLength}); labels must be all numbers or all Float32Arrays of one length`);
+    } else if (!(l instanceof Float32Array) || l.length !== L) {
+      throw new DlUserError('DL_BAD_SAMPLE', `${where} has label ${describe(l)} but sample 0 has Float32Array(${L}); labels must be all numbers or all Float32Arrays of one length`);
     }
     const q = positionOf(j, shape.n, spec.shuffle, spec.seed);
-    yield [partitionOfPosition(shape, q) + shape.N * q, [feats, l as number | Float32Array]];
+    const g = Math.floor(q / B) * N + partitionOfPosition(shape, q);
+    let c = open.get(g);
+    if (c === undefined) open.set(g, (c = { f: [], l: [] }));
+    c.f.push(feats);
+    c.l.push(l as number | Float32Array);
+    buffered += (F + L) * 4;
+    if (buffered >= CHUNK_FLUSH_BYTES) yield* flush();
     j++;
   }
+  if (open.size > 0) yield* flush();
 }
 
-/** Groups a partition's samples (sorted by position) into its K minibatch records, one per iteration of an epoch (empty ones too). */
-export function* minibatchRecords(index: number, sorted: Iterable<[number, [Float32Array, number | Float32Array]]>, spec: PrepareSpec): Generator<MinibatchRecord> {
+/**
+ * Joins a partition's chunks (sorted by key: by minibatch, then input partition) into its K minibatch
+ * records, one per iteration of an epoch (empty ones too), each with exactly the samples layout.ts
+ * gives it.
+ */
+export function* minibatchRecords(index: number, sorted: Iterable<[number, SampleChunk]>, spec: PrepareSpec, M: number): Generator<MinibatchRecord> {
   const { shape, featureLength: F, labelLength: L } = spec;
+  const { N } = shape;
   let k = 0;
   let rec = newRecord(shape, index, 0, F, L);
   let fill = 0;
-  const flush = function* (): Generator<MinibatchRecord> {
+  const done = function* (): Generator<MinibatchRecord> {
     if (fill !== rec.count) throw new DlUserError('DL_BAD_SAMPLE', `training data changed while it was prepared: partition ${index} minibatch ${rec.k} got ${fill} samples, expected ${rec.count}; the training RDD must give the same records every time it is computed`);
     yield rec;
   };
-  for (const [key, [feats, label]] of sorted) {
-    const q = Math.floor(key / shape.N);
-    const kq = Math.floor(q / shape.B);
-    while (k < kq) {
-      yield* flush();
+  for (const [key, chunk] of sorted) {
+    const kc = Math.floor(Math.floor(key / N) / (M * 1024));
+    while (k < kc) {
+      yield* done();
       k++;
       rec = newRecord(shape, index, k, F, L);
       fill = 0;
     }
-    if (fill >= rec.count) throw new DlUserError('DL_BAD_SAMPLE', `training data changed while it was prepared: partition ${index} minibatch ${k} got more than ${rec.count} samples`);
-    rec.x.set(feats, fill * F);
-    if (typeof label === 'number') rec.y[fill] = label;
-    else rec.y.set(label, fill * L);
-    fill++;
+    if (fill + chunk.count > rec.count) throw new DlUserError('DL_BAD_SAMPLE', `training data changed while it was prepared: partition ${index} minibatch ${k} got more than ${rec.count} samples`);
+    rec.x.set(chunk.x, fill * F);
+    rec.y.set(chunk.y, fill * L);
+    fill += chunk.count;
   }
   for (;;) {
-    yield* flush();
+    yield* done();
     k++;
     if (k >= shape.K) return;
     rec = newRecord(shape, index, k, F, L);
     fill = 0;
   }
+}
+
+/** Per input partition: its sample count, and its first sample (for the data's shape). */
+export function* countPartition(records: Iterable<unknown>): Generator<{ count: number; first: unknown }> {
+  let count = 0;
+  let first: unknown;
+  for (const r of records) {
+    if (count === 0) first = r;
+    count++;
+  }
+  yield { count, first };
 }
 
 function newRecord(shape: DistShape, p: number, k: number, F: number, L: number): MinibatchRecord {

@@ -23,7 +23,7 @@ import type { IterationResult, ModeCheckpoint, TrainingMode } from '../local-tra
 import { contribBlock, sliceBounds, weightBlock, type DistShape } from './layout.ts';
 import type { InitState, MinibatchRecord, PhaseReport, PhaseResult, PhaseSpec, PrepareSpec } from './tasks.ts';
 // imported for their types; shipped functions get them on executors through moduleRef in env
-import { keySamples, minibatchRecords, runPhase, summarizePartition } from './tasks.ts';
+import { chunkSamples, countPartition, minibatchRecords, runPhase, summarizePartition } from './tasks.ts';
 import type { FlintContext, ExchangeHandle, JobSpec } from '../../engine/context.ts';
 import type { RDD } from '../../engine/rdd/RDD.ts';
 import type { Broadcast } from '../../engine/broadcast/Broadcast.ts';
@@ -54,6 +54,13 @@ export interface DistributedConfig {
   /** Class count when labels are class indices, else 0. */
   classes: number;
   log: (line: string) => void;
+}
+
+/** What one pass over the training data found. */
+export interface DataScan {
+  counts: number[];
+  first: Sample;
+  startMs: number;
 }
 
 /** Time split of the last group, per iteration (ms), BigDL's breakdown plus scheduling. */
@@ -113,25 +120,30 @@ export class DistributedTraining implements TrainingMode {
    * (see layout.ts) and caches one partition per slot as minibatch tensors (MEMORY_AND_DISK), each on
    * its slot. Nothing is collected to the driver but one sample (for its shape) and the counts.
    */
-  static async create(ctx: FlintContext, data: RDD<Sample>, model: Module, criterion: NnLoss, optimMethod: OptimMethod, cfg: DistributedConfig): Promise<DistributedTraining> {
+  /** One pass over the training data: each input partition's count, and the first sample (for the data's shape). */
+  static async scan(data: RDD<Sample>): Promise<DataScan> {
+    const t0 = performance.now();
+    const parts = await data.mapPartitions((it) => countPartition(it), { countPartition: moduleRef(TASKS_URL, 'countPartition') }).collect();
+    const first = parts.find((c) => c.count > 0)?.first as Sample | undefined;
+    if (first === undefined) throw new DlUserError('DL_EMPTY_DATA', 'training data has no samples; give at least one Sample');
+    return { counts: parts.map((c) => c.count), first, startMs: t0 };
+  }
+
+  static async create(ctx: FlintContext, data: RDD<Sample>, scan: DataScan, model: Module, criterion: NnLoss, optimMethod: OptimMethod, cfg: DistributedConfig): Promise<DistributedTraining> {
     const slots = [...ctx.slots];
     const N = slots.length;
-    const first = (await data.take(1))[0];
-    if (first === undefined) throw new DlUserError('DL_EMPTY_DATA', 'training data has no samples; give at least one Sample');
+    const { counts, first } = scan;
+    const t0 = scan.startMs;
     const featureLength = singleFeatures(first, 0).length;
     const numberLabels = typeof first.label === 'number';
     const labelLength = numberLabels ? 1 : (first.label as Float32Array).length;
-    const counts = await data.mapPartitions((it) => {
-      let c = 0;
-      for (const _ of it) c++;
-      return [c];
-    }).collect();
     const offsets: number[] = [];
     let n = 0;
     for (const c of counts) {
       offsets.push(n);
       n += c;
     }
+    const M = counts.length;
     const gradPlan = cfg.mode === 'distributed' ? planGradStep(model, criterion) : undefined;
     const trainPlan = cfg.mode === 'average' ? planTrainStep(model, criterion, optimMethod) : undefined;
     const P = (gradPlan ?? trainPlan)!.params.reduce((a, p) => a + p.shape.reduce((x, y) => x * y, 1), 0);
@@ -139,9 +151,9 @@ export class DistributedTraining implements TrainingMode {
     if (P < N) throw new DlUserError('DL_BAD_ARGUMENT', `the model has ${P} parameters, fewer than the ${N} slots it would be sliced over; train it with mode: 'local'`);
     const prep: PrepareSpec = { shape, shuffle: cfg.shuffle, seed: cfg.seed, featureLength, labelLength, numberLabels, classes: cfg.classes };
     const cached = data
-      .mapPartitionsWithIndex((i, it) => keySamples(it, prep, offsets[i]), { keySamples: moduleRef(TASKS_URL, 'keySamples'), prep, offsets })
+      .mapPartitionsWithIndex((i, it) => chunkSamples(i, it, prep, offsets[i], M), { chunkSamples: moduleRef(TASKS_URL, 'chunkSamples'), prep, offsets, M })
       .repartitionAndSortWithinPartitions(new PartitionIdPassthrough(N) as never)
-      .mapPartitionsWithIndex((i, it) => minibatchRecords(i, it as never, prep), { minibatchRecords: moduleRef(TASKS_URL, 'minibatchRecords'), prep })
+      .mapPartitionsWithIndex((i, it) => minibatchRecords(i, it as never, prep, M), { minibatchRecords: moduleRef(TASKS_URL, 'minibatchRecords'), prep, M })
       .persist(StorageLevel.MEMORY_AND_DISK)
       .setName('training minibatches') as unknown as RDD<MinibatchRecord>;
     const summary = await ctx.runJob<{ records: number; samples: number }[]>(
@@ -156,7 +168,7 @@ export class DistributedTraining implements TrainingMode {
       })
       : undefined;
     const plans = ctx.broadcast({ grad: gradPlan, train: trainPlan, slices });
-    cfg.log(`distributed training: ${n} samples in ${N} partitions (${summary.map((s) => s[0].samples).join(', ')}) cached on slots ${slots.join(', ')}; ${P} parameters in ${N} slices; ${shape.K} minibatches of ${cfg.batchSize} per epoch`);
+    cfg.log(`distributed training: ${n} samples in ${N} partitions (${summary.map((s) => s[0].samples).join(', ')}) cached on slots ${slots.join(', ')} in ${((performance.now() - t0) / 1000).toFixed(2)} s; ${P} parameters in ${N} slices; ${shape.K} minibatches of ${cfg.batchSize} per epoch`);
     return new DistributedTraining(ctx, model, cfg, shape, cached, plans, slots, featureLength, labelLength);
   }
 
