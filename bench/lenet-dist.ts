@@ -16,6 +16,7 @@ import { existsSync } from 'node:fs';
 import { FlintContext, nn, optim, Optimizer, Trigger, Top1Accuracy, type Sample, type RDD } from '../index.ts';
 import { FASHION_MNIST_DIR, loadMnist, mnistSamples } from '../connectors/mnist/index.ts';
 import type { GroupStats } from '../dl/distributed/training.ts';
+import { lenet, mlp } from './models.ts';
 import { recordRun } from './record.ts';
 
 recordRun();
@@ -36,22 +37,7 @@ if (!existsSync(FASHION_MNIST_DIR)) {
   process.exit(2);
 }
 
-function lenet(): nn.Module {
-  nn.manualSeed(0);
-  const m = new nn.Sequential(
-    new nn.Conv2d(1, 6, 5), new nn.Tanh(), new nn.MaxPool2d(2),
-    new nn.Conv2d(6, 12, 5), new nn.Tanh(), new nn.MaxPool2d(2),
-    new nn.Flatten(), new nn.Linear(192, 100), new nn.Tanh(), new nn.Linear(100, 10));
-  m.inputShape = [1, 28, 28];
-  return m;
-}
 
-function mlp(): nn.Module {
-  nn.manualSeed(0);
-  const m = new nn.Sequential(new nn.Linear(784, 2048), new nn.ReLU(), new nn.Linear(2048, 1536), new nn.ReLU(), new nn.Linear(1536, 10));
-  m.inputShape = [784];
-  return m;
-}
 
 interface Run { rate: number; wallSeconds: number; loopSeconds: number; timing?: GroupStats; accuracy?: number; summary: Optimizer['summary'] }
 

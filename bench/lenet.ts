@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { nn, optim, Optimizer, Trigger, Top1Accuracy, Model } from '../dl/index.ts';
 import { FASHION_MNIST_DIR, loadMnist, mnistSamples } from '../connectors/mnist/index.ts';
+import { lenet } from './models.ts';
 import { recordRun } from './record.ts';
 
 recordRun();
@@ -24,14 +25,6 @@ const threadList = arg('threads', 'BENCH_THREADS', '1,2').split(',').map(Number)
 const withTorch = !process.argv.includes('--no-torch');
 const BATCH = 128;
 
-function lenet(): nn.Module {
-  const m = new nn.Sequential(
-    new nn.Conv2d(1, 6, 5), new nn.Tanh(), new nn.MaxPool2d(2),
-    new nn.Conv2d(6, 12, 5), new nn.Tanh(), new nn.MaxPool2d(2),
-    new nn.Flatten(), new nn.Linear(192, 100), new nn.Tanh(), new nn.Linear(100, 10));
-  m.inputShape = [1, 28, 28];
-  return m;
-}
 
 if (!existsSync(FASHION_MNIST_DIR)) {
   console.error(`Fashion-MNIST is not installed at ${FASHION_MNIST_DIR}: apt-get install -y dataset-fashion-mnist`);

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { nn, optim, compileTrainStep, planTrainStep } from '../dl/index.ts';
+import { lenet } from './models.ts';
 import { recordRun } from './record.ts';
 
 recordRun();
@@ -26,15 +27,6 @@ const threadList = arg('threads', '1,2').split(',').map(Number);
 const rounds = Number(arg('rounds', '5'));
 const B = 128, ITERS = 20;
 
-function lenet(): nn.Module {
-  nn.manualSeed(0);
-  const m = new nn.Sequential(
-    new nn.Conv2d(1, 6, 5), new nn.Tanh(), new nn.MaxPool2d(2),
-    new nn.Conv2d(6, 12, 5), new nn.Tanh(), new nn.MaxPool2d(2),
-    new nn.Flatten(), new nn.Linear(192, 100), new nn.Tanh(), new nn.Linear(100, 10));
-  m.inputShape = [1, 28, 28];
-  return m;
-}
 const x = Float32Array.from({ length: B * 784 }, (_, i) => Math.sin(i * 0.37));
 const y = Float32Array.from({ length: B }, (_, i) => i % 10);
 

@@ -13,7 +13,7 @@
  */
 import { DlUserError } from '../errors.ts';
 import { DlInternalError } from '../errors.ts';
-import { planGradStep, planSliceUpdate, planTrainStep, type StepPlan } from '../compile.ts';
+import { getModelWeights, planGradStep, planSliceUpdate, planTrainStep, setModelWeights, type StepPlan } from '../compile.ts';
 import type { Module } from '../nn/module.ts';
 import type { Loss as NnLoss } from '../nn/loss.ts';
 import type { OptimMethod } from '../optim/optim-method.ts';
@@ -105,7 +105,7 @@ export class DistributedTraining implements TrainingMode {
     this.name = cfg.mode;
     this.numSamples = shape.n;
     this.iterationsPerEpoch = cfg.mode === 'average' ? Math.ceil(shape.K / cfg.tau) : shape.K;
-    this.weights = getWeights(model);
+    this.weights = getModelWeights(model);
     this.buffers = model.namedBuffers().map(([, b]) => b.data.slice());
     this.sliceState = Array.from({ length: shape.N }, (_, j) => {
       const [a, b] = sliceBounds(shape.P, shape.N, j);
@@ -345,7 +345,7 @@ export class DistributedTraining implements TrainingMode {
   }
 
   syncModel(): void {
-    setWeights(this.model, this.weights);
+    setModelWeights(this.model, this.weights);
     const named = this.model.namedBuffers();
     if (this.buffers.length === named.length) named.forEach(([, b], i) => (b.data = this.buffers[i].slice()));
   }
@@ -394,25 +394,6 @@ function retriable(e: unknown): boolean {
   const cause = (e as { cause?: { code?: string } }).cause;
   const code = cause?.code ?? (e as { code?: string }).code;
   return !(typeof code === 'string' && code.startsWith('DL_'));
-}
-
-function getWeights(model: Module): Float32Array {
-  const ps = model.parameters();
-  const out = new Float32Array(ps.reduce((a, p) => a + p.data.length, 0));
-  let off = 0;
-  for (const p of ps) {
-    out.set(p.data, off);
-    off += p.data.length;
-  }
-  return out;
-}
-
-function setWeights(model: Module, w: Float32Array): void {
-  let off = 0;
-  for (const p of model.parameters()) {
-    p.data = w.slice(off, off + p.data.length);
-    off += p.data.length;
-  }
 }
 
 /** Per-slice optimizer state -> one full-length vector per slot, then the step counter. */
