@@ -64,7 +64,7 @@ function split(t: GroupStats | undefined): string {
   const sync = mean((s) => s.aggregate + s.update + s.putWeights);
   const exchange = mean((s) => s.getWeights + s.putGradients + s.aggregate + s.putWeights);
   const compute = mean((s) => s.compute);
-  return `${perIter.toFixed(2)} ms/iter (last group of ${t.iterations}): compute ${compute.toFixed(2)} ms, param-sync job ${(100 * sync / perIter).toFixed(1)}%, ` +
+  return `${perIter.toFixed(2)} ms/iter (over ${t.iterations} iterations): compute ${compute.toFixed(2)} ms, param-sync job ${(100 * sync / perIter).toFixed(1)}%, ` +
     `all exchange waits+copies ${(100 * exchange / perIter).toFixed(1)}%, scheduling ${(100 * t.schedulingMs / t.wallMs).toFixed(1)}%`;
 }
 

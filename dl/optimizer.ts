@@ -111,7 +111,7 @@ export interface TrainingSummary {
   lastCheckpoint: string | undefined;
   /** Which mode trained. */
   mode: 'local' | 'distributed' | 'average';
-  /** Distributed: the last group's time split per iteration (ms) and its scheduling share. */
+  /** Distributed: the run's time split per iteration (ms), summed over its groups, with the scheduling time. */
   timing?: GroupStats;
 }
 

@@ -413,23 +413,38 @@ async function putContributions(ex: ExchangeEndpoint, spec: PhaseSpec, p: number
  * mean (gradients: the global minibatch's mean gradient; averaging: the mean of the replicas' weights),
  * with the total count and loss sum.
  */
+const NO_SCRATCH = new Float32Array(0);
+
 async function gatherSlice(ex: ExchangeEndpoint, spec: PhaseSpec, j: number, into: Float32Array): Promise<{ count: number; lossSum: number }> {
   const { P, N } = spec.shape;
   const [a, b] = sliceBounds(P, N, j);
   const len = b - a;
-  const scratch = new Float32Array(len + 2);
-  into.fill(0);
+  // float32 blocks are read in place; float16 ones are decoded into a buffer each
+  const scratch = () => (spec.exchangeDtype === 'float16' ? new Float32Array(len + 2) : NO_SCRATCH);
   let count = 0, lossSum = 0;
-  // A fixed order (partition 0, 1, ...) keeps the sums, and so the run, deterministic.
+  // Counts first (the blocks' tails), then one pass per partition: the first assigns, the last also
+  // divides. A fixed order (partition 0, 1, ...) keeps the sums, and so the run, deterministic.
+  const blocks: Float32Array[] = [];
   for (let i = 0; i < N; i++) {
-    const buf = await ex.read(contribBlock(N, i, j, spec.t, 1 + spec.staleness), spec.t, scratch);
-    const c = buf[len];
-    count += c;
+    const buf = await ex.read(contribBlock(N, i, j, spec.t, 1 + spec.staleness), spec.t, scratch());
+    blocks.push(buf);
+    count += buf[len];
     lossSum += buf[len + 1];
-    if (c === 0) continue;
-    for (let k = 0; k < len; k++) into[k] += c * buf[k];
   }
-  if (count > 0) for (let k = 0; k < len; k++) into[k] /= count;
+  if (count === 0) {
+    into.fill(0);
+    return { count, lossSum };
+  }
+  const inv = 1 / count;
+  const live = blocks.filter((buf) => buf[len] > 0);
+  live.forEach((buf, n) => {
+    const c = buf[len];
+    const first = n === 0, last = n === live.length - 1;
+    if (first && last) for (let k = 0; k < len; k++) into[k] = c * buf[k] * inv;
+    else if (first) for (let k = 0; k < len; k++) into[k] = c * buf[k];
+    else if (last) for (let k = 0; k < len; k++) into[k] = (into[k] + c * buf[k]) * inv;
+    else for (let k = 0; k < len; k++) into[k] += c * buf[k];
+  });
   return { count, lossSum };
 }
 

@@ -63,7 +63,7 @@ export interface DataScan {
   startMs: number;
 }
 
-/** Time split of the last group, per iteration (ms), BigDL's breakdown plus scheduling. */
+/** Time split of one or more groups, per iteration (ms), BigDL's breakdown plus scheduling. */
 export interface GroupStats {
   iterations: number;
   wallMs: number;
@@ -93,8 +93,10 @@ export class DistributedTraining implements TrainingMode {
   private init: Broadcast<InitState> | undefined;
   private segmentStart = 0;
   private group: number;
-  /** Set by each group: its time split. */
+  /** The last group's time split; the run's so far; since the last `describeTiming`. */
   lastStats: GroupStats | undefined;
+  private totalStats: GroupStats | undefined;
+  private windowStats: GroupStats | undefined;
   private runSeq = 0;
 
   private constructor(
@@ -277,6 +279,8 @@ export class DistributedTraining implements TrainingMode {
     const reports = acc.value;
     this.finished += G;
     this.lastStats = this.stats(reports, G, wallMs);
+    this.totalStats = mergeStats(this.totalStats, this.lastStats);
+    this.windowStats = mergeStats(this.windowStats, this.lastStats);
     if (this.cfg.groupSize === 'auto') {
       const s = this.lastStats;
       const perIter = Math.max(1e-3, (s.wallMs - s.schedulingMs) / G);
@@ -331,17 +335,19 @@ export class DistributedTraining implements TrainingMode {
     return { iterations: G, wallMs, schedulingMs: Math.max(0, wallMs - busiest), perSlot };
   }
 
+  /** The time split per iteration over the whole run so far. */
   timing(): GroupStats | undefined {
-    return this.lastStats;
+    return this.totalStats;
   }
 
-  /** BigDL's metrics summary: the last group's time split per iteration, per slot, and the scheduling share. */
+  /** BigDL's metrics summary: the time split per iteration, per slot, and the scheduling share, since the last summary. */
   describeTiming(): string | undefined {
-    const s = this.lastStats;
+    const s = this.windowStats;
+    this.windowStats = undefined;
     if (s === undefined) return undefined;
     const parts = Object.entries(s.perSlot).map(([slot, t]) =>
       `${slot}: get weights ${t.getWeights.toFixed(2)}, compute ${t.compute.toFixed(2)}, put gradients ${t.putGradients.toFixed(2)}, aggregate ${t.aggregate.toFixed(2)}, update ${t.update.toFixed(2)}, put weights ${t.putWeights.toFixed(2)}`);
-    return `time per iteration (ms) over the last group of ${s.iterations}: ${(s.wallMs / s.iterations).toFixed(2)} wall, scheduling ${(100 * s.schedulingMs / s.wallMs).toFixed(1)}%; ${parts.join('; ')}`;
+    return `time per iteration (ms) over the last ${s.iterations} iterations: ${(s.wallMs / s.iterations).toFixed(2)} wall, scheduling ${(100 * s.schedulingMs / s.wallMs).toFixed(1)}%; ${parts.join('; ')}`;
   }
 
   syncModel(): void {
@@ -382,6 +388,19 @@ export class DistributedTraining implements TrainingMode {
       await this.cached.unpersist();
     }
   }
+}
+
+/** Two time splits as one (per-iteration figures weighted by iterations). */
+function mergeStats(a: GroupStats | undefined, b: GroupStats): GroupStats {
+  if (a === undefined) return structuredClone(b);
+  const n = a.iterations + b.iterations;
+  const perSlot: GroupStats['perSlot'] = {};
+  for (const slot of new Set([...Object.keys(a.perSlot), ...Object.keys(b.perSlot)])) {
+    const x = a.perSlot[slot], y = b.perSlot[slot];
+    const keys = ['getWeights', 'compute', 'putGradients', 'aggregate', 'update', 'putWeights'] as const;
+    perSlot[slot] = Object.fromEntries(keys.map((k) => [k, ((x?.[k] ?? 0) * a.iterations + (y?.[k] ?? 0) * b.iterations) / n])) as GroupStats['perSlot'][string];
+  }
+  return { iterations: n, wallMs: a.wallMs + b.wallMs, schedulingMs: a.schedulingMs + b.schedulingMs, perSlot };
 }
 
 const len = (P: number, N: number, j: number) => {
