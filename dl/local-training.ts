@@ -34,8 +34,12 @@ export interface TrainingMode {
   epochEnds(i: number): boolean;
   /** Trains on the next minibatch of the current epoch (starting a new epoch when the last ended). */
   runIteration(lr: number): Promise<IterationResult>;
-  /** Modes that schedule groups of iterations at once (Drizzle): one rate per iteration, one result per iteration. */
-  runGroup?(lrs: number[]): Promise<IterationResult[]>;
+  /**
+   * Modes that schedule groups of iterations at once (Drizzle): one rate per iteration, one result per
+   * iteration. `nextLrs`, when given, is the group the driver will ask for next (no trigger falls
+   * between them): the mode may submit it now, behind this one.
+   */
+  runGroup?(lrs: number[], nextLrs?: number[]): Promise<IterationResult[]>;
   /** With runGroup: how many iterations the next group may hold. */
   nextGroupSize?(): number;
   /** The last group's time split (distributed modes). */

@@ -244,20 +244,37 @@ export class Optimizer<M = Module, C extends Criterion = NnLoss, O = OptimMethod
     const loopStart = performance.now();
     const fires = (s: TrainingState) => endWhen.fires(s) || (o.validation?.trigger.fires(s) ?? false) || (o.checkpoint?.trigger.fires(s) ?? false);
 
-    let lastEnded = false;
-    while (!endWhen.fires(state(lastEnded))) {
-      // Plan the group: the learning rate of each iteration, up to the first where a trigger could fire.
+    /**
+     * Plans the group starting after iteration `from` (epoch `ep`): the learning rate of each iteration
+     * (stepping the schedule), up to the first where a trigger could fire.
+     */
+    const plan = (from: number, ep: number) => {
       const maxG = mode.runGroup ? mode.nextGroupSize!() : 1;
       const lrs: number[] = [];
-      for (let g = 1, ep = epoch; g <= maxG; g++) {
+      let atTrigger = false;
+      for (let g = 1; g <= maxG; g++) {
         lrs.push(schedule ? schedule.getLr(baseLr) : baseLr);
-        const ended = mode.epochEnds(iteration + g);
+        const ended = mode.epochEnds(from + g);
         if (ended) ep++;
         if (schedule && (schedule.stepOn === 'iteration' || (schedule.stepOn === 'epoch' && ended))) schedule.step();
-        if (fires({ iteration: iteration + g, epoch: ep, epochEnded: ended, loss, score })) break;
+        if (fires({ iteration: from + g, epoch: ep, epochEnded: ended, loss, score })) {
+          atTrigger = true;
+          break;
+        }
       }
+      return { lrs, end: from + lrs.length, endEpoch: ep, atTrigger };
+    };
+
+    let lastEnded = false;
+    let next: ReturnType<typeof plan> | undefined;
+    while (!endWhen.fires(state(lastEnded))) {
+      const cur = next ?? plan(iteration, epoch);
+      // A group that ends where no trigger fires is followed at once by the next, which the mode may
+      // submit while this one runs (Drizzle): the driver is not between them.
+      next = mode.runGroup && !cur.atTrigger ? plan(cur.end, cur.endEpoch) : undefined;
+      const lrs = cur.lrs;
       const t0 = performance.now();
-      const results = mode.runGroup ? await mode.runGroup(lrs) : [await mode.runIteration(lrs[0])];
+      const results = mode.runGroup ? await mode.runGroup(lrs, next?.lrs) : [await mode.runIteration(lrs[0])];
       const groupMs = performance.now() - t0;
       let epochEnded = false;
       for (let g = 0; g < results.length; g++) {

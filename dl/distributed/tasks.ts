@@ -12,6 +12,11 @@ import { Rng } from '../rng.ts';
 import { rddBlockId } from '../../engine/storage/BlockManager.ts';
 import type { TaskContext } from '../../engine/executor/TaskContext.ts';
 import { roundToHalf, type ExchangeDType, type ExchangeEndpoint, type ExchangeRef } from '../../engine/storage/exchange.ts';
+import { RDD, type Partition } from '../../engine/rdd/RDD.ts';
+import { OneToOneDependency, type Dependency } from '../../engine/rdd/Dependency.ts';
+import type { Iter } from '../../engine/rdd/iter.ts';
+import { registerShippable } from '../../engine/serde/plan.ts';
+import type { ExecutorServices } from '../../engine/serde/rebuild.ts';
 
 /** What preparing the training set needs: the shape, the sample layout and the label check. */
 export interface PrepareSpec {
@@ -549,3 +554,46 @@ export async function* runPhase(
   acc.add(report);
   if (spec.returnState) yield { j, weights: st.sliceWeights!.slice(), optim: st.slice ? st.slice.getOptimState() : [] };
 }
+
+/** Where the executors find a job's broadcasts and accumulator (plain data: the handles are made on each executor). */
+export interface PhaseHandles {
+  plans: { id: number; location: string };
+  init: { id: number; location: string };
+  acc: number;
+}
+
+/**
+ * One training job: partition p of the cached minibatch RDD runs `runPhase` on its slot. A registered
+ * RDD kind rather than a shipped function, so a group of hundreds of jobs costs the driver no
+ * closure check or function rebuild per job: only these fields travel.
+ */
+export class TrainPhaseRDD extends RDD<PhaseResult> {
+  private _plans: Bcast<{ grad?: StepPlan; train?: StepPlan; slices?: StepPlan[] }> | undefined;
+  private _init: Bcast<InitState> | undefined;
+  private _acc: Accum | undefined;
+
+  constructor(readonly prev: RDD<MinibatchRecord>, readonly spec: PhaseSpec, readonly handles: PhaseHandles) {
+    super(prev.context);
+  }
+
+  protected getPartitions(): Partition[] {
+    return this.prev.partitions;
+  }
+
+  protected getDependencies(): Dependency[] {
+    return [new OneToOneDependency(this.prev)];
+  }
+
+  async executorInit(svc: ExecutorServices): Promise<void> {
+    const h = this.handles;
+    this._plans = svc.broadcastHandle(h.plans.id, h.plans.location) as Bcast<{ grad?: StepPlan; train?: StepPlan; slices?: StepPlan[] }>;
+    this._init = svc.broadcastHandle(h.init.id, h.init.location) as Bcast<InitState>;
+    this._acc = svc.accumulatorHandle(h.acc, 'collection') as Accum;
+  }
+
+  compute(split: Partition, tc: TaskContext): Iter<PhaseResult> {
+    return runPhase(split.index, this.prev.iterator(split, tc) as Iterator<MinibatchRecord>, tc, this.spec, this._plans!, this._init!, this._acc!);
+  }
+}
+
+registerShippable('dl.TrainPhaseRDD', TrainPhaseRDD, import.meta.url);

@@ -21,9 +21,10 @@ import type { Sample } from '../sample.ts';
 import { singleFeatures } from '../sample.ts';
 import type { IterationResult, ModeCheckpoint, TrainingMode } from '../local-training.ts';
 import { contribBlock, sliceBounds, weightBlock, type DistShape } from './layout.ts';
-import type { InitState, MinibatchRecord, PhaseReport, PhaseResult, PhaseSpec, PrepareSpec } from './tasks.ts';
+import { TrainPhaseRDD, type InitState, type MinibatchRecord, type PhaseHandles, type PhaseReport, type PhaseResult, type PhaseSpec, type PrepareSpec } from './tasks.ts';
 // imported for their types; shipped functions get them on executors through moduleRef in env
-import { chunkSamples, countPartition, minibatchRecords, runPhase, summarizePartition } from './tasks.ts';
+import { chunkSamples, countPartition, minibatchRecords, summarizePartition } from './tasks.ts';
+import type { CollectionAccumulator } from '../../engine/Accumulator.ts';
 import type { FlintContext, ExchangeHandle, JobSpec } from '../../engine/context.ts';
 import type { RDD } from '../../engine/rdd/RDD.ts';
 import type { Broadcast } from '../../engine/broadcast/Broadcast.ts';
@@ -55,6 +56,18 @@ export interface DistributedConfig {
   classes: number;
   log: (line: string) => void;
 }
+
+/** A submitted group: its iterations' rates, the iterations before it, its jobs and reports. */
+interface GroupRun {
+  lrs: number[];
+  base: number;
+  acc: CollectionAccumulator<PhaseReport>;
+  jobs: Promise<PhaseResult[][]>[];
+  exchange: ExchangeHandle;
+  submittedMs: number;
+}
+
+const sameRates = (a: number[], b: number[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /** What one pass over the training data found. */
 export interface DataScan {
@@ -98,6 +111,9 @@ export class DistributedTraining implements TrainingMode {
   private totalStats: GroupStats | undefined;
   private windowStats: GroupStats | undefined;
   private runSeq = 0;
+  /** The group submitted ahead of the one running (Drizzle), if any. */
+  private ahead: GroupRun | undefined;
+  private lastGroupEndMs = 0;
 
   private constructor(
     private readonly ctx: FlintContext, private readonly model: Module, private readonly cfg: DistributedConfig,
@@ -196,17 +212,36 @@ export class DistributedTraining implements TrainingMode {
    * group's exchange and re-runs the group from the state the driver kept (up to flint.task.maxFailures
    * attempts): at most one group of work is lost.
    */
-  async runGroup(lrs: number[]): Promise<IterationResult[]> {
+  async runGroup(lrs: number[], nextLrs?: number[]): Promise<IterationResult[]> {
     const attempts = Math.max(1, this.ctx.conf.getNumber('flint.task.maxFailures'));
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.tryGroup(lrs);
+        // the group pre-submitted with the last one, if it is this one; else submitted now
+        let run = this.ahead;
+        this.ahead = undefined;
+        if (run === undefined || run.base !== this.finished || !sameRates(run.lrs, lrs)) {
+          if (run !== undefined) await this.discard(run);
+          if (this.exchange === undefined) await this.startSegment();
+          run = await this.submitGroup(lrs, this.finished);
+        }
+        // Drizzle: the next group goes to the slots' queues now, so they never wait for the driver between groups
+        if (nextLrs !== undefined && nextLrs.length > 0) this.ahead = await this.submitGroup(nextLrs, this.finished + lrs.length);
+        return await this.finishGroup(run);
       } catch (e) {
+        const ahead = this.ahead;
+        this.ahead = undefined;
         await this.endSegment();
+        if (ahead !== undefined) await this.discard(ahead);
         if (attempt >= attempts || !retriable(e)) throw e;
         this.cfg.log(`distributed training: group of ${lrs.length} iterations from iteration ${this.finished + 1} failed (${(e as Error).message.split('\n')[0]}); resuming from the state after iteration ${this.finished} (attempt ${attempt + 1} of ${attempts})`);
       }
     }
+  }
+
+  /** Waits for a submitted group that will not be used to settle (its exchange aborted, or about to be). */
+  private async discard(run: GroupRun): Promise<void> {
+    run.exchange.abort();
+    await Promise.allSettled(run.jobs);
   }
 
   private async startSegment(): Promise<void> {
@@ -234,34 +269,43 @@ export class DistributedTraining implements TrainingMode {
     if (init !== undefined) await init.destroy().catch(() => undefined);
   }
 
-  private async tryGroup(lrs: number[]): Promise<IterationResult[]> {
-    if (this.exchange === undefined) await this.startSegment();
+  /** Builds and submits the 2G jobs of the group of iterations base + 1 ... base + G (pinned, queued ahead). */
+  private async submitGroup(lrs: number[], base: number): Promise<GroupRun> {
     const exchange = this.exchange!;
-    const { N, P } = this.shape;
     const average = this.cfg.mode === 'average';
     const G = lrs.length;
     const acc = this.ctx.collectionAccumulator<PhaseReport>('dl.training');
-    const base = {
+    const common = {
       runId: `${this.ctx.appId}.${this.runSeq}`, start: this.segmentStart, shape: this.shape, slots: this.sliceSlots,
       exchange: exchange.ref, exchangeDtype: this.cfg.compress === 'fp16' ? 'float16' as const : 'float32' as const,
       cachedRddId: this.cached.id, shuffle: this.cfg.shuffle, seed: this.cfg.seed, featureLength: this.featureLength,
       labelLength: this.labelLength, windowRecords: this.windowRecords(), tau: this.cfg.tau, staleness: this.cfg.staleness, threads: this.cfg.threads,
     };
-    const jobs: JobSpec[] = [];
+    const specs: JobSpec[] = [];
     for (let g = 0; g < G; g++) {
-      const t = this.finished + g + 1;
+      const t = base + g + 1;
       const last = g === G - 1;
       const roundLrs = average ? Array.from({ length: this.cfg.tau }, () => lrs[g]) : [];
-      jobs.push(this.job({ ...base, phase: average ? 'local' : 'fb', t, lrs: roundLrs, returnState: last }, acc));
-      jobs.push(this.job({ ...base, phase: average ? 'average' : 'sync', t, lrs: [lrs[g]], returnState: last }, acc));
+      specs.push(this.job({ ...common, phase: average ? 'local' : 'fb', t, lrs: roundLrs, returnState: last }, acc));
+      specs.push(this.job({ ...common, phase: average ? 'average' : 'sync', t, lrs: [lrs[g]], returnState: last }, acc));
     }
-    const t0 = performance.now();
-    const results = await Promise.all(await this.ctx.submitJobs<PhaseResult>(jobs).then((ps) => {
-      // Every job must settle before the group ends, so one failure does not leave later jobs running unobserved.
-      ps.forEach((p) => p.catch(() => exchange.abort()));
-      return ps;
-    }));
+    const submittedMs = performance.now();
+    const jobs = await this.ctx.submitJobs<PhaseResult[]>(specs);
+    // One failure aborts the exchange, so every other job of the segment fails fast instead of waiting.
+    for (const j of jobs) j.catch(() => exchange.abort());
+    return { lrs, base, acc, jobs, exchange, submittedMs };
+  }
+
+  /** Waits for a group's jobs, keeps the state its last jobs return, and turns its reports into iteration results. */
+  private async finishGroup(run: GroupRun): Promise<IterationResult[]> {
+    const { N, P } = this.shape;
+    const average = this.cfg.mode === 'average';
+    const G = run.lrs.length;
+    const results = await Promise.all(run.jobs);
+    // the group's time starts when it was submitted or when the one before it ended, whichever is later
+    const t0 = Math.max(run.submittedMs, this.lastGroupEndMs);
     const wallMs = performance.now() - t0;
+    this.lastGroupEndMs = performance.now();
 
     // the state the driver keeps: every slice's weights and optimizer state, and partition 0's buffers
     const weights = new Float32Array(P);
@@ -276,7 +320,7 @@ export class DistributedTraining implements TrainingMode {
       if (r.buffers.length) this.buffers = r.buffers;
       if (r.replica) this.replicas[r.replica.i] = r.replica.optim;
     }
-    const reports = acc.value;
+    const reports = run.acc.value;
     this.finished += G;
     this.lastStats = this.stats(reports, G, wallMs);
     this.totalStats = mergeStats(this.totalStats, this.lastStats);
@@ -301,13 +345,13 @@ export class DistributedTraining implements TrainingMode {
     });
   }
 
-  private job(spec: PhaseSpec, acc: { add(v: PhaseReport): void }): JobSpec {
-    const plans = this.plans, init = this.init!;
-    const rdd = this.cached.mapPartitionsWithIndex(
-      (i, it, tc) => runPhase(i, it, tc, spec, plans, init, acc),
-      { runPhase: moduleRef(TASKS_URL, 'runPhase'), spec, plans, init, acc },
-    );
-    return { rdd, op: 'collect', params: {}, opts: { pinned: this.sliceSlots, maxFailures: 1, queueAhead: true } };
+  private job(spec: PhaseSpec, acc: CollectionAccumulator<PhaseReport>): JobSpec {
+    const handles: PhaseHandles = {
+      plans: { id: this.plans.id, location: this.plans.location },
+      init: { id: this.init!.id, location: this.init!.location },
+      acc: acc.id,
+    };
+    return { rdd: new TrainPhaseRDD(this.cached, spec, handles), op: 'collect', params: {}, opts: { pinned: this.sliceSlots, maxFailures: 1, queueAhead: true } };
   }
 
   private windowRecords(): number {
@@ -381,7 +425,10 @@ export class DistributedTraining implements TrainingMode {
   }
 
   async dispose(): Promise<void> {
+    const ahead = this.ahead;
+    this.ahead = undefined;
     await this.endSegment();
+    if (ahead !== undefined) await this.discard(ahead);
     if (!this.ctx.isStopped) {
       await this.ctx.clearExecutorObjects(`dl.train.${this.ctx.appId}.`);
       await this.plans.destroy().catch(() => undefined);
