@@ -157,14 +157,14 @@ function newRecord(shape: DistShape, p: number, k: number, F: number, L: number)
   return { k, count, x: new Float32Array(count * F), y: new Float32Array(count * L) };
 }
 
-/** What the driver knows after caching: samples per partition, and whether each block is in memory. */
-export function* summarizePartition(records: Iterable<MinibatchRecord>): Generator<{ records: number; samples: number }> {
+/** What the driver knows after caching: minibatch records and samples per partition, and whether its block is in memory or spilled to disk. */
+export function* summarizePartition(records: Iterable<MinibatchRecord>, tc: TaskContext, cachedRddId: number): Generator<{ records: number; samples: number; inMemory: boolean }> {
   let n = 0, s = 0;
   for (const r of records) {
     n++;
     s += r.count;
   }
-  yield { records: n, samples: s };
+  yield { records: n, samples: s, inMemory: tc.blocks.inMemory(rddBlockId(cachedRddId, tc.partitionId)) };
 }
 
 // ---- iteration tasks ----
@@ -245,6 +245,7 @@ interface Bcast<T> {
  */
 class Feed {
   private records: MinibatchRecord[] | undefined;
+  private open: (() => Iterator<MinibatchRecord>) | undefined;
   private stream: Iterator<MinibatchRecord> | undefined;
   /** Next record index the stream yields. */
   private streamK = 0;
@@ -263,29 +264,20 @@ class Feed {
     this.y = new Float32Array(maxCount * spec.labelLength);
   }
 
-  /** Gives the feed the task's iterator over the cached partition; it keeps it only when it needs it. */
-  offer(it: Iterator<MinibatchRecord>, inMemory: boolean): void {
-    if (this.records === undefined && inMemory) {
-      this.records = [];
-      for (let r = it.next(); !r.done; r = it.next()) this.records.push(r.value);
-      if (this.records.length !== this.spec.shape.K) throw new DlUserError('DL_BAD_SAMPLE', `partition ${this.p} holds ${this.records.length} minibatches, expected ${this.spec.shape.K}`);
-      this.closeStream();
-      return;
-    }
-    if (this.records === undefined && this.stream === undefined) {
-      this.stream = it;
-      this.streamK = 0;
-      return;
-    }
-    it.return?.();
-  }
-
-  /** Whether a new iterator is needed for minibatch k (the stream is past it or absent). */
-  needsIterator(k: number): boolean {
-    if (this.records !== undefined) return false;
-    const ws = this.windowStartOf(k);
-    if (ws === this.windowStart) return false;
-    return this.stream === undefined || this.streamK > ws;
+  /**
+   * Sets where this task reads the cached partition from: `open` gives a fresh iterator over it (the
+   * task's), `inMemory` whether the block is in the memory store. In memory, the records are taken by
+   * reference once; on disk, the feed streams them, reopening when it must go back (a new epoch).
+   */
+  attach(open: () => Iterator<MinibatchRecord>, inMemory: boolean): void {
+    this.open = open;
+    if (this.records !== undefined || !inMemory) return;
+    const it = open();
+    const records: MinibatchRecord[] = [];
+    for (let r = it.next(); !r.done; r = it.next()) records.push(r.value);
+    if (records.length !== this.spec.shape.K) throw new DlUserError('DL_BAD_SAMPLE', `partition ${this.p} holds ${records.length} minibatches, expected ${this.spec.shape.K}`);
+    this.records = records;
+    this.closeStream();
   }
 
   private closeStream(): void {
@@ -299,8 +291,12 @@ class Feed {
 
   private record(k: number): MinibatchRecord {
     if (this.records !== undefined) return this.records[k];
+    if (this.stream === undefined || this.streamK > k) {
+      this.closeStream();
+      this.stream = this.open!();
+      this.streamK = 0;
+    }
     const s = this.stream;
-    if (s === undefined || this.streamK > k) throw new DlUserError('DL_BAD_SAMPLE', `partition ${this.p}: minibatch ${k} is behind the cached partition's stream`);
     for (;;) {
       const r = s.next();
       if (r.done) throw new DlUserError('DL_BAD_SAMPLE', `partition ${this.p} ended at minibatch ${this.streamK}, expected ${this.spec.shape.K}`);
@@ -458,7 +454,7 @@ async function gatherSlice(ex: ExchangeEndpoint, spec: PhaseSpec, j: number, int
  * state the driver keeps when `spec.returnState`, else nothing.
  */
 export async function* runPhase(
-  p: number, it: Iterator<MinibatchRecord>, tc: TaskContext, spec: PhaseSpec,
+  p: number, open: () => Iterator<MinibatchRecord>, tc: TaskContext, spec: PhaseSpec,
   plans: Bcast<{ grad?: StepPlan; train?: StepPlan; slices?: StepPlan[] }>, init: Bcast<InitState>, acc: Accum,
 ): AsyncGenerator<PhaseResult> {
   const t0 = performance.now();
@@ -470,9 +466,7 @@ export async function* runPhase(
 
   if (spec.phase === 'fb' || spec.phase === 'local') {
     const g0 = spec.phase === 'fb' ? spec.t - 1 : (spec.t - 1) * spec.tau;
-    const blockId = rddBlockId(spec.cachedRddId, p);
-    if (st.feed.needsIterator(g0 % K)) st.feed.offer(it, tc.blocks.inMemory(blockId));
-    else it.return?.();
+    st.feed.attach(open, tc.blocks.inMemory(rddBlockId(spec.cachedRddId, p)));
     let t1 = performance.now();
     await readWeights(ex, spec, spec.t - 1 - spec.staleness, init, st.w);
     report.getMs = performance.now() - t1;
@@ -523,8 +517,7 @@ export async function* runPhase(
     return;
   }
 
-  // sync (optimizer on slice j = p) or average (mean of the replicas' slice)
-  it.return?.();
+  // sync (optimizer on slice j = p) or average (mean of the replicas' slice): no data read
   const j = p;
   const [a, b] = sliceBounds(P, N, j);
   if (spec.phase === 'sync') st.slice ??= await loadSliceUpdate(plans.value.slices![j], { threads });
@@ -592,7 +585,7 @@ export class TrainPhaseRDD extends RDD<PhaseResult> {
   }
 
   compute(split: Partition, tc: TaskContext): Iter<PhaseResult> {
-    return runPhase(split.index, this.prev.iterator(split, tc) as Iterator<MinibatchRecord>, tc, this.spec, this._plans!, this._init!, this._acc!);
+    return runPhase(split.index, () => this.prev.iterator(split, tc) as Iterator<MinibatchRecord>, tc, this.spec, this._plans!, this._init!, this._acc!);
   }
 }
 

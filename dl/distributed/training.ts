@@ -174,8 +174,9 @@ export class DistributedTraining implements TrainingMode {
       .mapPartitionsWithIndex((i, it) => minibatchRecords(i, it as never, prep, M), { minibatchRecords: moduleRef(TASKS_URL, 'minibatchRecords'), prep, M })
       .persist(StorageLevel.MEMORY_AND_DISK)
       .setName('training minibatches') as unknown as RDD<MinibatchRecord>;
-    const summary = await ctx.runJob<{ records: number; samples: number }[]>(
-      cached.mapPartitions((it) => summarizePartition(it), { summarizePartition: moduleRef(TASKS_URL, 'summarizePartition') }),
+    const cachedId = cached.id;
+    const summary = await ctx.runJob<{ records: number; samples: number; inMemory: boolean }[]>(
+      cached.mapPartitions((it, tc) => summarizePartition(it, tc, cachedId), { summarizePartition: moduleRef(TASKS_URL, 'summarizePartition'), cachedId }),
       'collect', {}, undefined, { pinned: slots });
     const got = summary.reduce((a, s) => a + s[0].samples, 0);
     if (got !== n) throw new DlInternalError(`distributed training cached ${got} of ${n} samples`);
@@ -186,7 +187,7 @@ export class DistributedTraining implements TrainingMode {
       })
       : undefined;
     const plans = ctx.broadcast({ grad: gradPlan, train: trainPlan, slices });
-    cfg.log(`distributed training: ${n} samples in ${N} partitions (${summary.map((s) => s[0].samples).join(', ')}) cached on slots ${slots.join(', ')} in ${((performance.now() - t0) / 1000).toFixed(2)} s; ${P} parameters in ${N} slices; ${shape.K} minibatches of ${cfg.batchSize} per epoch`);
+    cfg.log(`distributed training: ${n} samples in ${N} partitions (${summary.map((s) => s[0].samples).join(', ')}) cached on slots ${slots.join(', ')} (${summary.filter((s) => s[0].inMemory).length} of ${N} in memory, the rest on disk) in ${((performance.now() - t0) / 1000).toFixed(2)} s; ${P} parameters in ${N} slices; ${shape.K} minibatches of ${cfg.batchSize} per epoch`);
     return new DistributedTraining(ctx, model, cfg, shape, cached, plans, slots, featureLength, labelLength);
   }
 

@@ -117,6 +117,21 @@ describe('distributed training on local[2]', () => {
     }
   });
 
+  test('a training set larger than the executors\' memory trains from disk with the same batches (shuffled windows, several epochs)', async () => {
+    const small = await FlintContext.create({ master: 'local[2]', conf: { ...conf, 'flint.storage.memoryBytes': 256 } });
+    try {
+      const opts = { shuffle: true, seed: 3, endWhen: Trigger.maxEpoch(3), shuffleWindowBytes: 3 * 10 * 6 * 4 };
+      const lines: string[] = [];
+      const onDisk = await train(small.parallelize(samples, 2), { ...opts, log: (l: string) => lines.push(l) });
+      assert.match(lines.join('\n'), /cached on slots local-0, local-1 \(0 of 2 in memory, the rest on disk\)/);
+      const inMemory = await train(ctx.parallelize(samples, 2), opts);
+      assert.equal(onDisk.opt.summary!.epoch, 3);
+      assert.deepEqual(weights(onDisk.model), weights(inMemory.model));
+    } finally {
+      await small.stop();
+    }
+  });
+
   test('validation over an RDD runs on the executors and matches evaluating the trained model', async () => {
     const val = ctx.parallelize(dataset(97, 5), 2);
     const { model, opt } = await train(ctx.parallelize(samples, 2), { endWhen: Trigger.maxEpoch(2), validation: { trigger: Trigger.everyEpoch(), data: val, metrics: [new Top1Accuracy(), new Loss()] } });
