@@ -85,6 +85,8 @@ test('the packed tarball installs into a fresh project and runs a JavaScript and
     const truth = [2 * 0.5 - 3 * 0.25 + 1, 2 * 0 - 3 * 1 + 1];
     (js.predictLocal as number[]).forEach((y, i) => assert.ok(Math.abs(y - truth[i]) < 0.05, `prediction ${y} for ${truth[i]}`));
     assert.deepEqual(js.predictRdd, js.predictLocal);
+    assert.equal(js.distMode, 'distributed');
+    (js.predictDist as number[]).forEach((y, i) => assert.ok(Math.abs(y - truth[i]) < 0.05, `distributed prediction ${y} for ${truth[i]}`));
     assert.equal(js.clusterSum, 55);
 
     // TypeScript: the package's .d.ts files type-check a user's app, and tsx runs it with a TypeScript moduleRef target
