@@ -381,4 +381,17 @@ function checkOptions(o: OptimizerOptions<unknown, Criterion, unknown>): void {
     if (!(o.checkpoint.trigger instanceof Trigger)) throw new DlUserError('DL_BAD_ARGUMENT', 'Optimizer: checkpoint.trigger must be a Trigger (e.g. Trigger.everyEpoch())');
   }
   if (o.seed !== undefined && !Number.isInteger(o.seed)) throw new DlUserError('DL_BAD_ARGUMENT', `Optimizer: seed must be an integer, got ${o.seed}`);
+  if (o.groupSize !== undefined && o.groupSize !== 'auto' && !(Number.isInteger(o.groupSize) && o.groupSize >= 1)) {
+    throw new DlUserError('DL_BAD_ARGUMENT', `Optimizer: groupSize must be a positive integer or 'auto', got ${JSON.stringify(o.groupSize)}`);
+  }
+  if (o.compress !== undefined && o.compress !== 'none' && o.compress !== 'fp16') {
+    throw new DlUserError('DL_BAD_ARGUMENT', `Optimizer: compress must be 'none' or 'fp16', got ${JSON.stringify(o.compress)}`);
+  }
+  if (o.tau !== undefined && !(Number.isInteger(o.tau) && o.tau >= 1)) throw new DlUserError('DL_BAD_ARGUMENT', `Optimizer: tau must be a positive integer (local steps between averagings), got ${o.tau}`);
+  if (o.shuffleWindowBytes !== undefined && !(Number.isFinite(o.shuffleWindowBytes) && o.shuffleWindowBytes > 0)) {
+    throw new DlUserError('DL_BAD_ARGUMENT', `Optimizer: shuffleWindowBytes must be a positive number of bytes, got ${o.shuffleWindowBytes}`);
+  }
+  if (o.staleWeights !== undefined && !(Number.isInteger(o.staleWeights) && o.staleWeights >= 0)) {
+    throw new DlUserError('DL_BAD_ARGUMENT', `Optimizer: staleWeights must be a non-negative integer, got ${o.staleWeights}`);
+  }
 }

@@ -142,6 +142,13 @@ describe('distributed training on local[2]', () => {
     assert.ok(Math.abs(v[1].results[1].value - direct[1].value) < 1e-4);
   });
 
+  test('bad distributed options fail naming the option', async () => {
+    await assert.rejects(async () => train(ctx.parallelize(samples, 2), { groupSize: 0 }), /groupSize must be a positive integer or 'auto', got 0/);
+    await assert.rejects(async () => train(ctx.parallelize(samples, 2), { compress: 'int8' }), /compress must be 'none' or 'fp16'/);
+    await assert.rejects(async () => train(ctx.parallelize(samples, 2), { mode: 'average', tau: 1.5 }), /tau must be a positive integer/);
+    await assert.rejects(async () => train(samples, { mode: 'distributed' }), /mode 'distributed' trains on the executors and needs data as an RDD<Sample>/);
+  });
+
   test('bad samples fail naming the global sample index, before any iteration', async () => {
     const bad = [...samples.slice(0, 50), { features: new Float32Array(6), label: 9 }, ...samples.slice(50)];
     await assert.rejects(train(ctx.parallelize(bad, 2)), /sample 50 has label 9, outside the class range \[0, 3\)/);
