@@ -115,7 +115,7 @@ export class UserPartitioner implements Partitioner {
   readonly cls: ShippedFn | undefined;
   /** The object's own data fields (structured-clonable). */
   readonly fields: Record<string, unknown>;
-  /** The object's own function fields (a plain object's getPartition and equals; a class's arrow-function fields). */
+  /** The object's own function fields but equals (a plain object's getPartition; a class's arrow-function fields). */
   readonly methods: Record<string, ShippedFn>;
   /** Driver only: the user's object itself. */
   private readonly _live: Partitioner | undefined;
@@ -135,7 +135,8 @@ export class UserPartitioner implements Partitioner {
     this.methods = {};
     for (const key of Object.keys(live)) {
       const v = (live as unknown as Record<string, unknown>)[key];
-      if (typeof v === 'function') this.methods[key] = shipPartitionerCode(v, key, site);
+      // equals runs only on the driver (co-partitioning is decided there): it stays with _live.
+      if (typeof v === 'function') { if (key !== 'equals') this.methods[key] = shipPartitionerCode(v, key, site); }
       else this.fields[key] = v;
     }
     if (this.cls === undefined && this.methods.getPartition === undefined) {
