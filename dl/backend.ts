@@ -39,6 +39,12 @@ export interface TrainStep {
  */
 export interface Predictor {
   readonly outputShape: number[];
+  /**
+   * Values one sample's input holds (the product of the per-sample input shape), when the
+   * predictor knows it: inference checks every record's feature length against it (a record of the
+   * wrong size would otherwise be read as part of its neighbours' inputs).
+   */
+  readonly inputLength?: number;
   run(x: Float32Array, batch: number): Promise<Float32Array>;
   dispose(): Promise<void>;
 }

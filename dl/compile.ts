@@ -413,6 +413,7 @@ async function predictorOn(plan: StepPlan, store: Store, opts: CompileOptions): 
   const perX = size(plan.inputShape);
   return {
     outputShape: plan.outputShape,
+    inputLength: perX,
     async run(xs, batch) {
       checkBatch('x', xs, batch, perX);
       const feeds: Record<string, ort.Tensor> = { x: tensor(xs, [batch, ...plan.inputShape]) };

@@ -28,9 +28,18 @@ export class DlUserError extends FlintUserError {
  * DL_LABEL_OUT_OF_RANGE: the label at `where` (e.g. `training data: sample 13`, `sample 2 of the
  * minibatch`) is not a 0-based class index of a model with `classes` outputs.
  */
-export function labelOutOfRange(where: string, label: number, classes: number): DlUserError {
+export function labelOutOfRange(where: string, label: number, classes: number, outputs = classes): DlUserError {
   return new DlUserError('DL_LABEL_OUT_OF_RANGE',
-    `${where} has label ${label}, outside the class range [0, ${classes}) of a model with ${classes} outputs; labels are 0-based class indices`);
+    `${where} has label ${label}, outside the class range [0, ${classes}) of a model with ${outputs} output${outputs === 1 ? ' (a binary classifier)' : 's'}; labels are 0-based class indices`);
+}
+
+/**
+ * DL_BAD_SAMPLE for a record whose features do not fill the model's input: `where` names the
+ * record (`predict: record 3`, `inference: record 0 of partition 2`).
+ */
+export function featureLengthMismatch(where: string, length: number, inputLength: number): DlUserError {
+  return new DlUserError('DL_BAD_SAMPLE',
+    `${where} has ${length} features but the model takes ${inputLength} per sample; give every record the model's input size (features of the wrong length would be read as parts of other records' inputs)`);
 }
 
 /** A valid request dl/ does not support yet. */

@@ -1,5 +1,5 @@
 /** Validation metrics (Top1Accuracy, Top5Accuracy, Loss, MAE) whose per-batch results merge as sum + count, so partitions can score separately. */
-import { DlUserError } from './errors.ts';
+import { DlUserError, labelOutOfRange } from './errors.ts';
 import { CrossEntropyLoss } from './nn/loss.ts';
 import type { Criterion } from './backend.ts';
 
@@ -136,6 +136,30 @@ export class MAE implements ValidationMethod {
       sum += Math.abs(output[i] - t);
     }
     return new ValidationResult(this.name, sum, n);
+  }
+}
+
+/** Whether metric `m` reads labels as class indices (Top1/Top5 accuracy, and Loss with a class criterion or the default cross-entropy). */
+export function takesClassLabels(m: ValidationMethod): boolean {
+  if (m instanceof Top1Accuracy || m instanceof Top5Accuracy) return true;
+  if (m instanceof Loss) return (m.criterion ?? defaultCriterion).targetKind === 'class';
+  return false;
+}
+
+/**
+ * Checks the class labels of one evaluation batch against the model's output width (`outDim`
+ * outputs are `outDim` classes; one output is a binary classifier, classes 0 and 1): a label out of
+ * range fails with DL_LABEL_OUT_OF_RANGE naming it (`where(k)` names the batch's k-th sample)
+ * instead of scoring as a wrong answer (accuracy) or NaN (loss).
+ */
+export function checkClassLabels(b: EvalBatch, where: (k: number) => string): void {
+  if (b.targetDim !== 1) {
+    throw new DlUserError('DL_BAD_SAMPLE', `${where(0)} has a label of ${b.targetDim} values, but a class metric (accuracy, cross-entropy loss) takes one class index per sample`);
+  }
+  const classes = b.outDim === 1 ? 2 : b.outDim;
+  for (let k = 0; k < b.batch; k++) {
+    const l = b.targets[k];
+    if (!(Number.isInteger(l) && l >= 0 && l < classes)) throw labelOutOfRange(where(k), l, classes, b.outDim);
   }
 }
 

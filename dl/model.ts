@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { writeFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { DlNotImplementedError, DlUserError } from './errors.ts';
+import { DlNotImplementedError, DlUserError, featureLengthMismatch } from './errors.ts';
 import { evaluateSamples } from './evaluate.ts';
 import { predictedClass, ValidationResult, type ValidationMethod } from './metrics.ts';
 import { checkSamples } from './minibatch.ts';
@@ -224,8 +224,9 @@ export class Model {
     };
     const len = feats(0).length;
     const batchSize = Math.max(1, Math.min(opts.batchSize ?? 256, n));
-    const x = new Float32Array(batchSize * len);
     const p = await this.predictor();
+    if (p.inputLength !== undefined && len !== p.inputLength) throw featureLengthMismatch('predict: record 0', len, p.inputLength);
+    const x = new Float32Array(batchSize * len);
     for (let start = 0; start < n; start += batchSize) {
       const b = Math.min(batchSize, n - start);
       for (let k = 0; k < b; k++) {

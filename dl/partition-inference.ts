@@ -1,8 +1,8 @@
 /** Inference as a map stage: the executor-side function that runs one partition through a model cached once per executor. */
-import { predictedClass, Loss, MAE, Top1Accuracy, Top5Accuracy, ValidationResult, type ValidationMethod } from './metrics.ts';
+import { checkClassLabels, predictedClass, takesClassLabels, Loss, MAE, Top1Accuracy, Top5Accuracy, ValidationResult, type ValidationMethod } from './metrics.ts';
 import { OrtPredictor } from './ort-predictor.ts';
 import type { Predictor } from './backend.ts';
-import { DlUserError } from './errors.ts';
+import { DlUserError, featureLengthMismatch } from './errors.ts';
 import type { Sample } from './sample.ts';
 import { describe } from './sample.ts';
 import { DlNotImplementedError } from './errors.ts';
@@ -19,6 +19,8 @@ export interface ObjectCacheLike {
 /** What the task context must offer (the engine's TaskContext does). */
 export interface TaskContextLike {
   readonly objectCache: ObjectCacheLike;
+  /** The partition the task computes (named in errors). */
+  readonly partitionId?: number;
   readonly executor?: { readonly coresPerTask?: number };
 }
 
@@ -52,12 +54,13 @@ export async function* predictPartition(
     }
   };
   for (const r of records) {
-    const f = featuresOf(r, index);
+    const f = featuresOf(r, index, tc);
     if (x === undefined) {
       len = f.length;
+      checkInputLength(predictor, len, tc, 'inference');
       x = new Float32Array(batchSize * len);
     } else if (f.length !== len) {
-      throw new DlUserError('DL_BAD_SAMPLE', `inference: record ${index} of the partition has ${f.length} features but the first has ${len}`);
+      throw new DlUserError('DL_BAD_SAMPLE', `inference: ${recordName(index, tc)} has ${f.length} features but the first has ${len}`);
     }
     x.set(f, n * len);
     n++;
@@ -70,12 +73,22 @@ export async function* predictPartition(
   if (n > 0 && x !== undefined) yield* flush(await predictor.run(x.subarray(0, n * len), n), n);
 }
 
-function featuresOf(r: unknown, i: number): Float32Array {
+function featuresOf(r: unknown, i: number, tc: TaskContextLike): Float32Array {
   if (r instanceof Float32Array) return r;
   const f = (r as Sample | null)?.features;
   if (f instanceof Float32Array) return f;
   if (Array.isArray(f) && f.length === 1 && f[0] instanceof Float32Array) return f[0];
-  throw new DlUserError('DL_BAD_SAMPLE', `inference: record ${i} of the partition is ${describe(r)}, not a Float32Array or a Sample with one Float32Array of features`);
+  throw new DlUserError('DL_BAD_SAMPLE', `inference: ${recordName(i, tc)} is ${describe(r)}, not a Float32Array or a Sample with one Float32Array of features`);
+}
+
+/** `record i of partition p` (or `of the partition` where the context does not say which). */
+function recordName(i: number, tc: TaskContextLike): string {
+  return `record ${i} of ${tc.partitionId === undefined ? 'the partition' : `partition ${tc.partitionId}`}`;
+}
+
+/** The first record's feature length against the model's input (every later record must equal the first). */
+function checkInputLength(predictor: Predictor, len: number, tc: TaskContextLike, what: string): void {
+  if (predictor.inputLength !== undefined && len !== predictor.inputLength) throw featureLengthMismatch(`${what}: ${recordName(0, tc)}`, len, predictor.inputLength);
 }
 
 /** The executor's predictor for a model key, created on first use (one ORT session per executor and model). */
@@ -136,25 +149,30 @@ export async function* evaluatePartition(
   let ylen = 0;
   let n = 0;
   let index = 0;
+  const classLabels = ms.some(takesClassLabels);
   const score = async (count: number) => {
     const output = await predictor.run(count === batchSize ? x! : x!.subarray(0, count * len), count);
     const targets = count === batchSize ? y! : y!.subarray(0, count * ylen);
-    results = results.map((r, i) => r.merge(ms[i].evaluate({ output, outDim: output.length / count, targets, targetDim: ylen, batch: count })));
+    const batch = { output, outDim: output.length / count, targets, targetDim: ylen, batch: count };
+    const first = index - count;
+    if (classLabels) checkClassLabels(batch, (k) => `evaluation: ${recordName(first + k, tc)}`);
+    results = results.map((r, i) => r.merge(ms[i].evaluate(batch)));
   };
   for (const r of records) {
-    const f = featuresOf(r, index);
+    const f = featuresOf(r, index, tc);
     const label = (r as Sample).label;
     const labelLen = typeof label === 'number' ? 1 : label instanceof Float32Array ? label.length : -1;
     if (labelLen < 1 || (x !== undefined && labelLen !== ylen)) {
-      throw new DlUserError('DL_BAD_SAMPLE', `evaluation: record ${index} of the partition has label ${describe(label)}; labels must be all numbers or all Float32Arrays of one length`);
+      throw new DlUserError('DL_BAD_SAMPLE', `evaluation: ${recordName(index, tc)} has label ${describe(label)}; labels must be all numbers or all Float32Arrays of one length`);
     }
     if (x === undefined) {
       len = f.length;
+      checkInputLength(predictor, len, tc, 'evaluation');
       ylen = labelLen;
       x = new Float32Array(batchSize * len);
       y = new Float32Array(batchSize * ylen);
     } else if (f.length !== len) {
-      throw new DlUserError('DL_BAD_SAMPLE', `evaluation: record ${index} of the partition has ${f.length} features but the first has ${len}`);
+      throw new DlUserError('DL_BAD_SAMPLE', `evaluation: ${recordName(index, tc)} has ${f.length} features but the first has ${len}`);
     }
     x.set(f, n * len);
     if (typeof label === 'number') y![n] = label;

@@ -1,11 +1,11 @@
 /** The Arrow IPC format module: IPC files split by record batch groups, IPC streams read whole; the writer writes IPC files (or streams). */
-import { closeSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { RecordBatch, RecordBatchFileWriter, RecordBatchReader, RecordBatchStreamWriter } from 'apache-arrow';
 import {
   batchColumns, byNameConformer, makeBatch, parseSchema, schemaSpecOf, SqlUserError, toArrowSchema,
   type InputSplit, type SchemaLike, type SchemaSpec,
 } from '../../engine/sql/datasource.ts';
-import { expandInputPaths } from '../input/index.ts';
+import { checkPlannedSize, expandInputPaths, verifyWhole, writeFileWithChecksum } from '../input/index.ts';
 
 /** A split: batches [first, last) of one file (all of a stream: last = -1). */
 interface ArrowSplit extends InputSplit {
@@ -13,6 +13,8 @@ interface ArrowSplit extends InputSplit {
   first: number;
   last: number;
   length: number;
+  /** The file's size when planned (INPUT_CHANGED when it differs at read time). */
+  fileSize?: number;
 }
 
 const MAGIC = 'ARROW1';
@@ -28,9 +30,13 @@ function isIpcFile(path: string): boolean {
   }
 }
 
-function reader(path: string): RecordBatchReader {
+/** A reader of the IPC file or stream at `path`; its bytes are verified against the file's checksum sidecar when it has one, and with `plannedSize` their count against the size it was planned with. */
+function reader(path: string, plannedSize?: number): RecordBatchReader {
+  const bytes = readFileSync(path);
+  checkPlannedSize(path, plannedSize, bytes.length);
+  verifyWhole(path, bytes);
   try {
-    const r = RecordBatchReader.from(readFileSync(path));
+    const r = RecordBatchReader.from(bytes);
     r.open();
     if (r.schema === undefined) throw new Error('no IPC schema message at the start');
     return r;
@@ -45,13 +51,13 @@ export async function planSplits(path: string | string[], minPartitions: number,
   const splits: ArrowSplit[] = [];
   const perFile = Math.max(1, Math.ceil(minPartitions / Math.max(1, files.length)));
   for (const f of files) {
-    if (!isIpcFile(f.path)) { splits.push({ index: splits.length, path: f.path, first: 0, last: -1, length: f.size }); continue; }
+    if (!isIpcFile(f.path)) { splits.push({ index: splits.length, path: f.path, first: 0, last: -1, length: f.size, fileSize: f.size }); continue; }
     const r = reader(f.path) as unknown as { numRecordBatches: number };
     const n = r.numRecordBatches;
     const per = Math.max(1, Math.ceil(n / perFile));
-    if (n === 0) splits.push({ index: splits.length, path: f.path, first: 0, last: 0, length: f.size });
+    if (n === 0) splits.push({ index: splits.length, path: f.path, first: 0, last: 0, length: f.size, fileSize: f.size });
     for (let s = 0; s < n; s += per) {
-      splits.push({ index: splits.length, path: f.path, first: s, last: Math.min(n, s + per), length: (f.size * Math.min(per, n - s)) / n });
+      splits.push({ index: splits.length, path: f.path, first: s, last: Math.min(n, s + per), length: (f.size * Math.min(per, n - s)) / n, fileSize: f.size });
     }
   }
   return splits;
@@ -61,7 +67,7 @@ export async function planSplits(path: string | string[], minPartitions: number,
 export function* readSplit(split: InputSplit, options: Record<string, unknown>): Generator<RecordBatch> {
   const s = split as ArrowSplit;
   const schema = parseSchema(options.schema as SchemaLike, 'arrow schema');
-  const r = reader(s.path);
+  const r = reader(s.path, s.fileSize);
   const conform = byNameConformer(schema, 'arrow', s.path);
   if (s.last < 0) {
     for (const b of r) yield conform(b);
@@ -82,7 +88,7 @@ export async function inferSchema(path: string | string[], _options: Record<stri
 
 export const fileExtension = '.arrow';
 
-/** Writes the partition as one IPC file (option `ipcFormat: 'stream'` writes an IPC stream). */
+/** Writes the partition as one IPC file (option `ipcFormat: 'stream'` writes an IPC stream) and its checksum sidecar. */
 export async function writeBatches(batches: AsyncIterable<RecordBatch>, file: string, schema: SchemaSpec, options: Record<string, unknown>): Promise<number> {
   const writer = options.ipcFormat === 'stream' ? new RecordBatchStreamWriter() : new RecordBatchFileWriter();
   writer.reset(undefined, toArrowSchema(schema));
@@ -93,6 +99,6 @@ export async function writeBatches(batches: AsyncIterable<RecordBatch>, file: st
     rows += b.numRows;
   }
   writer.finish();
-  writeFileSync(file, writer.toUint8Array(true));
+  writeFileWithChecksum(file, writer.toUint8Array(true));
   return rows;
 }

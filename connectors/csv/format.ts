@@ -6,14 +6,13 @@
  * quotes then ends the record, which is malformed (unterminated quote). With `multiLine: true` quoted
  * fields may hold newlines and each file is read whole as one split (Spark's rule).
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
 import type { RecordBatch } from 'apache-arrow';
 import {
   batchColumns, getValue, parseModeOption, parseScalar, parseSchema, SqlUserError, stringAt, vectorSize,
   type InputSplit, type ParseMode, type SchemaLike, type SchemaSpec, type TypeName,
 } from '../../engine/sql/datasource.ts';
 import { columnBuilder, finishBatch, NumberBuilder, POW10, type ColumnBuilder } from '../input/builders.ts';
-import { asFileSplit, expandInputPaths, lineChunks, lineNumberAt, planFileSplits, readFileHead, readWholeFile } from '../input/index.ts';
+import { asFileSplit, ChecksummedFile, expandInputPaths, lineChunks, lineNumberAt, planFileSplits, readFileHead, readWholeFile } from '../input/index.ts';
 
 /** CSV options (Spark's names). */
 export interface CsvOptions {
@@ -246,7 +245,7 @@ export function* readSplit(split: InputSplit, options: Record<string, unknown>):
   };
 
   const chunks: Iterable<{ bytes: Uint8Array; offset: number }> = o.multiLine
-    ? [{ bytes: readWholeFile(fs.path), offset: 0 }]
+    ? [{ bytes: readWholeFile(fs.path, fs.fileSize), offset: 0 }]
     : lineChunks(fs);
   for (const chunk of chunks) {
     const b = chunk.bytes;
@@ -309,7 +308,11 @@ function describeProblem(count: number, expected: number, badQuote: boolean): st
 export async function inferSchema(path: string | string[], options: Record<string, unknown>): Promise<SchemaSpec> {
   const o = csvOptions(options);
   const [first] = expandInputPaths(path);
-  const { bytes, complete } = readFileHead(first.path, 8 << 20);
+  // The sample is the first 8 MiB, grown (doubled) while it holds no whole record: a first line
+  // longer than the sample (a 10 MB headerless line) must still give its columns.
+  let head = readFileHead(first.path, SAMPLE_BYTES);
+  while (!head.complete && !hasWholeRecord(head.bytes, o)) head = readFileHead(first.path, head.bytes.length * 2);
+  const { bytes, complete } = head;
   const fields = new Fields();
   const rows: (string | null)[][] = [];
   let pos = 0;
@@ -329,12 +332,31 @@ export async function inferSchema(path: string | string[], options: Record<strin
     if (!bad && (names === null ? rows.length === 0 || vals.length === rows[0].length : vals.length === names.length)) rows.push(vals);
   }
   const width = names?.length ?? rows.reduce((m, r) => Math.max(m, r.length), 0);
+  if (width === 0) {
+    throw new SqlUserError('INVALID_SCHEMA',
+      `csv: cannot infer a schema from ${first.path}: ${bytes.length === 0 ? 'the file is empty' : 'its sample holds no record with fields (only blank lines, or no well-formed record)'}; ` +
+      `give the schema (read.csv(path, { schema: 'a int, b string' })) or check the path`);
+  }
   const colNames = names ?? Array.from({ length: width }, (_, i) => `_c${i}`);
   return colNames.map((name, i) => ({
     name,
     type: o.inferSchema ? inferColumn(rows.map(r => r[i])) : 'utf8',
     nullable: true,
   }));
+}
+
+/** Bytes of the first file that schema inference samples at first. */
+const SAMPLE_BYTES = 8 << 20;
+
+/** Whether `b` (a file's head) holds one whole record: a line end outside quotes (multiLine) or any line end. */
+function hasWholeRecord(b: Uint8Array, o: CsvOptions): boolean {
+  if (!o.multiLine) return b.indexOf(10) >= 0;
+  let quoted = false;
+  for (let i = 0; i < b.length; i++) {
+    if (b[i] === o.quote) quoted = !quoted;
+    else if (b[i] === 10 && !quoted) return true;
+  }
+  return false;
 }
 
 const INFER_ORDER: TypeName[] = ['int32', 'int64', 'float64', 'bool', 'timestamp'];
@@ -375,10 +397,10 @@ export async function writeBatches(batches: AsyncIterable<RecordBatch>, file: st
     }
   }
   const sep = String.fromCharCode(o.sep);
-  const fd = openSync(file, 'w');
+  const out = new ChecksummedFile(file);
   let rows = 0;
   try {
-    if (o.header) writeSync(fd, `${schema.map(f => csvField(f.name, o)).join(sep)}\n`);
+    if (o.header) out.write(`${schema.map(f => csvField(f.name, o)).join(sep)}\n`);
     for await (const batch of batches) {
       const cols = batchColumns(batch, schema);
       const lines: string[] = [];
@@ -391,11 +413,13 @@ export async function writeBatches(batches: AsyncIterable<RecordBatch>, file: st
         }
         lines.push(cells.join(sep));
       }
-      if (lines.length > 0) writeSync(fd, `${lines.join('\n')}\n`);
+      if (lines.length > 0) out.write(`${lines.join('\n')}\n`);
       rows += batch.numRows;
     }
-  } finally {
-    closeSync(fd);
+  } catch (e) {
+    out.abort();
+    throw e;
   }
+  out.close();
   return rows;
 }

@@ -2,6 +2,8 @@
 import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { inputNotReadable } from './errors.ts';
+import { verifyWhole } from './checksum.ts';
+import { checkPlannedSize } from './splits.ts';
 
 /** The compression codecs the input layer reads, by the file-name suffix that selects them (Hadoop's codec factory rule). */
 const CODECS = {
@@ -18,12 +20,24 @@ export function compressionOf(path: string): Compression {
   return null;
 }
 
-/** A file's bytes, decompressed when its name selects a codec; fails with INPUT_NOT_READABLE naming the file. */
-export function readWholeFile(path: string): Buffer {
+/**
+ * A file's bytes, decompressed when its name selects a codec; fails with INPUT_NOT_READABLE naming the
+ * file. The raw bytes are verified against the file's checksum sidecar when it has one, and with
+ * `plannedSize` their count against the size the file had when it was planned (INPUT_CHANGED).
+ */
+export function readWholeFile(path: string, plannedSize?: number): Buffer {
+  let raw: Buffer;
   try {
-    const raw = fs.readFileSync(path);
-    const codec = compressionOf(path);
-    return codec === null ? raw : CODECS[codec].decompress(raw);
+    raw = fs.readFileSync(path);
+  } catch (e) {
+    throw inputNotReadable(path, e);
+  }
+  checkPlannedSize(path, plannedSize, raw.length);
+  verifyWhole(path, raw);
+  const codec = compressionOf(path);
+  if (codec === null) return raw;
+  try {
+    return CODECS[codec].decompress(raw);
   } catch (e) {
     throw inputNotReadable(path, e);
   }

@@ -5,4 +5,9 @@ export {
 } from './splits.ts';
 export { lineChunks, readLines, lineNumberAt, asFileSplit, DEFAULT_CHUNK_BYTES, type LineChunk } from './lines.ts';
 export { compressionOf, readWholeFile, readFileHead, type Compression } from './compression.ts';
-export { INPUT_ERRORS, inputNotFound, inputNotReadable, badInputOption, badInputSplit } from './errors.ts';
+export { INPUT_ERRORS, inputNotFound, inputNotReadable, badInputOption, badInputSplit, inputChanged, inputChecksumMismatch } from './errors.ts';
+export {
+  BYTES_PER_CHECKSUM, ChecksumBuilder, ChecksummedFile, checksumPath, crc32, loadChecksums, rangeVerifier, verifyWhole, writeFileWithChecksum,
+  type Checksums, type ChunkDescriber, type RangeVerifier,
+} from './checksum.ts';
+export { checkPlannedSize } from './splits.ts';

@@ -5,9 +5,10 @@
  */
 import fs from 'node:fs';
 import type { InputSplit } from '../../engine/sources.ts';
+import { rangeVerifier, type RangeVerifier } from './checksum.ts';
 import { readWholeFile } from './compression.ts';
 import { badInputSplit, inputNotReadable } from './errors.ts';
-import type { FileSplit } from './splits.ts';
+import { checkPlannedSize, type FileSplit } from './splits.ts';
 
 /**
  * A run of whole lines of one split: `bytes` starts at (decompressed) file offset `offset`; every line
@@ -54,9 +55,9 @@ const leakedFds = new FinalizationRegistry<FdHolder>((h) => {
  * bytes are read at a time; a line longer than that grows the buffer.
  */
 export function lineChunks(split: FileSplit, chunkBytes = DEFAULT_CHUNK_BYTES): Generator<LineChunk, void, undefined> {
-  if (split.compression !== null && split.compression !== undefined) return wholeChunk(split.path);
+  if (split.compression !== null && split.compression !== undefined) return wholeChunk(split.path, split.fileSize);
   const holder: FdHolder = { fd: -1 };
-  const chunks = readChunks(split.path, split.start, split.start + split.length, chunkBytes, holder);
+  const chunks = readChunks(split.path, split.start, split.start + split.length, chunkBytes, holder, split.fileSize);
   leakedFds.register(chunks, holder);
   return chunks;
 }
@@ -65,13 +66,18 @@ function bomLength(b: Uint8Array, len: number): number {
   return len >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf ? 3 : 0;
 }
 
-function* wholeChunk(path: string): Generator<LineChunk, void, undefined> {
-  const bytes = readWholeFile(path);
+function* wholeChunk(path: string, plannedSize: number | undefined): Generator<LineChunk, void, undefined> {
+  const bytes = readWholeFile(path, plannedSize);
   const from = bomLength(bytes, bytes.length);
   if (bytes.length > from) yield { bytes: bytes.subarray(from), offset: from };
 }
 
-function* readChunks(path: string, start: number, end: number, chunk: number, holder: FdHolder): Generator<LineChunk, void, undefined> {
+/**
+ * The chunks of lines of [start, end] of `path`. The file must still have the size it was planned
+ * with (INPUT_CHANGED otherwise: a truncated file would lose the lines of later splits, a grown one
+ * repeat or cut them), and when it has a checksum sidecar every byte read is verified against it.
+ */
+function* readChunks(path: string, start: number, end: number, chunk: number, holder: FdHolder, plannedSize: number | undefined): Generator<LineChunk, void, undefined> {
   let fd: number;
   try {
     fd = fs.openSync(path, 'r');
@@ -80,6 +86,20 @@ function* readChunks(path: string, start: number, end: number, chunk: number, ho
   }
   holder.fd = fd;
   try {
+    const size = fs.fstatSync(fd).size;
+    checkPlannedSize(path, plannedSize, size);
+    const verifier = rangeVerifier(path, fd, start, size);
+    yield* splitChunks(path, fd, start, end, chunk, verifier);
+    // Only a reader that took every line checks the rest of its last chunk: one stopped early (take) read less.
+    verifier?.finish();
+  } finally {
+    holder.fd = -1;
+    fs.closeSync(fd);
+  }
+}
+
+function* splitChunks(path: string, fd: number, start: number, end: number, chunk: number, verifier: RangeVerifier | undefined): Generator<LineChunk, void, undefined> {
+  {
     let buf = Buffer.allocUnsafe(Math.min(chunk, Math.max(end - start + 1, 64 << 10)));
     let filePos = start;
     let len = 0;
@@ -98,6 +118,7 @@ function* readChunks(path: string, start: number, end: number, chunk: number, ho
         throw inputNotReadable(path, e);
       }
       if (got === 0) eof = true;
+      else verifier?.feed(buf, len, got);
       len += got;
       filePos += got;
     };
@@ -151,9 +172,6 @@ function* readChunks(path: string, start: number, end: number, chunk: number, ho
       }
       fill();
     }
-  } finally {
-    holder.fd = -1;
-    fs.closeSync(fd);
   }
 }
 

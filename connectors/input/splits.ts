@@ -4,7 +4,7 @@
  */
 import type { InputSplit } from '../../engine/sources.ts';
 import { compressionOf, type Compression } from './compression.ts';
-import { badInputOption } from './errors.ts';
+import { badInputOption, inputChanged } from './errors.ts';
 import { expandInputPaths, type InputFile } from './paths.ts';
 
 /** A byte range [start, start + length) of one file; a compressed file is always one split of its whole (compressed) size. */
@@ -14,6 +14,8 @@ export interface FileSplit extends InputSplit {
   length: number;
   /** The codec the file is read through (whole), or null for a plain file. */
   compression: Compression;
+  /** The file's size when the split was planned: a reader whose file has another size fails with INPUT_CHANGED. */
+  fileSize?: number;
 }
 
 /** A group of whole files, read as [path, content] pairs (wholeTextFiles). */
@@ -44,7 +46,12 @@ function checkMinPartitions(minPartitions: number, format: string): void {
 
 /** The split of a whole file. */
 export function wholeFileSplit(file: InputFile, index = 0): FileSplit {
-  return { index, path: file.path, start: 0, length: file.size, compression: compressionOf(file.path) };
+  return { index, path: file.path, start: 0, length: file.size, compression: compressionOf(file.path), fileSize: file.size };
+}
+
+/** INPUT_CHANGED when `file` no longer has the size it had when its splits were planned (`plannedSize` undefined: not checked). */
+export function checkPlannedSize(file: string, plannedSize: number | undefined, size: number): void {
+  if (plannedSize !== undefined && size !== plannedSize) throw inputChanged(file, plannedSize, size);
 }
 
 /**
@@ -83,15 +90,15 @@ export function planFileSplits(
   for (const f of files) {
     const compression = compressionOf(f.path);
     if (!splittable || compression !== null || f.size === 0) {
-      splits.push({ index: splits.length, path: f.path, start: 0, length: f.size, compression });
+      splits.push({ index: splits.length, path: f.path, start: 0, length: f.size, compression, fileSize: f.size });
       continue;
     }
     let remaining = f.size;
     while (remaining / splitSize > SPLIT_SLOP) {
-      splits.push({ index: splits.length, path: f.path, start: f.size - remaining, length: splitSize, compression });
+      splits.push({ index: splits.length, path: f.path, start: f.size - remaining, length: splitSize, compression, fileSize: f.size });
       remaining -= splitSize;
     }
-    if (remaining > 0) splits.push({ index: splits.length, path: f.path, start: f.size - remaining, length: remaining, compression });
+    if (remaining > 0) splits.push({ index: splits.length, path: f.path, start: f.size - remaining, length: remaining, compression, fileSize: f.size });
   }
   return splits;
 }

@@ -3,14 +3,13 @@
  * raw newlines, so every split boundary is safe), schema inference from a sample, Spark's parse modes,
  * and a part-file writer. Nested objects and non-numeric arrays read as their JSON text in a utf8 column.
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
 import type { RecordBatch } from 'apache-arrow';
 import {
   batchColumns, getValue, parseModeOption, parseSchema, SqlUserError,
   type InputSplit, type ParseMode, type SchemaLike, type SchemaSpec, type TypeName,
 } from '../../engine/sql/datasource.ts';
 import { columnBuilder, finishBatch } from '../input/builders.ts';
-import { asFileSplit, expandInputPaths, lineChunks, lineNumberAt, planFileSplits, wholeFileSplit } from '../input/index.ts';
+import { asFileSplit, ChecksummedFile, expandInputPaths, lineChunks, lineNumberAt, planFileSplits, wholeFileSplit } from '../input/index.ts';
 
 const decoder = new TextDecoder();
 
@@ -152,7 +151,7 @@ function jsonValue(v: unknown): string {
 
 /** Writes batches as JSON lines; null fields are left out (as Spark), int64 values as plain digits. */
 export async function writeBatches(batches: AsyncIterable<RecordBatch>, file: string, schema: SchemaSpec, _options: Record<string, unknown>): Promise<number> {
-  const fd = openSync(file, 'w');
+  const out = new ChecksummedFile(file);
   let rows = 0;
   const keys = schema.map(f => JSON.stringify(f.name));
   try {
@@ -167,11 +166,13 @@ export async function writeBatches(batches: AsyncIterable<RecordBatch>, file: st
         }
         lines.push(`{${parts.join(',')}}`);
       }
-      if (lines.length > 0) writeSync(fd, `${lines.join('\n')}\n`);
+      if (lines.length > 0) out.write(`${lines.join('\n')}\n`);
       rows += batch.numRows;
     }
-  } finally {
-    closeSync(fd);
+  } catch (e) {
+    out.abort();
+    throw e;
   }
+  out.close();
   return rows;
 }

@@ -1,6 +1,7 @@
 /** The executor runtime: runs tasks on one task slot and holds what outlives them (decoded plans, cached blocks, broadcast values, map statuses, the object cache). */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { inspect } from 'node:util';
 import { deserialize } from 'node:v8';
 import { engineError } from '../catalogue.ts';
 import { FlintError } from '../errors.ts';
@@ -51,9 +52,26 @@ function threadSchedStat(): { cpuMs: number; waitMs: number } | undefined {
   }
 }
 
+/**
+ * An Error standing for a thrown value that is not one (`throw null`, `throw 'bad'`, `throw { code }`):
+ * the message shows the value and says that it carries no stack, so the same words reach the driver
+ * from every mode.
+ */
+export function nonErrorThrown(e: unknown): Error {
+  let shown: string;
+  if (typeof e === 'string') shown = JSON.stringify(e.length > 200 ? e.slice(0, 200) + '…' : e);
+  else {
+    try { shown = inspect(e, { depth: 2, breakLength: Infinity }).slice(0, 200); } catch { shown = Object.prototype.toString.call(e); }
+  }
+  const err = new Error(`a user function threw a value that is not an Error: ${shown} (${e === null ? 'null' : typeof e}); ` +
+    `throw an Error (throw new Error('...')) so the failure carries a message and a stack`);
+  err.name = 'NonErrorThrown';
+  return err;
+}
+
 /** Serialises an error for the driver, keeping the user's stack and the code of Flint errors. */
 export function toTaskError(e: unknown): TaskError {
-  const err = e instanceof Error ? e : new Error(String(e));
+  const err = e instanceof Error ? e : nonErrorThrown(e);
   const stack = err.stack ?? `${err.name}: ${err.message}`;
   const userFrame = stack.split('\n').find((l) => l.includes('flint-fn://'))?.trim();
   const fetchFailed = err instanceof ShuffleFetchFailedError ? { shuffleId: err.shuffleId, mapId: err.mapId } : undefined;
@@ -213,7 +231,7 @@ export class ExecutorRuntime implements ExecutorEnv, ExecutorServices {
       try { await tc.complete(); } catch { /* the task's own error is the one to report */ }
       tc.leave();
       // A restarted thread lost the map statuses the driver believes it has: ask for a resend.
-      const missing = (e as { code?: string }).code === 'SHUFFLE_OUTPUT_MISSING' ? 'plan' as const : undefined;
+      const missing = (e as { code?: string } | null | undefined)?.code === 'SHUFFLE_OUTPUT_MISSING' ? 'plan' as const : undefined;
       return { ok: false, error: toTaskError(e), blockUpdates: this.blockManager.takeUpdates(), missing };
     }
   }

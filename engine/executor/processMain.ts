@@ -5,6 +5,7 @@ import { BlockService } from '../storage/exchangeTransport.ts';
 import type { ExecutorConfig } from './Executor.ts';
 import type { ControlMessage, TaskMessage } from '../scheduler/protocol.ts';
 import { toTaskError } from './Executor.ts';
+import { launchError } from '../scheduler/TaskScheduler.ts';
 
 /** Messages between the driver and an executor process. */
 export type ToExecutorProcess =
@@ -52,7 +53,11 @@ process.on('message', (m: ToExecutorProcess) => {
     case 'run': {
       const b = backend!;
       const msg = m.msg as TaskMessage | ControlMessage;
-      reply(m.id, msg.kind === 'task' ? b.launch(m.executorId, msg) : b.control(m.executorId, msg));
+      // A task whose result its slot could not post (piscina's bare DataCloneError object) is named
+      // here as local mode's TaskScheduler names it, so every mode reports the same message.
+      reply(m.id, msg.kind === 'task'
+        ? b.launch(m.executorId, msg).catch((e: unknown) => ({ ok: false, error: launchError(e), blockUpdates: [] }))
+        : b.control(m.executorId, msg));
       return;
     }
     case 'exchangeCreate':

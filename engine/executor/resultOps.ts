@@ -9,6 +9,7 @@ import { seededRandom } from '../rdd/random.ts';
 import { checkpointFile } from '../rdd/CheckpointRDD.ts';
 import { consumePartition, isAsyncIter, type Iter } from '../rdd/iter.ts';
 import type { TaskContext } from './TaskContext.ts';
+import { engineError } from '../catalogue.ts';
 
 type Fn = (...args: any[]) => any;
 type Params = Record<string, any>;
@@ -58,6 +59,26 @@ export function unframe(result: unknown): unknown {
   return result;
 }
 
+/**
+ * UNDEFINED_RECORD for record `index` of the task's partition: an undefined record (a map function
+ * that returned nothing) or an undefined result of the action's function would otherwise fold into
+ * NaN or undefined without a word.
+ */
+function undefinedRecord(op: string, what: 'record' | 'result', index: number, tc: TaskContext): Error {
+  const where = `record ${index} of partition ${tc.partitionId}`;
+  return engineError('UNDEFINED_RECORD', what === 'record'
+    ? `${op}: ${where} is undefined, usually a map function that returned nothing for it; return a value for every record, or drop them first with .filter(x => x !== undefined)`
+    : `${op}: the ${op} function returned undefined at ${where}; it must return the merged value (a block body needs a return statement)`);
+}
+
+/** NOT_A_NUMBER for record `index` of the task's partition in a numeric action. */
+function notANumber(op: string, x: unknown, index: number, tc: TaskContext): Error {
+  const shown = x === undefined ? 'undefined, usually a map function that returned nothing for it'
+    : x === null ? 'null' : typeof x === 'string' ? `the string ${JSON.stringify(x.slice(0, 40))}` : `a ${typeof x}`;
+  return engineError('NOT_A_NUMBER',
+    `${op}(): record ${index} of partition ${tc.partitionId} is ${shown}, not a number; ${op}() needs an RDD of numbers: map records to numbers first (e.g. .map(Number)) or filter them out`);
+}
+
 export const RESULT_OPS: Record<string, ResultOp> = {
   collect(it) {
     const out: unknown[] = [];
@@ -72,19 +93,31 @@ export const RESULT_OPS: Record<string, ResultOp> = {
     const n = p.n as number;
     return then(each(it, (x) => { out.push(x); return out.length < n; }), () => out);
   },
-  reduce(it, p) {
+  reduce(it, p, tc) {
     const f = p.f as Fn;
     let has = false;
     let acc: unknown;
+    let i = 0;
     return then(each(it, (x) => {
-      if (has) acc = f(acc, x);
-      else { acc = x; has = true; }
+      if (x === undefined) throw undefinedRecord('reduce', 'record', i, tc);
+      if (has) {
+        acc = f(acc, x);
+        if (acc === undefined) throw undefinedRecord('reduce', 'result', i, tc);
+      } else { acc = x; has = true; }
+      i++;
     }), () => ({ has, value: acc }));
   },
-  aggregate(it, p) {
+  aggregate(it, p, tc) {
     const seqOp = p.seqOp as Fn;
+    const op = (p.op as string | undefined) ?? 'aggregate';
     let acc = cloneZero(p.zero);
-    return then(each(it, (x) => { acc = seqOp(acc, x); }), () => acc);
+    let i = 0;
+    return then(each(it, (x) => {
+      if (x === undefined) throw undefinedRecord(op, 'record', i, tc);
+      acc = seqOp(acc, x);
+      if (acc === undefined) throw undefinedRecord(op, 'result', i, tc);
+      i++;
+    }), () => acc);
   },
   extreme(it, p) {
     const cmp = (p.cmp as Fn | undefined) ?? compareKeys;
@@ -136,9 +169,14 @@ export const RESULT_OPS: Record<string, ResultOp> = {
       if (buf.length >= 2 * n + 16) buf = buf.sort(cmp).slice(0, n);
     }), () => buf.sort(cmp).slice(0, n));
   },
-  stats(it) {
+  stats(it, p, tc) {
     const s = new StatCounter();
-    return then(each(it, (x) => { s.add(x as number); }), () => s.toJSON());
+    let i = 0;
+    return then(each(it, (x) => {
+      if (typeof x !== 'number') throw notANumber((p.op as string | undefined) ?? 'stats', x, i, tc);
+      s.add(x);
+      i++;
+    }), () => s.toJSON());
   },
   sampleKeys(it, p) {
     // Reservoir sample of keys (Algorithm R) with a seeded generator, plus the partition's count.

@@ -11,43 +11,48 @@ import { StatCounter } from './StatCounter.ts';
 export class DoubleRDDFunctions {
   /** Sum of a numeric RDD (0 when empty). */
   async sum(this: RDD<number>): Promise<number> {
-    return (await this.stats()).sum;
+    return (await statsOf(this, 'sum')).sum;
   }
 
   /** Mean of a numeric RDD; throws EMPTY_COLLECTION when empty. */
   async mean(this: RDD<number>): Promise<number> {
-    const s = await this.stats();
+    const s = await statsOf(this, 'mean');
     if (s.count === 0) throw engineError('EMPTY_COLLECTION', `mean() on ${this}: the RDD is empty`);
     return s.mean;
   }
 
   /** Population variance of a numeric RDD. */
   async variance(this: RDD<number>): Promise<number> {
-    return (await this.stats()).variance;
+    return (await statsOf(this, 'variance')).variance;
   }
 
   /** Population standard deviation of a numeric RDD. */
   async stdev(this: RDD<number>): Promise<number> {
-    return (await this.stats()).stdev;
+    return (await statsOf(this, 'stdev')).stdev;
   }
 
   /** Sample variance (n - 1 in the denominator). */
   async sampleVariance(this: RDD<number>): Promise<number> {
-    return (await this.stats()).sampleVariance;
+    return (await statsOf(this, 'sampleVariance')).sampleVariance;
   }
 
   /** Sample standard deviation (n - 1 in the denominator). */
   async sampleStdev(this: RDD<number>): Promise<number> {
-    return (await this.stats()).sampleStdev;
+    return (await statsOf(this, 'sampleStdev')).sampleStdev;
   }
 
-  /** Count, mean, variance, min, max and sum in one pass. */
+  /** Count, mean, variance, min, max and sum in one pass; a record that is not a number fails the job (NOT_A_NUMBER) naming it. */
   async stats(this: RDD<number>): Promise<StatCounter> {
-    const parts = await this._ctx.runJob<ReturnType<StatCounter['toJSON']>>(this, 'stats', {});
-    const s = new StatCounter();
-    for (const p of parts) s.merge(StatCounter.fromJSON(p));
-    return s;
+    return statsOf(this, 'stats');
   }
+}
+
+/** The stats job behind every numeric action; `op` names the action in errors. */
+async function statsOf(rdd: RDD<number>, op: string): Promise<StatCounter> {
+  const parts = await rdd._ctx.runJob<ReturnType<StatCounter['toJSON']>>(rdd, 'stats', { op });
+  const s = new StatCounter();
+  for (const p of parts) s.merge(StatCounter.fromJSON(p));
+  return s;
 }
 
 installRDDFunctions(DoubleRDDFunctions);

@@ -6,7 +6,7 @@
  */
 import { engineError } from '../catalogue.ts';
 import { moduleRef, shipInternal, type ShippedFn } from '../serde/closure.ts';
-import { keyEquals, KeyMap } from '../serde/keys.ts';
+import { keyEquals, KeyMap, resultMap } from '../serde/keys.ts';
 import type { Partitioner } from '../shuffle/api.ts';
 import { rddKinds } from './kinds.ts';
 import { checkOptions, isOptionsObject, readShuffleArgs, type CombineOptions, type ShuffleOptions, type SortOptions } from './options.ts';
@@ -194,8 +194,8 @@ export class PairRDDFunctions<T> {
       ({ ascending, numPartitions, compare, env } = checkOptions<SortOptions<K_<T>>>('sortByKey', ascendingOrOptions, ['ascending', 'numPartitions', 'compare', 'env']));
     }
     ascending ??= true;
-    const n = numPartitions ?? this.defaultPartitionCount();
-    checkPositiveInt('sortByKey numPartitions', n);
+    // A defaulted count may be 0 (an input without partitions gives an empty sorted RDD, as Spark's); a given one must be positive.
+    const n = numPartitions === undefined ? this.defaultPartitionCount() : checkPositiveInt('sortByKey numPartitions', numPartitions);
     const ordering = compare === undefined ? undefined : this.ship(compare, env, 'sortByKey');
     return new rddKinds.ShuffledRDD<K_<T>, V_<T>, V_<T>>(this, new RangeSampling(n, this), undefined, false, { ordering, ascending, live: compare });
   }
@@ -216,16 +216,16 @@ export class PairRDDFunctions<T> {
 
   // ---- actions ----
 
-  /** Count of values per key. */
-  async countByKey(this: RDD<[any, any]>): Promise<KeyMap<K_<T>, number>> {
+  /** Count of values per key: a Map (a KeyMap, whose composite keys compare by value, when a key is an array, object or Date). */
+  async countByKey(this: RDD<[any, any]>): Promise<Map<K_<T>, number>> {
     const pairs = await this.internal<[unknown, number]>('map', (kv: [unknown, unknown]) => [kv[0], 1], {}, 'countByKey')
       .asPair().reduceByKey((a: number, b: number) => a + b).collect();
-    return new KeyMap(pairs as [K_<T>, number][]);
+    return resultMap(pairs as [K_<T>, number][]);
   }
 
-  /** The pairs as a value-keyed map (a later pair wins for a repeated key). */
-  async collectAsMap(this: RDD<[any, any]>): Promise<KeyMap<K_<T>, V_<T>>> {
-    return new KeyMap((await this.collect()) as [K_<T>, V_<T>][]);
+  /** The pairs as a Map (a later pair wins for a repeated key); a KeyMap, whose composite keys compare by value, when a key is an array, object or Date. */
+  async collectAsMap(this: RDD<[any, any]>): Promise<Map<K_<T>, V_<T>>> {
+    return resultMap((await this.collect()) as [K_<T>, V_<T>][]);
   }
 
   /** Values of `key`; reads one partition when the partitioner is known. */

@@ -6,14 +6,14 @@
  */
 import { engineError } from '../catalogue.ts';
 import { shipFunction, shipInternal, moduleRef, callSite, type ShippedFn } from '../serde/closure.ts';
-import { compareKeys, KeyMap, KeySet } from '../serde/keys.ts';
+import { compareKeys, KeyMap, KeySet, resultMap } from '../serde/keys.ts';
 import { StorageLevel } from '../storage/StorageLevel.ts';
 import type { Partitioner } from '../shuffle/api.ts';
 import type { TaskContext } from '../executor/TaskContext.ts';
 import type { FlintContext } from '../context.ts';
 import { Dependency, OneToOneDependency } from './Dependency.ts';
 import { checkOptions, isOptionsObject, type GroupByOptions, type MapPartitionsOptions, type SortOptions } from './options.ts';
-import { HashPartitioner, PartitionIdPassthrough } from './Partitioner.ts';
+import { HashPartitioner, PartitionIdPassthrough, shippablePartitioner } from './Partitioner.ts';
 import { seededRandom } from './random.ts';
 import { rddKinds } from './kinds.ts';
 import { BlockCache } from './blockCache.ts';
@@ -79,6 +79,8 @@ export abstract class RDD<T> {
   private _partitions: Partition[] | undefined;
   private _deps: Dependency[] | undefined;
   private _prepared: Promise<void> | undefined;
+  /** Set once prepare() has finished: partitions can be read synchronously. */
+  private _preparedDone = false;
   /** Set by checkpoint(); holds the reader once the checkpoint is written. */
   _checkpoint: { state: 'marked' | 'written'; rdd?: RDD<T> } | undefined;
 
@@ -134,6 +136,7 @@ export abstract class RDD<T> {
         for (const dep of this.dependencies) await dep.rdd.prepare();
         await this.doPrepare();
         void this.partitions;
+        this._preparedDone = true;
       })();
       this._prepared = p;
       // A failed plan (a missing input file) is retried by the next action, not remembered.
@@ -147,10 +150,34 @@ export abstract class RDD<T> {
     return this._partitions?.length;
   }
 
-  /** The number of partitions (plans the lineage if needed). */
-  async getNumPartitions(): Promise<number> {
+  /**
+   * The number of partitions, synchronously as Spark's: known without I/O for parallelize, range,
+   * emptyRDD, shuffles (sortBy included: its count is the one asked for), unions, coalesce, zips,
+   * cartesian, checkpoints and narrow transformations of them. A file source's count comes from
+   * listing and splitting its files, which Flint does not do synchronously (it would block the
+   * event loop), so until a job or getNumPartitionsAsync() has planned it this throws
+   * PARTITIONS_NOT_PLANNED naming the async form.
+   */
+  getNumPartitions(): number {
+    const n = this._checkpoint?.rdd !== undefined ? this._checkpoint.rdd.partitions.length : this.knownNumPartitions();
+    if (n !== undefined) return n;
+    if (this.plannedWithoutIO()) return this.partitions.length;
+    throw engineError('PARTITIONS_NOT_PLANNED',
+      `getNumPartitions() on ${this}: its partitions are not planned yet (a file source lists and splits its files first, which is I/O); ` +
+      `use await rdd.getNumPartitionsAsync(), which plans them, or call getNumPartitions() after an action has run`);
+  }
+
+  /** The number of partitions, planning the lineage first (lists a file source's files): works for every RDD. */
+  async getNumPartitionsAsync(): Promise<number> {
     await this.prepare();
     return this.partitions.length;
+  }
+
+  /** Whether `partitions` can be read now without I/O: every RDD of the lineage is prepared or has no planning work. */
+  private plannedWithoutIO(): boolean {
+    if (this._preparedDone) return true;
+    if (this.doPrepare !== RDD.prototype.doPrepare) return false;
+    return this.dependencies.every((d) => d.rdd.plannedWithoutIO());
   }
 
   /** Reads a partition: from the block cache when persisted, else compute. Runs on executors. */
@@ -279,7 +306,7 @@ export abstract class RDD<T> {
 
   /** Distinct elements by value; no shuffle when already hash-partitioned into `numPartitions`. */
   distinct(numPartitions?: number): RDD<T> {
-    const n = numPartitions ?? this.defaultPartitionCount();
+    const n = numPartitions === undefined ? this.defaultPartitionCount() : checkPositiveInt('distinct numPartitions', numPartitions);
     const p = this.partitioner;
     if (p instanceof HashPartitioner && p.numPartitions === n) {
       return this.internal<T>('partitions', function* (it: Iterable<unknown>) {
@@ -289,7 +316,7 @@ export abstract class RDD<T> {
     }
     return this.internal<[T, null]>('map', (x: unknown) => [x, null], {}, 'distinct')
       .asPair()
-      .reduceByKey((a: null) => a, n)
+      .reduceByKey((a: null) => a, new HashPartitioner(n))
       .keys() as unknown as RDD<T>;
   }
 
@@ -302,20 +329,20 @@ export abstract class RDD<T> {
   /** Elements in both RDDs, without duplicates. */
   intersection(other: RDD<T>, numPartitions?: number): RDD<T> {
     this.sameContext(other);
-    const n = numPartitions ?? Math.max(this.defaultPartitionCount(), other.defaultPartitionCount());
+    const n = numPartitions === undefined ? Math.max(this.defaultPartitionCount(), other.defaultPartitionCount()) : checkPositiveInt('intersection numPartitions', numPartitions);
     const a = this.internal<[T, null]>('map', (x: unknown) => [x, null], {}, 'intersection').asPair();
     const b = other.internal<[T, null]>('map', (x: unknown) => [x, null], {}, 'intersection').asPair();
-    return a.cogroup(b, n)
+    return a.cogroup(b, new HashPartitioner(n))
       .internal<T>('flatMap', (kv: [unknown, [unknown[], unknown[]]]) => (kv[1][0].length > 0 && kv[1][1].length > 0 ? [kv[0]] : []), {}, 'intersection');
   }
 
   /** Elements of this RDD not in `other` (by value). */
   subtract(other: RDD<T>, numPartitions?: number): RDD<T> {
     this.sameContext(other);
-    const n = numPartitions ?? this.defaultPartitionCount();
+    const n = numPartitions === undefined ? this.defaultPartitionCount() : checkPositiveInt('subtract numPartitions', numPartitions);
     const a = this.internal<[T, null]>('map', (x: unknown) => [x, null], {}, 'subtract').asPair();
     const b = other.internal<[T, null]>('map', (x: unknown) => [x, null], {}, 'subtract').asPair();
-    return a.subtractByKey(b, n).keys() as unknown as RDD<T>;
+    return a.subtractByKey(b, new HashPartitioner(n)).keys() as unknown as RDD<T>;
   }
 
   /** Every pair [a, b] with a from this RDD and b from `other`. */
@@ -509,7 +536,7 @@ export abstract class RDD<T> {
   /** Folds each partition into a fresh copy of `zero`, then the partial results into another copy. */
   async fold(zero: T, f: (a: T, b: T) => T, env?: Env): Promise<T> {
     const shipped = this.ship(f, env, 'fold');
-    const parts = await this._ctx.runJob<T>(this, 'aggregate', { zero, seqOp: shipped });
+    const parts = await this._ctx.runJob<T>(this, 'aggregate', { zero, seqOp: shipped, op: 'fold' });
     let acc = cloneZero(zero);
     for (const p of parts) acc = f(acc, p);
     return acc;
@@ -535,7 +562,7 @@ export abstract class RDD<T> {
       for (const x of it) acc = seqFn(acc, x);
       return [acc];
     }, { zero, seqFn: seq }, 'treeAggregate');
-    let num = await partial.getNumPartitions();
+    let num = await partial.getNumPartitionsAsync();
     const scale = Math.max(Math.ceil(Math.pow(num, 1 / depth)), 2);
     while (num > scale + Math.ceil(num / scale)) {
       num = Math.ceil(num / scale);
@@ -563,12 +590,46 @@ export abstract class RDD<T> {
     await this._ctx.runJob(this, 'foreachPartition', { f: this.ship(f, env, 'foreachPartition') });
   }
 
-  /** Count of each distinct element (by value). */
-  async countByValue(): Promise<KeyMap<T, number>> {
+  /**
+   * `num` elements drawn at random (PySpark's takeSample): without replacement, distinct elements
+   * (all of them, shuffled, when `num` >= count); with replacement, elements may repeat and `num`
+   * may exceed the count. As PySpark does, it counts the RDD, samples it with a fraction chosen so
+   * that the sample is at least `num` with high probability (resampling with a new seed in the rare
+   * case it is short), shuffles the sample and takes `num`. The same seed gives the same result for
+   * the same partitioning.
+   */
+  async takeSample(withReplacement: boolean, num: number, seed: number = Math.floor(Math.random() * 2 ** 31)): Promise<T[]> {
+    if (typeof withReplacement !== 'boolean') throw engineError('BAD_ARGUMENT', `takeSample(withReplacement, num, seed?): withReplacement must be a boolean; got ${typeof withReplacement}`);
+    if (!Number.isInteger(num) || num < 0) throw engineError('BAD_ARGUMENT', `takeSample: num must be a non-negative integer; got ${String(num)}`);
+    if (!Number.isFinite(seed)) throw engineError('BAD_ARGUMENT', `takeSample: seed must be a finite number; got ${String(seed)}`);
+    if (num === 0) return [];
+    const total = await this.count();
+    if (total === 0) return [];
+    const rand = seededRandom(seed);
+    const shuffle = (xs: T[]): T[] => {
+      for (let i = xs.length - 1; i > 0; i--) {
+        const j = Math.floor(rand() * (i + 1));
+        const t = xs[i]; xs[i] = xs[j]; xs[j] = t;
+      }
+      return xs;
+    };
+    if (!withReplacement && num >= total) return shuffle(await this.collect());
+    const fraction = sampleFraction(num, total, withReplacement);
+    let samples = await this.sample(withReplacement, fraction, seed).collect();
+    // Short only with tiny probability (the fraction over-samples by several standard deviations).
+    for (let tries = 0; samples.length < num; tries++) {
+      if (tries >= 100) throw engineError('INTERNAL', `takeSample: ${tries} samples of ${this} with fraction ${fraction} were all shorter than ${num}`);
+      samples = await this.sample(withReplacement, fraction, Math.floor(rand() * 2 ** 31)).collect();
+    }
+    return shuffle(samples).slice(0, num);
+  }
+
+  /** Count of each distinct element (by value): a Map (a KeyMap, whose composite keys compare by value, when an element is an array, object or Date). */
+  async countByValue(): Promise<Map<T, number>> {
     const parts = await this._ctx.runJob<[T, number][]>(this, 'countByValue', {});
     const m = new KeyMap<T, number>();
     for (const part of parts) for (const [k, c] of part) m.set(k, (m.get(k) ?? 0) + c);
-    return m;
+    return resultMap(m);
   }
 
   async isEmpty(): Promise<boolean> {
@@ -624,7 +685,11 @@ export abstract class RDD<T> {
 
   // ---- helpers ----
 
-  /** The partition count a shuffle uses when none is given: flint.default.parallelism if set, else this RDD's count when known, else defaultParallelism. */
+  /**
+   * The partition count a shuffle uses when none is given: flint.default.parallelism if set, else
+   * this RDD's count when known (0 for an RDD without partitions: its shuffle is empty too, as
+   * Spark's), else defaultParallelism.
+   */
   defaultPartitionCount(): number {
     const conf = this._ctx.conf.getNumber('flint.default.parallelism', 0);
     if (conf > 0) return conf;
@@ -635,8 +700,8 @@ export abstract class RDD<T> {
   resolvePartitioner(part: number | Partitioner | undefined): Partitioner {
     if (part === undefined) return defaultPartitioner(this._ctx, [this]);
     if (typeof part === 'number') return new HashPartitioner(checkPositiveInt('numPartitions', part));
-    if (typeof (part as Partitioner)?.getPartition !== 'function') throw engineError('BAD_ARGUMENT', `expected a partition count or a Partitioner; got ${typeof part}`);
-    return part;
+    if (typeof part !== 'object' || part === null) throw engineError('BAD_ARGUMENT', `expected a partition count or a Partitioner; got ${part === null ? 'null' : typeof part}`);
+    return shippablePartitioner(part, callSite());
   }
 
   /** Checks that `other` is an RDD of this RDD's context. */
@@ -675,6 +740,18 @@ function readMapPartitionsArgs(op: string, envOrPreserves: Env | boolean | undef
   return { env: envOrPreserves, preserves: o.preservesPartitioning === true };
 }
 
+/**
+ * The sampling fraction that gives at least `num` of `total` elements with high probability
+ * (PySpark's RDD._computeFractionForSampleSize): with replacement a Poisson bound, without it a
+ * binomial bound with failure probability 5e-5.
+ */
+export function sampleFraction(num: number, total: number, withReplacement: boolean): number {
+  const fraction = num / total;
+  if (withReplacement) return fraction + (num < 12 ? 9 : 5) * Math.sqrt(fraction / total);
+  const gamma = -Math.log(0.00005) / total;
+  return Math.min(1, fraction + gamma + Math.sqrt(gamma * gamma + 2 * gamma * fraction));
+}
+
 /** Spark's defaultPartitioner: an existing partitioner of the inputs (the one with most partitions), else a HashPartitioner. */
 export function defaultPartitioner(ctx: FlintContext, rdds: RDD<any>[]): Partitioner {
   const withP = rdds.filter((r) => r.partitioner !== undefined && r.partitioner.numPartitions > 0);
@@ -683,7 +760,8 @@ export function defaultPartitioner(ctx: FlintContext, rdds: RDD<any>[]): Partiti
   }
   const conf = ctx.conf.getNumber('flint.default.parallelism', 0);
   if (conf > 0) return new HashPartitioner(conf);
-  const known = rdds.map((r) => r.knownNumPartitions()).filter((n): n is number => n !== undefined && n > 0);
+  // Inputs without partitions give a shuffle without partitions (Spark's max of the inputs' counts).
+  const known = rdds.map((r) => r.knownNumPartitions()).filter((n): n is number => n !== undefined);
   return new HashPartitioner(known.length > 0 ? Math.max(...known) : ctx.defaultParallelism);
 }
 

@@ -104,7 +104,7 @@ export class ShuffledRDD<K, V, C> extends RDD<[K, C]> {
   protected override async doPrepare(): Promise<void> {
     const s = this._sampling;
     if (s === undefined || this._part !== undefined) return;
-    this._part = new RangePartitioner(await this.sampleBounds(s.sampleFrom, s.numPartitions, s.sort), s.sort.ascending, s.sort.ordering);
+    this._part = new RangePartitioner(await this.sampleBounds(s.sampleFrom, s.numPartitions, s.sort), s.sort.ascending, s.sort.ordering, s.numPartitions);
   }
 
   /** Range bounds from a sample of the keys of `from`: at most `want` - 1, increasing by the sort's order. */

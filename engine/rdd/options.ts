@@ -1,7 +1,9 @@
 /**
  * The options objects of RDD operations and how their arguments are read: a plain object in an
  * optional argument's place is that operation's options (PySpark's keyword arguments, in camelCase),
- * never an env or a Partitioner, so no argument's meaning is guessed from its shape.
+ * never an env. The one exception is a shuffle's partitioning argument, where a plain object with a
+ * `getPartition` function is a Partitioner (`{ numPartitions: 2, getPartition: k => k % 2 }`): no
+ * options object has that key, so the two cannot be confused.
  */
 import { engineError } from '../catalogue.ts';
 import type { Partitioner } from '../shuffle/api.ts';
@@ -11,7 +13,7 @@ import type { Comparator, Env } from './RDD.ts';
 export interface ShuffleOptions {
   /** A HashPartitioner of this many partitions. */
   numPartitions?: number;
-  /** Any Partitioner (a registered class instance, since it travels to executors). */
+  /** Any Partitioner: an engine one, a plain object or an instance of the user's class (it ships like a function). */
   partitioner?: Partitioner;
   /** Values the operation's functions use from outside (see Shipping user functions). */
   env?: Env;
@@ -50,6 +52,11 @@ export function isOptionsObject(x: unknown): x is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
+/** Whether `x` is a plain-object Partitioner: it has a `getPartition` function. */
+export function isPlainPartitioner(x: unknown): x is Partitioner {
+  return isOptionsObject(x) && typeof x.getPartition === 'function';
+}
+
 /** `o`'s fields, failing with BAD_ARGUMENT on a key `op` does not take (the message shows where captured values go). */
 export function checkOptions<O extends object>(op: string, o: Record<string, unknown>, allowed: readonly (keyof O & string)[]): O {
   for (const key of Object.keys(o)) {
@@ -68,7 +75,7 @@ export function checkOptions<O extends object>(op: string, o: Record<string, unk
 export function readShuffleArgs<O extends ShuffleOptions>(
   op: string, partitioning: number | Partitioner | O | undefined, env: Env | undefined, extra: readonly (keyof O & string)[] = [],
 ): { part?: number | Partitioner; env?: Env; options: O } {
-  if (!isOptionsObject(partitioning)) return { part: partitioning as number | Partitioner | undefined, env, options: {} as O };
+  if (!isOptionsObject(partitioning) || isPlainPartitioner(partitioning)) return { part: partitioning as number | Partitioner | undefined, env, options: {} as O };
   const o = checkOptions<O>(op, partitioning, ['numPartitions', 'partitioner', 'env', ...extra] as (keyof O & string)[]);
   if (env !== undefined) throw engineError('BAD_ARGUMENT', `${op}: env was given both in the options and as the next argument; give it once, in the options`);
   if (o.numPartitions !== undefined && o.partitioner !== undefined) {

@@ -33,7 +33,7 @@ export interface TaskTimelineEntry {
  * post (a structured-clone failure: functions, symbols, Promises) reaches here as piscina's bare
  * object without a message; it is named for what it is.
  */
-function launchError(e: unknown): TaskError {
+export function launchError(e: unknown): TaskError {
   const err = e as Error | undefined;
   const message = typeof err?.message === 'string' ? err.message : undefined;
   if (message === undefined || err?.name === 'DataCloneError') {

@@ -67,7 +67,8 @@ export const INJECTED_HELPERS = ['__name', '__defProp', '__publicField'] as cons
 
 const ALWAYS_GLOBAL = new Set<string>(['undefined', 'NaN', 'Infinity', 'arguments', 'globalThis', ...INJECTED_HELPERS]);
 
-function isGlobal(name: string): boolean {
+/** Whether a free name of a shipped function resolves on executors without env (a JS global). */
+export function isGlobal(name: string): boolean {
   return ALWAYS_GLOBAL.has(name) || name in globalThis;
 }
 
@@ -106,13 +107,53 @@ export function callSite(): string {
   }
 }
 
+/**
+ * Well-known global functions by identity, with the expression that names them on an executor:
+ * `rdd.map(String)`, `.filter(Boolean)`, `.map(JSON.stringify)`, `.map(Math.abs)`, `.map(parseFloat)`.
+ * Their source text is `[native code]`, so they travel by name. Only functions that work detached
+ * from their namespace (called as `f(x)`, no `this`, no `new`) are listed.
+ */
+const WELL_KNOWN_GLOBALS: ReadonlyMap<Function, string> = (() => {
+  const m = new Map<Function, string>();
+  const add = (f: unknown, name: string) => { if (typeof f === 'function' && !m.has(f)) m.set(f, name); };
+  for (const name of ['String', 'Number', 'Boolean', 'BigInt', 'Symbol', 'Object', 'Array', 'Date',
+    'parseInt', 'parseFloat', 'isNaN', 'isFinite', 'encodeURI', 'encodeURIComponent', 'decodeURI', 'decodeURIComponent',
+    'escape', 'unescape', 'structuredClone']) {
+    add((globalThis as Record<string, unknown>)[name], name);
+  }
+  const statics: Record<string, string[]> = {
+    Number: ['isFinite', 'isInteger', 'isNaN', 'isSafeInteger', 'parseFloat', 'parseInt'],
+    Object: ['keys', 'values', 'entries', 'fromEntries', 'assign', 'freeze', 'isFrozen', 'getPrototypeOf', 'getOwnPropertyNames', 'is'],
+    Array: ['isArray', 'from', 'of'],
+    String: ['fromCharCode', 'fromCodePoint', 'raw'],
+    JSON: ['stringify', 'parse'],
+    Date: ['now', 'parse', 'UTC'],
+    Reflect: ['ownKeys', 'has', 'get', 'apply'],
+  };
+  for (const [ns, names] of Object.entries(statics)) {
+    const obj = (globalThis as unknown as Record<string, Record<string, unknown>>)[ns];
+    for (const name of names) add(obj[name], `${ns}.${name}`);
+  }
+  for (const name of Object.getOwnPropertyNames(Math)) add((Math as unknown as Record<string, unknown>)[name], `Math.${name}`);
+  return m;
+})();
+
+/** The expression naming `fn` when it is a well-known global function (see WELL_KNOWN_GLOBALS), else undefined. */
+export function wellKnownGlobalName(fn: unknown): string | undefined {
+  return typeof fn === 'function' ? WELL_KNOWN_GLOBALS.get(fn) : undefined;
+}
+
 /** Source text of `fn` as an expression, rewriting method shorthand (`m(x) {}`) so it parses. */
 function functionSource(fn: Function, op: string): string {
+  const known = WELL_KNOWN_GLOBALS.get(fn);
+  // globalThis-qualified, so an env value of the same name cannot shadow it.
+  if (known !== undefined) return `globalThis.${known}`;
   const text = Function.prototype.toString.call(fn);
   if (/\{\s*\[native code\]\s*\}\s*$/.test(text)) {
     throw engineError('CLOSURE_NOT_SHIPPABLE',
-      `${op}: function ${fn.name || '(anonymous)'} is native or bound, so its source cannot travel to executors; ` +
-      `pass an arrow function, or reference a module export with moduleRef(pkgOrPath, exportName) in env`);
+      `${op}: function ${fn.name || '(anonymous)'} is native or bound, so its source cannot travel to executors ` +
+      `(well-known globals such as String, Number, Boolean, JSON.stringify, Math.abs and parseFloat travel by name); ` +
+      `pass an arrow function, e.g. .${op}(x => f(x)), or reference a module export with moduleRef(pkgOrPath, exportName) in env`);
   }
   if (tryParse(`(${text})`) !== null) return `(${text})`;
   const asMethod = `Object.values({${text}})[0]`;

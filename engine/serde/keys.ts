@@ -1,5 +1,6 @@
 /** Value semantics for keys: canonical hashing, equality and ordering of primitives, arrays and plain objects, value-keyed maps and sets, and cheap size estimates. */
 import { engineError } from '../catalogue.ts';
+import { inspect, type InspectOptionsStylized } from 'node:util';
 
 // Keys compare by value everywhere in Flint: [1, 'a'] and [1, 'a'] are one key, plain objects compare
 // by their sorted own keys and values, -0 equals 0 and NaN equals NaN. Hashes are pure functions of the
@@ -263,38 +264,41 @@ interface Entry<K, V> {
 }
 
 /**
- * A map whose keys compare by value (`keyEquals`). Primitive keys (string, number, boolean, bigint,
- * null, undefined) live in a native Map, whose SameValueZero already equates -0 with 0 and NaN with
- * NaN, so a string key costs what a native Map costs; arrays, objects and Dates go to hash chains.
- * Iteration visits primitive keys in insertion order, then the others.
+ * A map whose keys compare by value (`keyEquals`), with Map's interface: it is a Map (`instanceof
+ * Map`), so code written for Maps takes it. Primitive keys (string, number, boolean, bigint, null,
+ * undefined) live in the Map itself, whose SameValueZero already equates -0 with 0 and NaN with NaN,
+ * so a string key costs what a native Map costs; arrays, objects and Dates go to hash chains beside
+ * it (Map's own methods called directly, `Map.prototype.get.call(m, k)`, see only the primitive keys).
+ * Iteration visits primitive keys in insertion order, then the others. `util.inspect` (console.log)
+ * shows the entries as a Map's: `KeyMap(2) { 'a' => 1, [ 1, 2 ] => 3 }`.
  */
-export class KeyMap<K, V> implements Iterable<[K, V]> {
-  private readonly prim = new Map<unknown, V>();
+export class KeyMap<K, V> extends Map<K, V> {
   private composite: Map<number, Entry<K, V>> | undefined;
   private compositeSize = 0;
 
-  constructor(entries?: Iterable<readonly [K, V]>) {
+  constructor(entries?: Iterable<readonly [K, V]> | null) {
+    super();
     if (entries) for (const [k, v] of entries) this.set(k, v);
   }
 
-  get size(): number {
-    return this.prim.size + this.compositeSize;
+  override get size(): number {
+    return super.size + this.compositeSize;
   }
 
-  get(key: K): V | undefined {
-    if (typeof key !== 'object' || key === null) return this.prim.get(key);
+  override get(key: K): V | undefined {
+    if (typeof key !== 'object' || key === null) return super.get(key);
     const e = this.findEntry(key);
     return e === undefined ? undefined : e.value;
   }
 
-  has(key: K): boolean {
-    if (typeof key !== 'object' || key === null) return this.prim.has(key);
+  override has(key: K): boolean {
+    if (typeof key !== 'object' || key === null) return super.has(key);
     return this.findEntry(key) !== undefined;
   }
 
-  set(key: K, value: V): this {
+  override set(key: K, value: V): this {
     if (typeof key !== 'object' || key === null) {
-      this.prim.set(key, value);
+      super.set(key, value);
       return this;
     }
     const composite = (this.composite ??= new Map());
@@ -311,8 +315,8 @@ export class KeyMap<K, V> implements Iterable<[K, V]> {
     return this;
   }
 
-  delete(key: K): boolean {
-    if (typeof key !== 'object' || key === null) return this.prim.delete(key);
+  override delete(key: K): boolean {
+    if (typeof key !== 'object' || key === null) return super.delete(key);
     if (this.composite === undefined) return false;
     const h = hashKey(key);
     let prev: Entry<K, V> | undefined;
@@ -327,38 +331,42 @@ export class KeyMap<K, V> implements Iterable<[K, V]> {
     return false;
   }
 
-  clear(): void {
-    this.prim.clear();
+  override clear(): void {
+    super.clear();
     this.composite = undefined;
     this.compositeSize = 0;
   }
 
-  *entries(): IterableIterator<[K, V]> {
-    yield* this.prim.entries() as IterableIterator<[K, V]>;
+  override *entries(): MapIterator<[K, V]> {
+    yield* super.entries();
     if (this.composite === undefined) return;
     for (const head of this.composite.values()) {
       for (let e: Entry<K, V> | undefined = head; e !== undefined; e = e.next) yield [e.key, e.value];
     }
   }
 
-  *keys(): IterableIterator<K> {
+  override *keys(): MapIterator<K> {
     for (const [k] of this.entries()) yield k;
   }
 
-  *values(): IterableIterator<V> {
+  override *values(): MapIterator<V> {
     for (const [, v] of this.entries()) yield v;
   }
 
-  forEach(fn: (value: V, key: K) => void): void {
-    this.prim.forEach(fn as (value: V, key: unknown) => void);
-    if (this.composite === undefined) return;
-    for (const head of this.composite.values()) {
-      for (let e: Entry<K, V> | undefined = head; e !== undefined; e = e.next) fn(e.value, e.key);
-    }
+  override forEach(fn: (value: V, key: K, map: Map<K, V>) => void, thisArg?: unknown): void {
+    for (const [k, v] of this.entries()) fn.call(thisArg, v, k, this);
   }
 
-  [Symbol.iterator](): IterableIterator<[K, V]> {
+  override [Symbol.iterator](): MapIterator<[K, V]> {
     return this.entries();
+  }
+
+  /** How console.log and util.inspect show it: as a Map of its entries, composite keys included. */
+  [inspect.custom](depth: number, options: InspectOptionsStylized, inspectFn: typeof inspect): string {
+    if (depth < 0) return `[KeyMap(${this.size})]`;
+    const inner = { ...options, depth: options.depth === null ? null : depth - 1 };
+    const shown = inspectFn(new Map(this.entries()), inner);
+    return `KeyMap(${this.size}) ${shown.replace(/^Map\(\d+\) /, '')}`;
   }
 
   private findEntry(key: K): Entry<K, V> | undefined {
@@ -368,6 +376,17 @@ export class KeyMap<K, V> implements Iterable<[K, V]> {
     }
     return undefined;
   }
+}
+
+/**
+ * The Map an action returns for `entries` (collectAsMap, countByKey, countByValue): a native Map
+ * when every key is a primitive (where a Map's SameValueZero is value equality already), else a
+ * KeyMap, which is a Map whose array, object and Date keys compare by value.
+ */
+export function resultMap<K, V>(entries: Iterable<readonly [K, V]>): Map<K, V> {
+  const list = Array.isArray(entries) ? entries as (readonly [K, V])[] : [...entries];
+  for (const [k] of list) if (typeof k === 'object' && k !== null) return new KeyMap<K, V>(list);
+  return new Map<K, V>(list as [K, V][]);
 }
 
 /** A set whose members compare by value (`keyEquals`); see KeyMap for the layout and iteration order. */

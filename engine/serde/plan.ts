@@ -25,6 +25,11 @@ export function registerShippable(name: string, ctor: Function, moduleUrl?: stri
   if (moduleUrl !== undefined) moduleOf.set(name, moduleUrl);
 }
 
+/** Whether `v` is an instance of a registered class (it travels in plans with its methods). */
+export function isShippableInstance(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && byCtor.has((v as object).constructor);
+}
+
 /** Anything that decodes specially on an executor after its fields are set (e.g. a source importing its format module). */
 export interface ExecutorInit {
   executorInit?(svc: ExecutorServices): Promise<void>;

@@ -20,7 +20,7 @@ test('defaultParallelism is the slot count unless flint.default.parallelism is s
   assert.equal(ctx.defaultParallelism, 3);
   assert.equal(ctx.appName, 'ctx-test');
   assert.equal(ctx.conf.getNumber('flint.task.maxFailures'), 1);
-  assert.equal(await ctx.parallelize([1, 2, 3, 4, 5, 6]).getNumPartitions(), 3);
+  assert.equal(ctx.parallelize([1, 2, 3, 4, 5, 6]).getNumPartitions(), 3);
   assert.ok(existsSync(ctx.localDir));
   await ctx.stop();
   assert.equal(existsSync(ctx.localDir), false);
@@ -29,7 +29,7 @@ test('defaultParallelism is the slot count unless flint.default.parallelism is s
   try {
     assert.equal(fixed.defaultParallelism, 7);
     assert.equal(fixed.conf.getNumber('flint.task.maxFailures'), 5);
-    assert.equal(await fixed.parallelize([[1, 1]] as [number, number][]).reduceByKey((a, b) => a + b).getNumPartitions(), 7);
+    assert.equal(fixed.parallelize([[1, 1]] as [number, number][]).reduceByKey((a, b) => a + b).getNumPartitions(), 7);
   } finally {
     await fixed.stop();
   }

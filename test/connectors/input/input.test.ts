@@ -86,7 +86,7 @@ test('a missing path or an empty match fails with INPUT_NOT_FOUND naming it, for
 test('textFile, read.csv and read.json plan the same splits of the same file', async () => {
   const big = path.join(dir, 'big.txt');
   fs.writeFileSync(big, Array.from({ length: 5000 }, (_, i) => `${i}\n`).join(''));
-  assert.equal(await ctx.textFile(big, 3).getNumPartitions(), planFileSplits(big, 3, {}, { format: 'text' }).length);
+  assert.equal(await ctx.textFile(big, 3).getNumPartitionsAsync(), planFileSplits(big, 3, {}, { format: 'text' }).length);
   for (const df of [await ctx.read.csv(big, { schema: 'n int', minPartitions: 3 }), await ctx.read.json(big, { schema: 'n int', minPartitions: 3 })]) {
     assert.equal(df.numPartitions, 3);
   }

@@ -43,7 +43,7 @@ describe('aggregation by key', () => {
     assert.deepEqual(sortPairs(sets.map(([k, v]) => [k, v.sort()])), [[1, [1, 2, 3]], [2, [1]]]);
     assert.deepEqual(sortPairs(await pairs.foldByKey(0, (a, b) => a + b).collect()), [[1, 7], [2, 1]]);
     assert.deepEqual(sortPairs(await pairs.reduceByKey((a, b) => a + b, 5).collect()), [[1, 7], [2, 1]]);
-    assert.equal(await pairs.reduceByKey((a, b) => a + b, 5).getNumPartitions(), 5);
+    assert.equal(pairs.reduceByKey((a, b) => a + b, 5).getNumPartitions(), 5);
     ctx.dagScheduler.assertDataStructuresEmpty();
   });
 
@@ -208,7 +208,7 @@ describe('partitioning (PartitioningSuite)', () => {
     const b = ctx.parallelize([[1, 'b'], [2, 'c']] as [number, string][]).partitionBy(p);
     const u = a.union(b);
     assert.ok(u.partitioner?.equals(p));
-    assert.equal(await u.getNumPartitions(), 2);
+    assert.equal(u.getNumPartitions(), 2);
     assert.deepEqual(sortPairs(await u.reduceByKey((x, y) => x + y).collect()), [[1, 'ab'], [2, 'c']].map(([k, v]) => [k, v === 'ab' ? (sortPairs(['a', 'b']).join('')) : v]).map(([k, v]) => [k, v]) as [number, string][]);
   });
 });
@@ -273,12 +273,12 @@ describe('argument forms (PySpark positional, or one options object)', () => {
     const want = [['a', 40], ['b', 20], ['c', 40]];
     assert.deepEqual(byKey(await pairs().mapValues((v) => v * k, { k }).reduceByKey((x, y) => x + y, 3).collect()), want);
     const viaEnv = pairs().reduceByKey((x, y) => (x + y) * k / k, 3, { k });
-    assert.equal(await viaEnv.getNumPartitions(), 3);
+    assert.equal(viaEnv.getNumPartitions(), 3);
     assert.deepEqual(byKey(await viaEnv.collect()), [['a', 4], ['b', 2], ['c', 4]]);
     const viaOptions = pairs().reduceByKey((x, y) => (x + y) * k / k, { partitioner: new HashPartitioner(4), env: { k } });
-    assert.equal(await viaOptions.getNumPartitions(), 4);
+    assert.equal(viaOptions.getNumPartitions(), 4);
     assert.deepEqual(byKey(await viaOptions.collect()), [['a', 4], ['b', 2], ['c', 4]]);
-    assert.equal(await pairs().reduceByKey((x, y) => x + y, { numPartitions: 5 }).getNumPartitions(), 5);
+    assert.equal(pairs().reduceByKey((x, y) => x + y, { numPartitions: 5 }).getNumPartitions(), 5);
   });
 
   test('an env where options go, two partitionings, or env given twice fail naming the fix', () => {

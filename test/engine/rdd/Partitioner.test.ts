@@ -24,15 +24,21 @@ test('sortByKey has a RangePartitioner of the sampled bounds once prepared, and 
     const data = Array.from({ length: 1000 }, (_, i) => [(i * 7919) % 1000, i] as [number, number]);
     const sorted = ctx.parallelize(data, 4).sortByKey(true, 4);
     assert.equal(sorted.partitioner, undefined, 'no partitioner before its sampling job');
-    assert.equal(await sorted.getNumPartitions(), 4);
+    assert.equal(sorted.getNumPartitions(), 4, 'the count asked for is known before sampling');
+    assert.equal(sorted.partitioner, undefined, 'getNumPartitions runs no job');
+    assert.equal(await sorted.getNumPartitionsAsync(), 4);
     const p = (sorted as { partitioner?: unknown }).partitioner; // re-read: the assertion above narrowed the type
     assert.ok(p instanceof RangePartitioner);
     assert.equal(p.bounds.length + 1, p.numPartitions);
     const parts = await sorted.glom().collect();
     parts.forEach((part, i) => part.forEach(([k]) => assert.equal(p.getPartition(k), i)));
     const few = ctx.parallelize([[1, 'a'], [1, 'b']] as [number, string][], 2).sortByKey(true, 4);
-    await few.collect();
-    assert.ok(few.partitioner!.numPartitions <= 2, 'fewer distinct keys than partitions give fewer ranges');
+    const fewParts = await few.glom().collect();
+    assert.ok((few.partitioner as RangePartitioner).bounds.length <= 1, 'fewer distinct keys than partitions give fewer ranges');
+    assert.equal(few.getNumPartitions(), 4, 'and the partitions asked for, as PySpark: the last ones are empty');
+    assert.deepEqual(fewParts.map((p) => p.length).sort(), [0, 0, 0, 2]);
+    const desc = ctx.parallelize([[1, 'a'], [2, 'b'], [1, 'c']] as [number, string][], 2).sortByKey(false, 5);
+    assert.deepEqual(await desc.keys().collect(), [2, 1, 1], 'descending with empty trailing partitions keeps the order');
   } finally {
     await ctx.stop();
   }

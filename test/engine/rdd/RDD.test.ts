@@ -24,7 +24,7 @@ function done(): void {
 describe('basic operations (RDDSuite "basic operations")', () => {
   test('collect, count, reduce, fold, map, filter, flatMap, glom, mapPartitions', async () => {
     const nums = ctx.parallelize([1, 2, 3, 4], 2);
-    assert.equal(await nums.getNumPartitions(), 2);
+    assert.equal(nums.getNumPartitions(), 2);
     assert.deepEqual(await nums.collect(), [1, 2, 3, 4]);
     assert.deepEqual(await arrayOf(nums.toLocalIterator()), [1, 2, 3, 4]);
     assert.equal(await nums.count(), 4);
@@ -46,7 +46,7 @@ describe('basic operations (RDDSuite "basic operations")', () => {
     assert.deepEqual(await ctx.parallelize([1, 2], 4).glom().collect(), [[], [1], [], [2]]);
     assert.deepEqual(await ctx.range(0, 10, 3, 2).glom().collect(), [[0, 3], [6, 9]]);
     assert.equal(await ctx.range(1000).count(), 1000);
-    assert.equal(await ctx.parallelize([1, 2, 3]).getNumPartitions(), ctx.defaultParallelism);
+    assert.equal(ctx.parallelize([1, 2, 3]).getNumPartitions(), ctx.defaultParallelism);
     done();
   });
 
@@ -140,10 +140,10 @@ describe('basic operations (RDDSuite "basic operations")', () => {
     const data = Array.from({ length: 10 }, (_, i) => i + 1);
     const rdd = ctx.parallelize(data, 10);
     const c = rdd.coalesce(3);
-    assert.equal(await c.getNumPartitions(), 3);
+    assert.equal(c.getNumPartitions(), 3);
     assert.deepEqual((await c.glom().collect()).map((p) => p.length), [3, 3, 4]);
     assert.deepEqual(await c.collect(), data);
-    assert.equal(await rdd.coalesce(20).getNumPartitions(), 10);
+    assert.equal(rdd.coalesce(20).getNumPartitions(), 10);
     const r = ctx.parallelize(Array.from({ length: 1000 }, (_, i) => i), 2).repartition(5);
     const sizes = (await r.glom().collect()).map((p) => p.length);
     assert.equal(sizes.length, 5);
