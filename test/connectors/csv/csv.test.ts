@@ -108,7 +108,7 @@ test('write mode error refuses an existing path; overwrite replaces it atomicall
   await df.write.csv(out);
   await assert.rejects(df.write.csv(out), (e: Error & { code?: string }) => e.code === 'PATH_EXISTS' && /mode\('overwrite'\)/.test(e.message));
   await s.createDataFrame([{ x: 2 }], undefined, 1).write.mode('overwrite').csv(out);
-  assert.deepEqual(readdirSync(out).sort(), ['_SUCCESS', 'part-00000.csv']);
+  assert.deepEqual(readdirSync(out).sort(), ['.part-00000.csv.crc', '_SUCCESS', 'part-00000.csv']);
   assert.equal(readFileSync(join(out, 'part-00000.csv'), 'utf8'), '2\n');
   assert.deepEqual(readdirSync(dir).filter(n => n.includes('flint-tmp') || n.includes('flint-old')), []);
 });

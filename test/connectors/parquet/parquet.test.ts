@@ -18,7 +18,7 @@ test('write then read gives the same table for every type, nulls and unicode inc
   ], 'i int, l long, f32 float, f double, b boolean, s string, t timestamp, v vector[3]', 2);
   const out = join(dir, 'rt');
   await df.write.parquet(out);
-  assert.deepEqual(readdirSync(out).sort(), ['_SUCCESS', 'part-00000.parquet', 'part-00001.parquet']);
+  assert.deepEqual(readdirSync(out).sort(), ['.part-00000.parquet.crc', '.part-00001.parquet.crc', '_SUCCESS', 'part-00000.parquet', 'part-00001.parquet'], 'each part file has its checksum sidecar');
   const back = await s.read.parquet(out);
   assert.deepEqual(back.schema.map(f => f.type), ['int32', 'int64', 'float32', 'float64', 'bool', 'utf8', 'timestamp', 'vector[3]']);
   assert.deepEqual(await back.collect(), await df.collect());

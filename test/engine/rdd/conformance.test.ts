@@ -315,9 +315,9 @@ describe('in local-cluster, the same messages as local[2]', () => {
   test('an async map reports the DataCloneError message, not [object Object]', { timeout: 60_000 }, async () => {
     const expected = /DataCloneError: the task's result could not be sent back .*a function returned a Promise|DataCloneError: the task's result could not be sent back/;
     let local = '';
-    await ctx.parallelize([1, 2], 2).map(async (x) => x).collect().catch((e: Error) => { local = e.message; });
+    await ctx.parallelize([1, 2], 1).map(async (x) => x).collect().catch((e: Error) => { local = e.message; });
     assert.match(local, expected);
-    await assert.rejects(cluster.parallelize([1, 2], 2).map(async (x) => x).collect(), (e: unknown) => {
+    await assert.rejects(cluster.parallelize([1, 2], 1).map(async (x) => x).collect(), (e: unknown) => {
       assert.ok(e instanceof Error);
       assert.doesNotMatch(e.message, /\[object Object\]/);
       assert.match(e.message, expected);
