@@ -68,6 +68,13 @@ function split(t: GroupStats | undefined): string {
     `all exchange waits+copies ${(100 * exchange / perIter).toFixed(1)}%, scheduling ${(100 * t.schedulingMs / t.wallMs).toFixed(1)}%`;
 }
 
+/** Each slot's ms per iteration in each part (BigDL's breakdown). */
+function perSlot(t: GroupStats): void {
+  for (const [slot, s] of Object.entries(t.perSlot).sort()) {
+    say(`  ${slot} ms/iter: get weights ${s.getWeights.toFixed(2)}, compute ${s.compute.toFixed(2)}, put gradients ${s.putGradients.toFixed(2)}, aggregate ${s.aggregate.toFixed(2)}, update ${s.update.toFixed(2)}, put weights ${s.putWeights.toFixed(2)}`);
+  }
+}
+
 const trainArrays = loadMnist(FASHION_MNIST_DIR, 'train');
 const testArrays = loadMnist(FASHION_MNIST_DIR, 'test');
 const trainArr = mnistSamples(trainArrays);
@@ -95,6 +102,7 @@ const dist2: Record<string, Run> = {};
 for (const g of ['auto', 1, 10] as const) {
   dist2[String(g)] = await train(lenet(), rdd(), { threads: 1, groupSize: g });
   say(`distributed, local[2], groupSize ${g}: ${dist2[String(g)].rate.toFixed(0)} samples/s; ${split(dist2[String(g)].timing)}; optimize() ${dist2[String(g)].wallSeconds.toFixed(2)} s (loop ${dist2[String(g)].loopSeconds.toFixed(2)} s)`);
+  if (g === 'auto') perSlot(dist2.auto.timing!);
 }
 const localFromRdd = await train(lenet(), rdd(), { mode: 'local', threads: 2 });
 say(`time to a trained model (${iters} iterations) from the RDD: distributed local[2] ${dist2.auto.wallSeconds.toFixed(2)} s, local training on 2 threads (collects the RDD) ${localFromRdd.wallSeconds.toFixed(2)} s (loop ${localFromRdd.loopSeconds.toFixed(2)} s, ${localFromRdd.rate.toFixed(0)} samples/s)`);
@@ -123,9 +131,7 @@ if (withMlp) {
   const big = await train(mlp(), rdd(), { threads: 1, endWhen: Trigger.maxIteration(mlpIters) });
   const params = mlp().parameters().reduce((a, p) => a + p.data.length, 0);
   say(`MLP ${params} parameters, distributed local[2]: ${big.rate.toFixed(0)} samples/s; ${split(big.timing)}`);
-  for (const [slot, t] of Object.entries(big.timing!.perSlot)) {
-    say(`  ${slot} ms/iter: get weights ${t.getWeights.toFixed(2)}, compute ${t.compute.toFixed(2)}, put gradients ${t.putGradients.toFixed(2)}, aggregate ${t.aggregate.toFixed(2)}, update ${t.update.toFixed(2)}, put weights ${t.putWeights.toFixed(2)}`);
-  }
+  perSlot(big.timing!);
   const bigLocal = await train(mlp(), trainArr, { mode: 'local', threads: 1, endWhen: Trigger.maxIteration(mlpIters) });
   say(`MLP local training, 1 thread: ${bigLocal.rate.toFixed(0)} samples/s; ratio distributed/local ${(big.rate / bigLocal.rate).toFixed(2)}`);
 }
