@@ -50,6 +50,18 @@ export async function rebuildFunction(fn: ShippedFn, svc: ExecutorServices): Pro
   const helperNames = Object.keys(HELPERS).filter((h) => !names.includes(h));
   const url = `flint-fn://${fn.op.replace(/'/g, '').replace(/\s+/g, '.').replace(/[^\w.-]/g, '_')}${fn.site ? '@' + fn.site.replace(/\s/g, '_') : ''}`;
   const body = `'use strict';\nreturn ${fn.src};\n//# sourceURL=${url}`;
-  const factory = new Function(...names, ...helperNames, body);
+  // Compiling is the cost (every plan a job ships is decoded anew): the factory is compiled once per
+  // source text and env names; each call of it binds that plan's env values.
+  const key = `${names.join(',')}\u0000${body}`;
+  let factory = factories.get(key);
+  if (factory === undefined) {
+    factory = new Function(...names, ...helperNames, body) as (...args: unknown[]) => (...args: any[]) => any;
+    if (factories.size >= MAX_FACTORIES) factories.delete(factories.keys().next().value!);
+    factories.set(key, factory);
+  }
   return factory(...values, ...helperNames.map((h) => HELPERS[h]));
 }
+
+/** Compiled function factories by env names and body, oldest first (bounded). */
+const factories = new Map<string, (...args: unknown[]) => (...args: any[]) => any>();
+const MAX_FACTORIES = 1024;

@@ -155,3 +155,11 @@ describe('call sites', () => {
     assert.match(rdd.site, /^serde\/closure\.test\.ts:\d+$/);
   });
 });
+
+describe('rebuilt functions', () => {
+  test('one function source shipped with different env values binds each job its own values (compiled once per executor)', async () => {
+    const scale = (k: number) => ctx.parallelize([1, 2, 3], 2).map((x) => x * k, { k }).collect();
+    assert.deepEqual(await Promise.all([scale(10), scale(100), scale(-1)]), [[10, 20, 30], [100, 200, 300], [-1, -2, -3]]);
+    assert.deepEqual(await scale(7), [7, 14, 21]);
+  });
+});
