@@ -11,8 +11,7 @@
  * order, (iteration, phase) order: so the earliest unfinished task always has its inputs. Any failure
  * aborts the exchange, which wakes every waiter at once.
  */
-import { DlUserError } from '../errors.ts';
-import { DlInternalError } from '../errors.ts';
+import { DlInternalError, DlUserError } from '../errors.ts';
 import { getModelWeights, planGradStep, planSliceUpdate, planTrainStep, setModelWeights, type StepPlan } from '../compile.ts';
 import type { Module } from '../nn/module.ts';
 import type { Loss as NnLoss } from '../nn/loss.ts';
@@ -133,11 +132,6 @@ export class DistributedTraining implements TrainingMode {
     this.group = cfg.groupSize === 'auto' ? 4 : cfg.groupSize;
   }
 
-  /**
-   * Prepares distributed training: counts the data, checks every sample on the executors, places them
-   * (see layout.ts) and caches one partition per slot as minibatch tensors (MEMORY_AND_DISK), each on
-   * its slot. Nothing is collected to the driver but one sample (for its shape) and the counts.
-   */
   /** One pass over the training data: each input partition's count, and the first sample (for the data's shape). */
   static async scan(data: RDD<Sample>): Promise<DataScan> {
     const t0 = performance.now();
@@ -147,6 +141,11 @@ export class DistributedTraining implements TrainingMode {
     return { counts: parts.map((c) => c.count), first, startMs: t0 };
   }
 
+  /**
+   * Prepares distributed training: checks every sample on the executors, places them (see layout.ts)
+   * and caches one partition per slot as minibatch tensors (MEMORY_AND_DISK), each on its slot. Nothing
+   * is collected to the driver but one sample (for its shape) and the counts (`scan`).
+   */
   static async create(ctx: FlintContext, data: RDD<Sample>, scan: DataScan, model: Module, criterion: NnLoss, optimMethod: OptimMethod, cfg: DistributedConfig): Promise<DistributedTraining> {
     const slots = [...ctx.slots];
     const N = slots.length;
@@ -216,12 +215,18 @@ export class DistributedTraining implements TrainingMode {
   async runGroup(lrs: number[], nextLrs?: number[]): Promise<IterationResult[]> {
     const attempts = Math.max(1, this.ctx.conf.getNumber('flint.task.maxFailures'));
     for (let attempt = 1; ; attempt++) {
+      let run: GroupRun | undefined;
       try {
         // the group pre-submitted with the last one, if it is this one; else submitted now
-        let run = this.ahead;
+        run = this.ahead;
         this.ahead = undefined;
-        if (run === undefined || run.base !== this.finished || !sameRates(run.lrs, lrs)) {
-          if (run !== undefined) await this.discard(run);
+        if (run !== undefined && (run.base !== this.finished || !sameRates(run.lrs, lrs))) {
+          // not the group asked for: its segment (exchange, init) ends with it
+          await this.discard(run);
+          await this.endSegment();
+          run = undefined;
+        }
+        if (run === undefined) {
           if (this.exchange === undefined) await this.startSegment();
           run = await this.submitGroup(lrs, this.finished);
         }
@@ -232,6 +237,8 @@ export class DistributedTraining implements TrainingMode {
         const ahead = this.ahead;
         this.ahead = undefined;
         await this.endSegment();
+        // every job of the failed segment settles (fast: its exchange is aborted) before a retry
+        if (run !== undefined) await this.discard(run);
         if (ahead !== undefined) await this.discard(ahead);
         if (attempt >= attempts || !retriable(e)) throw e;
         this.cfg.log(`distributed training: group of ${lrs.length} iterations from iteration ${this.finished + 1} failed (${(e as Error).message.split('\n')[0]}); resuming from the state after iteration ${this.finished} (attempt ${attempt + 1} of ${attempts})`);
