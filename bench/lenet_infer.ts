@@ -7,6 +7,7 @@
 import * as ort from 'onnxruntime-node';
 import { nn, exportOnnx, Model } from '../dl/index.ts';
 import { FASHION_MNIST_DIR, loadMnist, mnistSamples } from '../connectors/mnist/index.ts';
+import { lenet as lenetModel } from './models.ts';
 import { recordRun } from './record.ts';
 
 recordRun();
@@ -16,12 +17,7 @@ const reps = Number(process.argv[3] ?? '10');
 const BATCH = 128;
 const a = loadMnist(FASHION_MNIST_DIR, 'test');
 const samples = mnistSamples(a);
-nn.manualSeed(0);
-const lenet = new nn.Sequential(
-  new nn.Conv2d(1, 6, 5), new nn.Tanh(), new nn.MaxPool2d(2),
-  new nn.Conv2d(6, 12, 5), new nn.Tanh(), new nn.MaxPool2d(2),
-  new nn.Flatten(), new nn.Linear(192, 100), new nn.Tanh(), new nn.Linear(100, 10));
-lenet.inputShape = [1, 28, 28];
+const lenet = lenetModel();
 const bytes = exportOnnx(lenet);
 
 const model = Model.fromOnnxBytes(bytes, { threads });

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { nn, optim, Optimizer, Trigger } from '../dl/index.ts';
 import { FASHION_MNIST_DIR, loadMnist, mnistSamples } from '../connectors/mnist/index.ts';
+import { lenet } from './models.ts';
 import { recordRun } from './record.ts';
 
 recordRun();
@@ -24,12 +25,7 @@ const create = ort.InferenceSession.create.bind(ort.InferenceSession) as (b: Uin
   create(bytes, { ...opts, enableProfiling: true, profileFilePrefix: join(dir, 'step') });
 
 const train = mnistSamples(loadMnist(FASHION_MNIST_DIR, 'train'), { end: 128 * iterations });
-nn.manualSeed(0);
-const model = new nn.Sequential(
-  new nn.Conv2d(1, 6, 5), new nn.Tanh(), new nn.MaxPool2d(2),
-  new nn.Conv2d(6, 12, 5), new nn.Tanh(), new nn.MaxPool2d(2),
-  new nn.Flatten(), new nn.Linear(192, 100), new nn.Tanh(), new nn.Linear(100, 10));
-model.inputShape = [1, 28, 28];
+const model = lenet();
 const opt = new Optimizer({
   model, data: train, criterion: new nn.CrossEntropyLoss(), batchSize: 128,
   optimMethod: new optim.SGD({ lr: 0.05, momentum: 0.9 }), endWhen: Trigger.maxIteration(iterations), threads,
