@@ -5,7 +5,7 @@
  * Usage: node --import tsx bench/lenet_infer.ts [threads=1] [reps=10]
  */
 import * as ort from 'onnxruntime-node';
-import { nn, exportOnnx, Model } from '../dl/index.ts';
+import { exportOnnx, Model } from '../dl/index.ts';
 import { FASHION_MNIST_DIR, loadMnist, mnistSamples } from '../connectors/mnist/index.ts';
 import { lenet as lenetModel } from './models.ts';
 import { recordRun } from './record.ts';
