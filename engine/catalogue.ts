@@ -65,6 +65,18 @@ export type PlainEngineErrorCode = { [C in EngineErrorCode]: KindOf<C> extends '
 export type EngineErrorOf<C extends PlainEngineErrorCode> =
   KindOf<C> extends 'user' ? FlintUserError : KindOf<C> extends 'notImplemented' ? FlintNotImplementedError : FlintInternalError;
 
+/**
+ * The implementation `name` of a pluggable part (CONVENTIONS 4: a table of implementations by short
+ * name, chosen by conf key `key`); BAD_CONF naming the key and the known names otherwise.
+ */
+export function namedImplementation<T>(table: ReadonlyMap<string, T>, key: string, what: string, name: string): T {
+  const impl = table.get(name);
+  if (impl === undefined) {
+    throw engineError('BAD_CONF', `conf '${key}' names no ${what}: '${name}'; use one of: ${[...table.keys()].sort().join(', ')}`);
+  }
+  return impl;
+}
+
 /** Builds the catalogued error for `code`, of the class its kind says (typed: a user code gives a FlintUserError). */
 export function engineError<C extends PlainEngineErrorCode>(code: C, message: string, options?: { cause?: unknown }): EngineErrorOf<C> {
   const kind: Kind = ENGINE_ERRORS[code].kind;

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { serialize } from 'node:v8';
-import { engineError } from '../catalogue.ts';
+import { engineError, namedImplementation } from '../catalogue.ts';
 import { SHIP, type EnvValue } from '../serde/closure.ts';
 
 /**
@@ -60,18 +60,9 @@ export type BroadcastFactoryMaker = (localDir: string) => BroadcastFactory;
  */
 export const BROADCAST_FACTORIES = new Map<string, BroadcastFactoryMaker>([['file', (localDir) => new FileBroadcastFactory(join(localDir, 'broadcast'))]]);
 
-/** The known names, sorted. */
-export function broadcastFactoryNames(): string[] {
-  return [...BROADCAST_FACTORIES.keys()].sort();
-}
-
 /** The maker of the factory named `name`; BAD_CONF naming the conf key and the known names otherwise. */
 export function checkBroadcastFactory(name: string): BroadcastFactoryMaker {
-  const make = BROADCAST_FACTORIES.get(name);
-  if (make === undefined) {
-    throw engineError('BAD_CONF', `conf 'flint.broadcast.factory' names no broadcast factory: '${name}'; use one of: ${broadcastFactoryNames().join(', ')}`);
-  }
-  return make;
+  return namedImplementation(BROADCAST_FACTORIES, 'flint.broadcast.factory', 'broadcast factory', name);
 }
 
 /** The factory named `name`, for the application at `localDir`. */

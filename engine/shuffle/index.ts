@@ -7,4 +7,4 @@ export type { SpillMetrics } from './appendOnlyMap.ts';
 export { ShuffleFetchFailedError } from '../catalogue.ts';
 export { encodeRecordArray, decodeRecordArray } from './codec.ts';
 export { removeShuffleFiles as removeShuffle } from './files.ts';
-export { shuffleManager, shuffleManagerNames, sortShuffleManager, SHUFFLE_MANAGERS, type ShuffleManager } from './manager.ts';
+export { shuffleManager, sortShuffleManager, SHUFFLE_MANAGERS, type ShuffleManager } from './manager.ts';

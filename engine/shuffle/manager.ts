@@ -3,7 +3,7 @@
  * to write map outputs, read a reduce partition and delete a shuffle's files, and the implementations
  * by the short name `flint.shuffle.manager` selects. 'sort' is the sort-based shuffle of this folder.
  */
-import { engineError } from '../catalogue.ts';
+import { namedImplementation } from '../catalogue.ts';
 import type { MapStatus, ShuffleReadSpec, ShuffleWriteSpec } from './api.ts';
 import { readShuffle, type FetchedSegments, type ShuffleReadMetrics } from './reader.ts';
 import { removeShuffleFiles } from './files.ts';
@@ -39,16 +39,7 @@ export const sortShuffleManager: ShuffleManager = {
  */
 export const SHUFFLE_MANAGERS = new Map<string, ShuffleManager>([[sortShuffleManager.name, sortShuffleManager]]);
 
-/** The known names, sorted. */
-export function shuffleManagerNames(): string[] {
-  return [...SHUFFLE_MANAGERS.keys()].sort();
-}
-
 /** The implementation named `name`; BAD_CONF naming the conf key and the known names otherwise. */
 export function shuffleManager(name: string): ShuffleManager {
-  const m = SHUFFLE_MANAGERS.get(name);
-  if (m === undefined) {
-    throw engineError('BAD_CONF', `conf 'flint.shuffle.manager' names no shuffle manager: '${name}'; use one of: ${shuffleManagerNames().join(', ')}`);
-  }
-  return m;
+  return namedImplementation(SHUFFLE_MANAGERS, 'flint.shuffle.manager', 'shuffle manager', name);
 }
