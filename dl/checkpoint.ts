@@ -27,9 +27,10 @@ export interface CheckpointState {
   buffers: Float32Array[];
   /**
    * How `optimState` is laid out: 'parameters' (local training: each parameter's slots in turn, then
-   * the step counter) or 'flat' (distributed: one full-length vector per slot, then the step counter).
+   * the step counter), 'flat' (distributed: one full-length vector per slot, then the step counter) or
+   * 'replicas' (model averaging: each replica's local optimizer state in 'parameters' layout, in turn).
    */
-  optimLayout?: 'parameters' | 'flat';
+  optimLayout?: 'parameters' | 'flat' | 'replicas';
 }
 
 /** File name of the checkpoint after `iteration`. */
@@ -123,7 +124,7 @@ export function loadCheckpoint(path: string): CheckpointState {
   return {
     iteration: h.iteration, epoch: h.epoch, position: h.position, rngState: h.rngState,
     loss: h.loss ?? NaN, score: h.score ?? undefined, scheduleState: h.scheduleState ?? undefined,
-    numSamples: h.numSamples, featureLength: h.featureLength, ...(h.optimLayout === 'flat' ? { optimLayout: 'flat' as const } : {}),
+    numSamples: h.numSamples, featureLength: h.featureLength, ...(h.optimLayout === 'flat' || h.optimLayout === 'replicas' ? { optimLayout: h.optimLayout as 'flat' | 'replicas' } : {}),
     weights: arrays[0], optimState: arrays.slice(1, 1 + h.optimState.length), buffers: arrays.slice(1 + h.optimState.length),
   };
 }

@@ -118,7 +118,9 @@ export class LocalTraining implements TrainingMode {
   }
 
   restore(c: ModeCheckpoint): void {
-    if (c.optimLayout === 'flat') throw new DlUserError('DL_BAD_CHECKPOINT', 'this checkpoint was written by distributed training; resume it with the same mode (an RDD as data)');
+    if (c.optimLayout === 'flat' || c.optimLayout === 'replicas') {
+      throw new DlUserError('DL_BAD_CHECKPOINT', `this checkpoint was written by ${c.optimLayout === 'flat' ? 'distributed training' : 'model averaging'}; resume it with the same mode (an RDD as data)`);
+    }
     this.step.setWeights(c.weights);
     this.step.setOptimState(c.optimState);
     if (c.buffers.length > 0 || (this.backend.getModelBuffers?.(this.model).length ?? 0) > 0) {

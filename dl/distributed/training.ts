@@ -409,24 +409,28 @@ export class DistributedTraining implements TrainingMode {
   }
 
   checkpoint(): ModeCheckpoint {
+    const base = { position: this.finished % this.iterationsPerEpoch, rngState: [], weights: this.weights.slice(), buffers: this.buffers.map((b) => b.slice()) };
+    // Averaging: each replica's local optimizer state (TrainStep order), replica after replica.
+    if (this.cfg.mode === 'average') return { ...base, optimState: this.replicas.flat(), optimLayout: 'replicas' };
     // Optimizer state as one vector per slot over the whole parameter vector, then the step counter:
     // independent of N, so a run can resume on a different number of slots.
-    return {
-      position: (this.finished % this.iterationsPerEpoch),
-      rngState: [],
-      weights: this.weights.slice(),
-      optimState: this.cfg.mode === 'average' ? [] : flatOptimState(this.sliceState, this.shape),
-      buffers: this.buffers.map((b) => b.slice()),
-      optimLayout: 'flat',
-    };
+    return { ...base, optimState: flatOptimState(this.sliceState, this.shape), optimLayout: 'flat' };
   }
 
   restore(c: ModeCheckpoint & { iteration?: number }): void {
     if (c.weights.length !== this.shape.P) throw new DlUserError('DL_BAD_CHECKPOINT', `checkpoint holds ${c.weights.length} weights; the model has ${this.shape.P}`);
     this.weights = c.weights.slice();
-    if (this.cfg.mode !== 'average' && c.optimState.length > 0) {
-      if (c.optimLayout !== 'flat') throw new DlUserError('DL_BAD_CHECKPOINT', 'this checkpoint was written by local training; resume it with mode: \'local\'');
-      this.sliceState = sliceOptimState(c.optimState, this.shape);
+    const layout = c.optimLayout ?? 'parameters';
+    const want = this.cfg.mode === 'average' ? 'replicas' : 'flat';
+    if (c.optimState.length > 0 && layout !== want) {
+      const by = { parameters: 'local training (mode: \'local\')', flat: 'distributed training (mode: \'distributed\')', replicas: 'model averaging (mode: \'average\')' }[layout];
+      throw new DlUserError('DL_BAD_CHECKPOINT', `this checkpoint was written by ${by}; resume it with that mode`);
+    }
+    if (want === 'flat' && c.optimState.length > 0) this.sliceState = sliceOptimState(c.optimState, this.shape);
+    if (want === 'replicas' && c.optimState.length > 0) {
+      const per = c.optimState.length / this.shape.N;
+      if (!Number.isInteger(per)) throw new DlUserError('DL_BAD_CHECKPOINT', `this model-averaging checkpoint holds ${c.optimState.length} optimizer arrays, not a multiple of the ${this.shape.N} replicas of this run; resume it on as many slots as wrote it`);
+      this.replicas = Array.from({ length: this.shape.N }, (_, i) => c.optimState.slice(i * per, (i + 1) * per).map((a) => a.slice()));
     }
     if (c.buffers.length) this.buffers = c.buffers.map((b) => b.slice());
     this.finished = c.iteration ?? 0;

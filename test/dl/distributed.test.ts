@@ -132,6 +132,19 @@ describe('distributed training on local[2]', () => {
     }
   });
 
+  test('a model-averaging run with momentum resumed from its checkpoint ends bit-identical to the uninterrupted run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flint-avg-ckpt-'));
+    try {
+      const avg = { mode: 'average', tau: 3, shuffle: true, seed: 5, endWhen: Trigger.maxIteration(12) };
+      const full = await train(ctx.parallelize(samples, 2), { ...avg, checkpoint: { path: dir, trigger: Trigger.severalIteration(6) } });
+      const resumed = await train(ctx.parallelize(samples, 2), { ...avg, resumeFrom: join(dir, 'checkpoint-00000006.flint') });
+      assert.deepEqual(weights(resumed.model), weights(full.model));
+      await assert.rejects(async () => train(ctx.parallelize(samples, 2), { resumeFrom: join(dir, 'checkpoint-00000006.flint') }), /written by model averaging/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('validation over an RDD runs on the executors and matches evaluating the trained model', async () => {
     const val = ctx.parallelize(dataset(97, 5), 2);
     const { model, opt } = await train(ctx.parallelize(samples, 2), { endWhen: Trigger.maxEpoch(2), validation: { trigger: Trigger.everyEpoch(), data: val, metrics: [new Top1Accuracy(), new Loss()] } });
